@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A system library from a Debian package, found through pkg-config.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "fpgm-notebook",
+    products: [
+        .executable(name: "fpgm", targets: ["fpgm"]),
+        .executable(name: "fpgm-bench", targets: ["fpgm-bench"]),
+        .library(name: "FPGM", targets: ["FPGM"]),
+    ],
+    targets: [
+        systemLibrary("CCMark", pkgConfig: "libcmark", apt: "libcmark-dev"),
+        systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        systemLibrary("CZip", pkgConfig: "libzip", apt: "libzip-dev"),
+        systemLibrary("CYAML", pkgConfig: "yaml-0.1", apt: "libyaml-dev"),
+        systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        .target(name: "FPGM", dependencies: ["CBLAS", "CZip", "CCrypto"]),
+        .target(name: "Notebook", dependencies: ["CCMark", "CYAML"]),
+        .target(name: "Report"),
+        .target(name: "Analyses", dependencies: ["FPGM", "Notebook", "Report"]),
+        .executableTarget(name: "fpgm", dependencies: ["Analyses", "FPGM", "Report"]),
+        .executableTarget(name: "fpgm-bench", dependencies: ["FPGM"]),
+        .testTarget(name: "FPGMTests", dependencies: ["FPGM"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        .testTarget(name: "fpgmTests", dependencies: ["FPGM"]),
+    ]
+)

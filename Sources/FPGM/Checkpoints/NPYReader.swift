@@ -1,0 +1,181 @@
+import Foundation
+
+/// Reads one NumPy `.npy` array (format versions 1.0, 2.0 and 3.0): the magic `\x93NUMPY`, a version,
+/// a little-endian header length (2 bytes in 1.0, 4 bytes after), a header that is a Python dict
+/// literal with `descr`, `fortran_order` and `shape`, then the raw data.
+enum NPYReader {
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+    /// Headers longer than this are refused before they are read.
+    static let maximumHeaderLength = 1 << 20
+
+    /// The array in `data` as a tensor named `name`; `file` names the file in errors.
+    static func read(_ data: Data, name: String, file: String) throws(CheckpointError) -> StoredTensor {
+        func fail(_ problem: String) -> CheckpointError {
+            CheckpointError(file: file, problem: name.isEmpty ? problem : "array '\(name)' \(problem)")
+        }
+        guard data.count >= 10, data.prefix(6).elementsEqual(magic) else { throw fail("is not a .npy array (bad magic)") }
+        let base = data.startIndex
+        let major = data[base + 6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(data[base + 8]) | Int(data[base + 9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard data.count >= 12 else { throw fail("is truncated in its header length") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(data[base + 8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw fail("has unsupported format version \(major)")
+        }
+        guard headerLength <= maximumHeaderLength else { throw fail("declares a header of \(headerLength) bytes, more than allowed") }
+        guard headerStart + headerLength <= data.count else {
+            throw fail("declares a header of \(headerLength) bytes but only \(data.count - headerStart) follow")
+        }
+        let headerBytes = data[(base + headerStart)..<(base + headerStart + headerLength)]
+        guard let headerText = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw fail("has a header that is not text")
+        }
+        let header: NPYHeader
+        do { header = try NPYHeader(parsing: headerText) } catch { throw fail("has a malformed header (\(error.reason))") }
+        guard let count = Tensor.elementCount(of: header.shape) else {
+            throw fail("has a negative or overflowing shape \(header.shape)")
+        }
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dtype.byteWidth)
+        let available = data.count - headerStart - headerLength
+        guard !overflow, byteCount <= available else {
+            throw fail("declares shape \(header.shape) of \(header.dtype.rawValue), more data than the \(available) bytes present")
+        }
+        var scalars = data.withUnsafeBytes { raw in
+            header.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[(headerStart + headerLength)...]), count: count,
+                                bigEndian: header.bigEndian)
+        }
+        if header.fortranOrder { scalars = reversingAxes(scalars, shape: header.shape) }
+        guard let tensor = try? Tensor(shape: header.shape, scalars: scalars) else { throw fail("could not be built") }
+        return StoredTensor(name: name, dtype: header.dtype, tensor: tensor)
+    }
+
+    /// Column-major data of `shape` reordered to row-major: element (i0..ik) sits at
+    /// sum_j i_j * prod_{m<j} shape[m] in the input.
+    static func reversingAxes(_ scalars: [Float], shape: [Int]) -> [Float] {
+        guard shape.count > 1 else { return scalars }
+        var out = [Float](repeating: 0, count: scalars.count)
+        var index = [Int](repeating: 0, count: shape.count)
+        for position in 0..<scalars.count {
+            var source = 0, stride = 1
+            for axis in 0..<shape.count { source += index[axis] * stride; stride *= shape[axis] }
+            out[position] = scalars[source]
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return out
+    }
+}
+
+/// The dict literal of a `.npy` header, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (16, 3), }`.
+struct NPYHeader {
+    let dtype: ScalarType
+    let bigEndian: Bool
+    let fortranOrder: Bool
+    let shape: [Int]
+
+    struct ParseError: Error { let reason: String }
+
+    init(parsing text: String) throws(ParseError) {
+        var scanner = LiteralScanner(text)
+        guard case let .dict(entries) = try scanner.value() else { throw ParseError(reason: "not a dict") }
+        guard case let .string(descr)? = entries["descr"] else { throw ParseError(reason: "no 'descr'") }
+        guard case let .bool(fortran)? = entries["fortran_order"] else { throw ParseError(reason: "no 'fortran_order'") }
+        guard case let .tuple(dims)? = entries["shape"] else { throw ParseError(reason: "no 'shape'") }
+        let order = descr.first
+        let code = String(descr.dropFirst())
+        let types: [String: ScalarType] = ["f4": .float32, "f8": .float64, "f2": .float16, "i8": .int64, "i4": .int32,
+                                           "i2": .int16, "i1": .int8, "u1": .uint8, "b1": .bool]
+        guard let type = types[code], let order, "<>|=".contains(order) else {
+            throw ParseError(reason: "unsupported dtype '\(descr)'")
+        }
+        dtype = type
+        bigEndian = order == ">"
+        fortranOrder = fortran
+        shape = dims
+    }
+}
+
+/// A scanner for the subset of Python literals a `.npy` header uses: dicts with string keys, strings,
+/// booleans, integers and tuples of integers.
+struct LiteralScanner {
+    enum Value { case dict([String: Value]), string(String), bool(Bool), int(Int), tuple([Int]) }
+
+    static let maximumDepth = 4
+    private let characters: [Character]
+    private var position = 0
+
+    init(_ text: String) { characters = Array(text) }
+
+    /// The next value; nesting deeper than `maximumDepth` is refused, so no header can exhaust the stack.
+    mutating func value(depth: Int = 0) throws(NPYHeader.ParseError) -> Value {
+        guard depth < LiteralScanner.maximumDepth else { throw .init(reason: "nested too deeply") }
+        skipSpace()
+        guard position < characters.count else { throw .init(reason: "unexpected end") }
+        switch characters[position] {
+        case "{":
+            position += 1
+            var entries = [String: Value]()
+            while true {
+                skipSpace()
+                if peek("}") { position += 1; return .dict(entries) }
+                guard case let .string(key) = try value(depth: depth + 1) else { throw .init(reason: "dict key is not a string") }
+                skipSpace()
+                guard peek(":") else { throw .init(reason: "expected ':'") }
+                position += 1
+                entries[key] = try value(depth: depth + 1)
+                skipSpace()
+                if peek(",") { position += 1 }
+            }
+        case "(":
+            position += 1
+            var items = [Int]()
+            while true {
+                skipSpace()
+                if peek(")") { position += 1; return .tuple(items) }
+                guard case let .int(item) = try value(depth: depth + 1) else { throw .init(reason: "shape entry is not an integer") }
+                items.append(item)
+                skipSpace()
+                if peek(",") { position += 1 }
+            }
+        case "'", "\"":
+            let quote = characters[position]
+            position += 1
+            var text = ""
+            while position < characters.count, characters[position] != quote {
+                text.append(characters[position]); position += 1
+            }
+            guard position < characters.count else { throw .init(reason: "unterminated string") }
+            position += 1
+            return .string(text)
+        default:
+            var word = ""
+            while position < characters.count, characters[position].isLetter || characters[position].isNumber || characters[position] == "-" {
+                word.append(characters[position]); position += 1
+            }
+            if word == "True" { return .bool(true) }
+            if word == "False" { return .bool(false) }
+            if word.hasSuffix("L") { word.removeLast() }
+            guard let number = Int(word) else { throw .init(reason: "unexpected '\(word.isEmpty ? String(characters[position]) : word)'") }
+            return .int(number)
+        }
+    }
+
+    private mutating func skipSpace() {
+        while position < characters.count, characters[position].isWhitespace { position += 1 }
+    }
+
+    private func peek(_ character: Character) -> Bool {
+        position < characters.count && characters[position] == character
+    }
+}

@@ -1,0 +1,121 @@
+import CZip
+import Foundation
+
+/// A zip archive read through libzip (with its consistency checks). All libzip calls of the engine
+/// live in this file; entry sizes are checked again here before anything is allocated.
+final class ZipArchive {
+    struct Entry {
+        let index: UInt64
+        let name: String
+        let size: Int
+        let compressedSize: Int
+        let isStored: Bool
+    }
+
+    /// Deflate cannot expand data by more than about 1032:1; an entry claiming more is corrupt.
+    static let maximumDeflateRatio = 1100
+
+    let path: String
+    let entries: [Entry]
+    private let archive: OpaquePointer
+
+    /// Opens the archive at `path` for reading; fails with a sentence naming the file.
+    init(path: String) throws(CheckpointError) {
+        self.path = path
+        var code: Int32 = 0
+        guard let archive = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code) else {
+            throw CheckpointError(file: path, problem: "is not a valid zip archive (\(ZipArchive.message(code)))")
+        }
+        self.archive = archive
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
+        var entries = [Entry]()
+        let count = zip_get_num_entries(archive, 0)
+        for index in 0..<UInt64(max(0, count)) {
+            var stat = zip_stat_t()
+            zip_stat_init(&stat)
+            guard zip_stat_index(archive, index, 0, &stat) == 0, let cName = stat.name else {
+                zip_discard(archive)
+                throw CheckpointError(file: path, problem: "has an unreadable zip entry at position \(index)")
+            }
+            let name = String(cString: cName)
+            let size = Int(clamping: stat.size), compressed = Int(clamping: stat.comp_size)
+            let stored = stat.comp_method == 0
+            let plausible = stored ? (size == compressed && size <= fileSize)
+                                   : (compressed <= fileSize && size <= compressed.saturatingMultiply(ZipArchive.maximumDeflateRatio) + 4096)
+            guard plausible else {
+                zip_discard(archive)
+                throw CheckpointError(file: path, problem: "zip entry '\(name)' declares \(size) bytes from \(compressed) stored bytes, which cannot be right")
+            }
+            entries.append(Entry(index: index, name: name, size: size, compressedSize: compressed, isStored: stored))
+        }
+        self.entries = entries
+    }
+
+    deinit { zip_discard(archive) }
+
+    /// The uncompressed bytes of an entry; libzip verifies the CRC when the entry is read to its end.
+    func contents(of entry: Entry) throws(CheckpointError) -> Data {
+        guard let file = zip_fopen_index(archive, entry.index, 0) else {
+            throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' cannot be opened (\(lastError()))")
+        }
+        defer { zip_fclose(file) }
+        var data = Data(count: entry.size)
+        let read = data.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress, UInt64(entry.size)) }
+        var probe: UInt8 = 0
+        let extra = entry.size == Int(read) ? zip_fread(file, &probe, 1) : 0
+        guard read == Int64(entry.size), extra == 0 else {
+            throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' is damaged (\(read < 0 || extra < 0 ? lastError() : "size differs from the directory"))")
+        }
+        return data
+    }
+
+    private func lastError() -> String {
+        String(cString: zip_strerror(archive))
+    }
+
+    private static func message(_ code: Int32) -> String {
+        var error = zip_error_t()
+        zip_error_init_with_code(&error, code)
+        defer { zip_error_fini(&error) }
+        return String(cString: zip_error_strerror(&error))
+    }
+
+    /// Writes a zip of STORED (uncompressed) entries, in the order given, through libzip, which writes
+    /// to a temporary file and renames it into place when the archive is closed.
+    static func writeStored(_ entries: [(name: String, data: Data)], to path: String) throws(CheckpointError) {
+        var code: Int32 = 0
+        guard let archive = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code) else {
+            throw CheckpointError(file: path, problem: "cannot be created (\(message(code)))")
+        }
+        var buffers = [UnsafeMutableRawBufferPointer]()
+        defer { buffers.forEach { $0.deallocate() } }
+        for entry in entries {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, entry.data.count), alignment: 8)
+            buffers.append(buffer)
+            _ = entry.data.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+            guard let source = zip_source_buffer(archive, buffer.baseAddress, UInt64(entry.data.count), 0) else {
+                zip_discard(archive)
+                throw CheckpointError(file: path, problem: "cannot add '\(entry.name)'")
+            }
+            let index = zip_file_add(archive, entry.name, source, zip_flags_t(ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8))
+            guard index >= 0, zip_set_file_compression(archive, UInt64(index), ZIP_CM_STORE, 0) == 0 else {
+                zip_source_free(source)
+                zip_discard(archive)
+                throw CheckpointError(file: path, problem: "cannot add '\(entry.name)'")
+            }
+        }
+        guard zip_close(archive) == 0 else {
+            let reason = String(cString: zip_strerror(archive))
+            zip_discard(archive)
+            throw CheckpointError(file: path, problem: "cannot be written (\(reason))")
+        }
+    }
+}
+
+extension Int {
+    /// self * factor, or Int.max when that overflows.
+    func saturatingMultiply(_ factor: Int) -> Int {
+        let (product, overflow) = multipliedReportingOverflow(by: factor)
+        return overflow ? .max : product
+    }
+}

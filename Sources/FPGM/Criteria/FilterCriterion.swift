@@ -1,0 +1,26 @@
+/// How important each filter of a layer is: a score per candidate filter, where the lowest scores
+/// are pruned first. Criteria only score; which filters go is the selection's question.
+public protocol FilterCriterion: Sendable {
+    /// The name used on the command line and in reports.
+    var name: String { get }
+    /// One score per entry of `candidates` (row indices into `filters`), in the same order.
+    /// `layer` names the layer, for criteria that draw per-layer random numbers.
+    func scores(of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Double]
+}
+
+/// The criteria `fpgm select --criterion` offers.
+public enum CriterionKind: String, CaseIterable, Sendable {
+    case fpgm, l2, l1, random
+    case gmExact = "gm-exact"
+
+    /// The criterion this kind names; `distance` applies to FPGM, `seed` to random.
+    public func criterion(distance: FilterDistance = .euclidean, seed: UInt64 = 0) -> any FilterCriterion {
+        switch self {
+        case .fpgm: return DistanceSumCriterion(distance: distance)
+        case .l2: return FilterNormCriterion(norm: .l2)
+        case .l1: return FilterNormCriterion(norm: .l1)
+        case .random: return RandomCriterion(seed: seed)
+        case .gmExact: return GeometricMedianCriterion()
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import CBLAS
+import Dispatch
+
+/// Sums of pairwise filter distances: for every filter x of a set S,
+///
+///     g(x) = sum_{y in S} d(x, y),
+///
+/// the quantity the FPGM criterion minimises (Eq. 4 and 6 of the paper; the y = x term is 0,
+/// so it makes no difference whether x is counted, which is the paper's g(x) = g'(x)).
+///
+/// `compute` is the fast path: for the Euclidean and cosine distances it forms the Gram matrix
+/// G = X X^T in Float64 with one BLAS `dsyrk` call (cost O(n^2 D / 2) multiply-adds) and reads
+/// ||x - y||^2 = G_xx + G_yy - 2 G_xy from it, clamping negatives to 0. That form cancels badly when
+/// x and y are nearly equal, so every pair with ||x - y||^2 <= `cancellationThreshold` * (G_xx + G_yy)
+/// is recomputed directly from the filters (differences of Float32 values are exact in Float64).
+/// The L1 distance has no Gram form and is summed directly on all cores.
+/// `reference` is the plain O(n^2 D) double loop that the tests compare against.
+public enum DistanceSums {
+    /// Pairs whose Gram-form squared distance falls below this fraction of G_xx + G_yy are recomputed
+    /// directly. With Float64 dot products of length D the Gram form has an absolute error near
+    /// sqrt(D) * 1.1e-16 * (G_xx + G_yy), so above the threshold the relative error of a squared
+    /// distance stays below about 1e-10 for D up to 10^4.
+    public static let cancellationThreshold = 1e-4
+
+    /// g(x) for each row x of `filters`, by the Gram-matrix path.
+    /// - Complexity: O(n^2 D) for n rows of D values, n^2 D / 2 of them inside BLAS.
+    public static func compute(_ filters: FilterMatrix, distance: FilterDistance) -> [Double] {
+        let n = filters.rows
+        guard n > 1 else { return [Double](repeating: 0, count: n) }
+        switch distance {
+        case .euclidean, .cosine:
+            let gram = GramMatrix(filters)
+            return gramSums(filters, gram: gram, distance: distance)
+        case .l1:
+            return directSums(filters) { cityBlock(filters, $0, $1) }
+        }
+    }
+
+    /// g(x) for each row x of `filters`, by the plain double loop: each distance computed from its
+    /// definition with Float64 accumulation.
+    /// - Complexity: O(n^2 D).
+    public static func reference(_ filters: FilterMatrix, distance: FilterDistance) -> [Double] {
+        let n = filters.rows
+        var sums = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            for j in (i + 1)..<max(n, i + 1) {
+                let d = exactDistance(filters, i, j, distance: distance)
+                sums[i] += d
+                sums[j] += d
+            }
+        }
+        return sums
+    }
+
+    /// The distance between rows i and j computed from its definition in Float64.
+    static func exactDistance(_ filters: FilterMatrix, _ i: Int, _ j: Int, distance: FilterDistance) -> Double {
+        switch distance {
+        case .euclidean:
+            return squaredEuclidean(filters, i, j).squareRoot()
+        case .l1:
+            return cityBlock(filters, i, j)
+        case .cosine:
+            return cosineDistance(filters, i, j)
+        }
+    }
+
+    private static func squaredEuclidean(_ filters: FilterMatrix, _ i: Int, _ j: Int) -> Double {
+        let d = filters.columns
+        return filters.scalars.withUnsafeBufferPointer { x in
+            var sum = 0.0
+            for k in 0..<d {
+                let diff = Double(x[i * d + k]) - Double(x[j * d + k])
+                sum += diff * diff
+            }
+            return sum
+        }
+    }
+
+    private static func cityBlock(_ filters: FilterMatrix, _ i: Int, _ j: Int) -> Double {
+        let d = filters.columns
+        return filters.scalars.withUnsafeBufferPointer { x in
+            var sum = 0.0
+            for k in 0..<d {
+                sum += abs(Double(x[i * d + k]) - Double(x[j * d + k]))
+            }
+            return sum
+        }
+    }
+
+    /// 1 - cos(a, b) computed as ||a/|a| - b/|b|||^2 / 2, which keeps its relative precision
+    /// when a and b are nearly parallel.
+    private static func cosineDistance(_ filters: FilterMatrix, _ i: Int, _ j: Int) -> Double {
+        let d = filters.columns
+        return filters.scalars.withUnsafeBufferPointer { x in
+            var normA = 0.0, normB = 0.0
+            for k in 0..<d {
+                normA += Double(x[i * d + k]) * Double(x[i * d + k])
+                normB += Double(x[j * d + k]) * Double(x[j * d + k])
+            }
+            switch (normA == 0, normB == 0) {
+            case (true, true): return 0
+            case (true, false), (false, true): return 1
+            case (false, false): break
+            }
+            let scaleA = 1 / normA.squareRoot(), scaleB = 1 / normB.squareRoot()
+            var sum = 0.0
+            for k in 0..<d {
+                let diff = Double(x[i * d + k]) * scaleA - Double(x[j * d + k]) * scaleB
+                sum += diff * diff
+            }
+            return sum / 2
+        }
+    }
+
+    /// Row sums of a distance read from the Gram matrix, with nearly-equal pairs recomputed exactly.
+    private static func gramSums(_ filters: FilterMatrix, gram: GramMatrix, distance: FilterDistance) -> [Double] {
+        let n = filters.rows
+        var sums = [Double](repeating: 0, count: n)
+        gram.values.withUnsafeBufferPointer { g in
+            for i in 0..<n {
+                let gii = g[i * n + i]
+                for j in (i + 1)..<n {
+                    let gjj = g[j * n + j]
+                    let gij = g[i * n + j]  // upper triangle, filled by dsyrk
+                    let squared = gii + gjj - 2 * gij
+                    let value: Double
+                    switch distance {
+                    case .euclidean:
+                        value = squared <= cancellationThreshold * (gii + gjj)
+                            ? exactDistance(filters, i, j, distance: .euclidean)
+                            : squared.squareRoot()
+                    case .cosine:
+                        if gii == 0 || gjj == 0 {
+                            value = (gii == 0 && gjj == 0) ? 0 : 1
+                        } else {
+                            let cosineGap = 1 - gij / (gii * gjj).squareRoot()
+                            value = cosineGap <= cancellationThreshold
+                                ? exactDistance(filters, i, j, distance: .cosine)
+                                : cosineGap
+                        }
+                    case .l1:
+                        preconditionFailure("the L1 distance has no Gram form")
+                    }
+                    sums[i] += value
+                    sums[j] += value
+                }
+            }
+        }
+        return sums
+    }
+
+    /// Row sums of a distance computed pair by pair, rows spread over all cores.
+    private static func directSums(_ filters: FilterMatrix, distance: @Sendable (Int, Int) -> Double) -> [Double] {
+        let n = filters.rows
+        var sums = [Double](repeating: 0, count: n)
+        sums.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let base = out
+            DispatchQueue.concurrentPerform(iterations: n) { i in
+                var sum = 0.0
+                for j in 0..<n where j != i { sum += distance(i, j) }
+                base[i] = sum
+            }
+        }
+        return sums
+    }
+}
+
+/// The Gram matrix G = X X^T of n filters in Float64: G_ij = sum_k x_ik x_jk.
+/// Only the upper triangle (j >= i) is filled; it is computed by one BLAS `dsyrk` call.
+struct GramMatrix {
+    let count: Int
+    /// Row-major n x n; entries with j < i are unspecified.
+    let values: [Double]
+
+    init(_ filters: FilterMatrix) {
+        let n = filters.rows, d = filters.columns
+        let rows = filters.scalars.map(Double.init)
+        var gram = [Double](repeating: 0, count: n * n)
+        rows.withUnsafeBufferPointer { x in
+            gram.withUnsafeMutableBufferPointer { g in
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans,
+                            Int32(n), Int32(d), 1.0, x.baseAddress, Int32(d), 0.0, g.baseAddress, Int32(n))
+            }
+        }
+        count = n
+        values = gram
+    }
+}

@@ -1,0 +1,55 @@
+/// Chooses the filters to prune, layer by layer, with the official code's two steps
+/// (`get_filter_codebook`, then `get_filter_similar`):
+///
+/// 1. the `Int(N (1 - R))` filters with the smallest L2 norms are pruned;
+/// 2. the criterion scores the remaining filters, and the `Int(N D)` lowest scores are pruned.
+///
+/// Each step takes the k smallest values in one shot (no re-scoring after each removal), and ties
+/// go to the lower filter index (the official numpy `argsort` is not stable; this is).
+public struct FilterSelector: Sendable {
+    public let rates: PruningRates
+    /// Rates for particular layers, by layer name, overriding `rates`.
+    public let layerRates: [String: PruningRates]
+    public let criterion: any FilterCriterion
+
+    public init(rates: PruningRates, layerRates: [String: PruningRates] = [:],
+                criterion: any FilterCriterion = DistanceSumCriterion()) {
+        self.rates = rates
+        self.layerRates = layerRates
+        self.criterion = criterion
+    }
+
+    /// The plan for the given layers (name and filter matrix each), in the order given.
+    /// Fails when a per-layer rate names a layer that is not in the list.
+    public func plan(for layers: [(name: String, filters: FilterMatrix)]) throws(SelectionError) -> PruningPlan {
+        let names = Set(layers.map(\.name))
+        if let stray = layerRates.keys.sorted().first(where: { !names.contains($0) }) {
+            throw .unknownLayer(stray)
+        }
+        return PruningPlan(layers: layers.map { select(name: $0.name, filters: $0.filters) })
+    }
+
+    /// The plan of one layer.
+    public func select(name: String, filters: FilterMatrix) -> LayerPlan {
+        let n = filters.rows
+        let layerRate = layerRates[name] ?? rates
+        let all = Array(0..<n)
+        let byNorm = Self.smallest(layerRate.normCount(filters: n), of: FilterNorm.l2.values(of: filters), indices: all)
+        let normSet = Set(byNorm)
+        let survivors = all.filter { !normSet.contains($0) }
+        let distanceCount = layerRate.distanceCount(filters: n)
+        let byDistance = distanceCount == 0 ? [] : Self.smallest(
+            distanceCount, of: criterion.scores(of: survivors, in: filters, layer: name), indices: survivors)
+        return LayerPlan(name: name, filters: n, prunedByNorm: byNorm.sorted(), prunedByDistance: byDistance.sorted())
+    }
+
+    /// The indices of the k smallest scores, ties to the lower index; a NaN score counts as +infinity.
+    static func smallest(_ k: Int, of rawScores: [Double], indices: [Int]) -> [Int] {
+        guard k > 0 else { return [] }
+        let scores = rawScores.map { $0.isNaN ? Double.infinity : $0 }
+        let order = scores.indices.sorted { a, b in
+            scores[a] != scores[b] ? scores[a] < scores[b] : indices[a] < indices[b]
+        }
+        return order.prefix(k).map { indices[$0] }
+    }
+}

@@ -1,0 +1,46 @@
+/// The two rates of the official code for one layer of N filters:
+/// `Int(Double(N) * (1 - rateNorm))` filters with the smallest L2 norms are pruned first, then
+/// `Int(Double(N) * rateDist)` filters, chosen by the criterion among the norm survivors.
+/// FPGM-only is (1.0, P); the official "mix" scripts use (0.7, 0.1).
+public struct PruningRates: Sendable, Equatable, Hashable {
+    /// R, the fraction kept by the norm step.
+    public let rateNorm: Double
+    /// D, the fraction pruned by the criterion step.
+    public let rateDist: Double
+
+    /// Fails unless both rates lie in [0, 1].
+    public init(rateNorm: Double = 1.0, rateDist: Double) throws(SelectionError) {
+        for (name, value) in [("rate-norm", rateNorm), ("rate-dist", rateDist)] where !(0...1).contains(value) {
+            throw .rateOutOfRange(name: name, value: value)
+        }
+        self.rateNorm = rateNorm
+        self.rateDist = rateDist
+    }
+
+    /// The number pruned by the norm step from N filters: Int(N * (1 - R)), truncated as Python's `int`.
+    public func normCount(filters n: Int) -> Int { Int(Double(n) * (1 - rateNorm)) }
+
+    /// The number pruned by the criterion step from N filters: Int(N * D), at most the norm survivors.
+    public func distanceCount(filters n: Int) -> Int {
+        min(Int(Double(n) * rateDist), n - normCount(filters: n))
+    }
+
+    /// The continuous keep ratio r = R - D of the paper's FLOPs convention
+    /// (the official log's "total remaining ratio is rate_norm - rate_dist"), at least 0.
+    public var keepRatio: Double { max(0, rateNorm - rateDist) }
+}
+
+/// Errors in selection input.
+public enum SelectionError: Error, Equatable, CustomStringConvertible {
+    case rateOutOfRange(name: String, value: Double)
+    case unknownLayer(String)
+
+    public var description: String {
+        switch self {
+        case let .rateOutOfRange(name, value):
+            return "\(name) must lie in [0, 1], got \(value)"
+        case let .unknownLayer(name):
+            return "a per-layer rate names '\(name)', which is not a prunable layer"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Fixed, locale-independent number formats, so that reports are byte-identical on every machine.
+public enum NumberFormat {
+    /// A value rounded to the nearest integer with thousands separated by commas: 125485056 -> "125,485,056".
+    public static func grouped(_ value: Double) -> String {
+        let rounded = value.rounded()
+        guard rounded.magnitude < 9.0e18 else { return String(format: "%.6e", value) }
+        let digits = String(Int64(rounded).magnitude)
+        var out = ""
+        for (offset, character) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return (rounded < 0 ? "-" : "") + out
+    }
+
+    /// A value with exactly `digits` decimals, rounded half away from zero on the decimal value.
+    public static func fixed(_ value: Double, digits: Int) -> String {
+        String(format: "%.\(digits)f", value)
+    }
+}
