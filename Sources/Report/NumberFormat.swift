@@ -20,3 +20,14 @@ public enum NumberFormat {
         String(format: "%.\(digits)f", value)
     }
 }
+
+extension NumberFormat {
+    /// A value with at most `digits` decimals and no trailing zeros: 0.60 -> "0.6", 40.0 -> "40".
+    public static func trimmed(_ value: Double, digits: Int = 4) -> String {
+        var text = fixed(value, digits: digits)
+        guard text.contains(".") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+}

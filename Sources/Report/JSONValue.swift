@@ -1,0 +1,79 @@
+import Foundation
+
+/// A JSON document with ordered object keys, written deterministically: the same value always gives
+/// the same bytes (keys in the order given, numbers in Swift's shortest round-trip form).
+public indirect enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.text() == rhs.text() }
+
+    /// The document as text; `indent` spaces per level, or compact on one line when `indent` is 0.
+    /// Arrays of numbers stay on one line.
+    public func text(indent: Int = 0) -> String {
+        var out = ""
+        write(to: &out, indent: indent, level: 0)
+        return out
+    }
+
+    private func write(to out: inout String, indent: Int, level: Int) {
+        let newline = indent > 0 ? "\n" : ""
+        let pad = String(repeating: " ", count: indent * (level + 1))
+        let closingPad = String(repeating: " ", count: indent * level)
+        switch self {
+        case .null: out += "null"
+        case let .bool(value): out += value ? "true" : "false"
+        case let .int(value): out += String(value)
+        case let .double(value): out += value.isFinite ? "\(value)" : "null"
+        case let .string(value): out += JSONValue.quoted(value)
+        case let .array(items):
+            let scalars = items.allSatisfy { if case .array = $0 { false } else if case .object = $0 { false } else { true } }
+            if items.isEmpty || scalars || indent == 0 {
+                out += "["
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out += indent > 0 ? ", " : "," }
+                    item.write(to: &out, indent: indent, level: level + 1)
+                }
+                out += "]"
+            } else {
+                out += "[" + newline
+                for (i, item) in items.enumerated() {
+                    out += pad
+                    item.write(to: &out, indent: indent, level: level + 1)
+                    out += (i < items.count - 1 ? "," : "") + newline
+                }
+                out += closingPad + "]"
+            }
+        case let .object(members):
+            guard !members.isEmpty else { out += "{}"; return }
+            out += "{" + newline
+            for (i, (key, value)) in members.enumerated() {
+                out += pad + JSONValue.quoted(key) + (indent > 0 ? ": " : ":")
+                value.write(to: &out, indent: indent, level: level + 1)
+                out += (i < members.count - 1 ? "," : "") + newline
+            }
+            out += closingPad + "}"
+        }
+    }
+
+    /// A JSON string literal with quotes, backslashes and control characters escaped.
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,159 @@
+/// One option of a subcommand: a flag (`--json`) or an option with a value (`--arch <arch>`).
+struct OptionSpec {
+    let name: String
+    /// The placeholder of the value; nil for a flag.
+    let valueName: String?
+    let help: String
+    var defaultValue: String? = nil
+    /// The accepted values, when the set is closed.
+    var values: [String]? = nil
+
+    static func flag(_ name: String, help: String) -> OptionSpec {
+        OptionSpec(name: name, valueName: nil, help: help)
+    }
+
+    static func value(_ name: String, _ valueName: String, help: String, default defaultValue: String? = nil,
+                      values: [String]? = nil) -> OptionSpec {
+        OptionSpec(name: name, valueName: valueName, help: help, defaultValue: defaultValue, values: values)
+    }
+
+    /// `--arch <arch>` or `--json`.
+    var synopsis: String { valueName.map { "\(name) <\($0)>" } ?? name }
+}
+
+/// A subcommand's interface: what the help shows and what the parser accepts.
+struct CommandSpec {
+    let name: String
+    let overview: String
+    /// Positional arguments: name and help.
+    var arguments: [(name: String, help: String)] = []
+    let options: [OptionSpec]
+    /// The usage line after `fpgm <name>`, when the default one (every option in brackets) is not right.
+    var usage: String? = nil
+
+    var usageLine: String {
+        if let usage { return "fpgm \(name) \(usage)" }
+        let parts = arguments.map { "<\($0.name)>" } + options.map { "[\($0.synopsis)]" }
+        return (["fpgm", name] + parts).joined(separator: " ")
+    }
+
+    /// The help text in the swift-argument-parser layout.
+    var help: String {
+        var text = "OVERVIEW: \(overview)\n\nUSAGE: \(usageLine)\n"
+        if !arguments.isEmpty {
+            text += "\nARGUMENTS:\n"
+            for argument in arguments { text += HelpLayout.row("<\(argument.name)>", argument.help) }
+        }
+        text += "\nOPTIONS:\n"
+        for option in options {
+            var help = option.help
+            if let values = option.values { help += " (values: \(values.joined(separator: ", ")))" }
+            if let defaultValue = option.defaultValue { help += " (default: \(defaultValue))" }
+            text += HelpLayout.row(option.synopsis, help)
+        }
+        text += HelpLayout.row("-h, --help", "Show help information.")
+        return text
+    }
+
+    /// Parses the words after the subcommand name.
+    func parse(_ words: [String]) throws(CommandLineError) -> ParsedArguments {
+        var parsed = ParsedArguments()
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            if word == "-h" || word == "--help" { throw .helpRequested(self) }
+            guard word.hasPrefix("-"), word != "-" else {
+                guard parsed.positionals.count < arguments.count else {
+                    throw usage("Unexpected argument '\(word)'")
+                }
+                parsed.positionals.append(word)
+                continue
+            }
+            let pieces = word.split(separator: "=", maxSplits: 1).map(String.init)
+            let name = pieces[0]
+            let inlineValue = pieces.count > 1 ? pieces[1] : nil
+            guard let option = options.first(where: { $0.name == name }) else {
+                let suggestion = CommandSpec.nearest(name, among: options.map(\.name)).map { ". Did you mean '\($0)'?" } ?? ""
+                throw usage("Unknown option '\(name)'\(suggestion)")
+            }
+            guard option.valueName != nil else {
+                guard inlineValue == nil else { throw usage("The flag '\(name)' takes no value") }
+                parsed.flags.insert(name)
+                continue
+            }
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else {
+                guard index < words.count, !words[index].hasPrefix("--") else { throw usage("Missing value for '\(option.synopsis)'") }
+                value = words[index]
+                index += 1
+            }
+            if let values = option.values, !values.contains(value) {
+                throw usage("The value '\(value)' is invalid for '\(option.synopsis)'. Please provide one of \(values.map { "'\($0)'" }.joined(separator: ", ")).")
+            }
+            guard parsed.values[name] == nil else { throw usage("The option '\(name)' was given twice") }
+            parsed.values[name] = value
+        }
+        return parsed
+    }
+
+    func usage(_ message: String) -> CommandLineError { .usage(message, self) }
+
+    /// The known name closest to `name`: one it is a prefix of, or one at most two edits away.
+    static func nearest(_ name: String, among names: [String]) -> String? {
+        if name.count > 2, let prefixed = names.first(where: { $0.hasPrefix(name) }) { return prefixed }
+        let scored = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    /// The Levenshtein distance between two words.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let x = Array(a), y = Array(b)
+        guard !x.isEmpty else { return y.count }
+        guard !y.isEmpty else { return x.count }
+        var previous = Array(0...y.count)
+        for i in 1...x.count {
+            var current = [i] + [Int](repeating: 0, count: y.count)
+            for j in 1...y.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[y.count]
+    }
+}
+
+/// What the parser found.
+struct ParsedArguments {
+    var positionals: [String] = []
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+
+    /// The option's value, or its default.
+    func value(_ option: String, in spec: CommandSpec) -> String? {
+        values[option] ?? spec.options.first { $0.name == option }?.defaultValue
+    }
+
+    /// The option's value as a number; fails with a usage error naming the option.
+    func number(_ option: String, in spec: CommandSpec) throws(CommandLineError) -> Double? {
+        guard let text = value(option, in: spec) else { return nil }
+        guard let number = Double(text), number.isFinite else {
+            let placeholder = spec.options.first { $0.name == option }?.valueName ?? "value"
+            throw spec.usage("The value '\(text)' is invalid for '\(option) <\(placeholder)>': not a number")
+        }
+        return number
+    }
+}
+
+/// Help rows: the synopsis in a 24-column field, then the help text.
+enum HelpLayout {
+    static func row(_ synopsis: String, _ help: String) -> String {
+        let field = "  " + synopsis
+        if field.count < 24 {
+            return field + String(repeating: " ", count: 24 - field.count) + help + "\n"
+        }
+        return field + "\n" + String(repeating: " ", count: 24) + help + "\n"
+    }
+}

@@ -1,0 +1,76 @@
+import Analyses
+import FPGM
+import Report
+
+/// `fpgm flops`: multiply-accumulates of a network, unpruned and pruned, in the paper's or the exact convention.
+enum FLOPsCommand {
+    static let spec = CommandSpec(
+        name: "flops",
+        overview: "Count the multiply-accumulates (MACs) of a network before and after pruning.",
+        options: [
+            .value("--arch", "arch", help: "The network: \(Architecture.names.joined(separator: ", "))."),
+            .value("--rate", "rate", help: "Fraction of filters pruned in every layer (FPGM-only).", default: "0.4"),
+            .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step (with --rate-dist, instead of --rate)."),
+            .value("--rate-dist", "rate-dist", help: "Fraction pruned by the criterion step (with --rate-norm, instead of --rate)."),
+            .value("--convention", "convention",
+                   help: "paper: conv-only MACs with a continuous keep ratio, as the paper counts; exact: integer filter counts, conv and fc MACs.",
+                   default: "paper", values: FLOPsCount.Convention.allCases.map(\.rawValue)),
+            .flag("--json", help: "Print JSON instead of a table."),
+        ],
+        usage: "--arch <arch> [--rate <rate> | --rate-norm <rate-norm> --rate-dist <rate-dist>] [--convention <convention>] [--json]")
+
+    static func run(_ words: [String]) throws(CommandLineError) -> String {
+        let arguments = try spec.parse(words)
+        guard let archName = arguments.values["--arch"] else { throw spec.usage("Missing expected argument '--arch <arch>'") }
+        let architecture: Architecture
+        do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
+        let rates = try RateOptions.rates(arguments, spec: spec)
+        let convention = FLOPsCount.Convention(rawValue: arguments.value("--convention", in: spec) ?? "paper") ?? .paper
+        let table = FLOPsTable(architectures: [architecture], rates: [rates], convention: convention)
+        let count = table.rows[0].count
+        guard arguments.flags.contains("--json") else {
+            let unit = convention == .paper
+                ? "MACs per image, paper convention: convolutions only, continuous keep ratio r = \(NumberFormat.trimmed(rates.keepRatio))."
+                : "MACs per image, exact convention: integer filter counts, convolutions and classifier."
+            return table.table.markdown + "\n" + unit + "\n"
+        }
+        var members: [(String, JSONValue)] = [
+            ("arch", .string(architecture.name)),
+            ("convention", .string(convention.rawValue)),
+            ("unit", .string("MACs")),
+            ("rate_norm", .double(rates.rateNorm)),
+            ("rate_dist", .double(rates.rateDist)),
+            ("baseline_macs", .int(Int(count.baseline))),
+            ("pruned_macs", convention == .exact ? .int(Int(count.pruned)) : .double(count.pruned)),
+            ("reduction", .double(count.reduction)),
+            ("baseline_params", .int(architecture.parameterCount)),
+        ]
+        if convention == .exact {
+            members.append(("pruned_params", .int(ExactFLOPsCounter(architecture: architecture).parameters(rates: rates))))
+        }
+        return JSONValue.object(members).text(indent: 2) + "\n"
+    }
+}
+
+/// The pruning-rate options shared by the commands: `--rate P` means FPGM-only (R = 1, D = P);
+/// `--rate-norm R --rate-dist D` give both steps.
+enum RateOptions {
+    static func rates(_ arguments: ParsedArguments, spec: CommandSpec) throws(CommandLineError) -> PruningRates {
+        let explicitRate = arguments.values["--rate"] != nil
+        let split = arguments.values["--rate-norm"] != nil || arguments.values["--rate-dist"] != nil
+        if explicitRate && split { throw spec.usage("Give either '--rate' or '--rate-norm' with '--rate-dist', not both") }
+        do {
+            if split || spec.options.first(where: { $0.name == "--rate" }) == nil {
+                return try PruningRates(rateNorm: try arguments.number("--rate-norm", in: spec) ?? 1.0,
+                                        rateDist: try arguments.number("--rate-dist", in: spec) ?? 0.0)
+            }
+            return try PruningRates(rateNorm: 1.0, rateDist: try arguments.number("--rate", in: spec) ?? 0.4)
+        } catch let error as SelectionError {
+            throw spec.usage(error.description)
+        } catch let error as CommandLineError {
+            throw error
+        } catch {
+            throw spec.usage("\(error)")
+        }
+    }
+}
