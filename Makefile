@@ -1,0 +1,45 @@
+# fpgm-notebook: the two set-up commands are `make run` and `make test`.
+# Both install the Debian packages the build links against when they are missing
+# (with apt-get as root, or through sudo), then build with the Swift toolchain.
+
+PACKAGES := pkg-config libcmark-dev libopenblas-dev libzip-dev libyaml-dev libssl-dev
+FPGM := .build/release/fpgm
+FLOPS_ARCHS := resnet20 resnet32 resnet56 resnet110 resnet18 resnet34 resnet50 resnet101
+export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
+
+.PHONY: run test setup build bench clean
+
+setup:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Missing Debian packages:$$missing; install them with apt-get and run again." >&2; exit 1; fi; \
+	fi
+
+build: setup
+	swift build -c release --product fpgm
+
+# Until the notebook runner exists, `run` renders the FLOPs tables of the paper through the CLI.
+run: build
+	@mkdir -p output
+	@{ echo "# FLOPs of the networks pruned in the paper"; echo; \
+	   echo "Computed by \`fpgm flops\` (multiply-accumulates per image)."; \
+	   for convention in paper exact; do \
+	     for arch in $(FLOPS_ARCHS); do for rate in 0.3 0.4; do \
+	       echo; echo "## $$arch, $$rate pruned, $$convention convention"; echo; \
+	       $(FPGM) flops --arch $$arch --rate $$rate --convention $$convention || exit 1; \
+	     done; done; \
+	   done; } > output/flops-tables.md.tmp && mv output/flops-tables.md.tmp output/flops-tables.md
+	@echo "Wrote output/flops-tables.md"
+
+test: setup
+	swift test
+
+# Speed goals: FPGM selection on ResNet-50-shaped weights against the official way (numpy + scipy).
+bench: setup
+	swift run -c release fpgm-bench selection
+
+clean:
+	rm -rf .build .fpgm-cache
