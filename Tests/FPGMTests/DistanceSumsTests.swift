@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import FPGM
+
+/// The BLAS (Gram-matrix) path against the plain reference loop and against scipy's cdist.
+@Suite("Distance sums")
+struct DistanceSumsTests {
+    static let layers: [String: FilterMatrix] = {
+        let checkpoint = try! Checkpoint.read(path: Fixtures.path("selection/layers.npz"))
+        return Dictionary(uniqueKeysWithValues: checkpoint.tensors.map { ($0.name, $0.tensor.filters) })
+    }()
+
+    static func randomLayer(rows: Int, columns: Int, seed: UInt64) -> FilterMatrix {
+        var generator = SeededGenerator(seed: seed)
+        return FilterMatrix(rows: rows, columns: columns, scalars: (0..<(rows * columns)).map { _ in Float(generator.nextNormal()) })
+    }
+
+    /// n filters within `spread` of one base filter: the case where ||a||^2 + ||b||^2 - 2ab cancels.
+    static func nearDuplicates(rows: Int, columns: Int, spread: Double, seed: UInt64) -> FilterMatrix {
+        var generator = SeededGenerator(seed: seed)
+        let base = (0..<columns).map { _ in generator.nextNormal() }
+        var scalars = [Float]()
+        for _ in 0..<rows { scalars += base.map { Float($0 + spread * generator.nextNormal()) } }
+        return FilterMatrix(rows: rows, columns: columns, scalars: scalars)
+    }
+
+    @Test("BLAS and reference sums agree to 1e-9 relative on random layers", arguments: FilterDistance.allCases)
+    func randomLayers(distance: FilterDistance) {
+        for (seed, shape) in [(1, (16, 27)), (2, (64, 576)), (3, (128, 1152)), (4, (5, 1))] as [(UInt64, (Int, Int))] {
+            let layer = Self.randomLayer(rows: shape.0, columns: shape.1, seed: seed)
+            let fast = DistanceSums.compute(layer, distance: distance)
+            let plain = DistanceSums.reference(layer, distance: distance)
+            #expect(zip(fast, plain).allSatisfy { relativelyClose($0, $1, 1e-9) })
+            #expect(FilterSelector.smallest(layer.rows / 3, of: fast, indices: Array(0..<layer.rows))
+                    == FilterSelector.smallest(layer.rows / 3, of: plain, indices: Array(0..<layer.rows)))
+        }
+    }
+
+    @Test("BLAS and reference sums agree on near-duplicate filters, where the Gram form cancels",
+          arguments: [1e-3, 1e-5, 1e-7])
+    func nearDuplicateLayers(spread: Double) {
+        for distance in [FilterDistance.euclidean, .cosine] {
+            let layer = Self.nearDuplicates(rows: 48, columns: 288, spread: spread, seed: 11)
+            let fast = DistanceSums.compute(layer, distance: distance)
+            let plain = DistanceSums.reference(layer, distance: distance)
+            #expect(zip(fast, plain).allSatisfy { relativelyClose($0, $1, 1e-9) }, "\(distance) at spread \(spread)")
+            #expect(FilterSelector.smallest(19, of: fast, indices: Array(0..<48)) == FilterSelector.smallest(19, of: plain, indices: Array(0..<48)))
+        }
+    }
+
+    @Test("without the exact re-check the Gram form would miss 1e-9 on near duplicates")
+    func recheckMatters() {
+        let layer = Self.nearDuplicates(rows: 48, columns: 288, spread: 1e-7, seed: 11)
+        let gram = GramMatrix(layer)
+        let n = layer.rows
+        var naive = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                let d = max(0, gram.values[i * n + i] + gram.values[j * n + j] - 2 * gram.values[i * n + j]).squareRoot()
+                naive[i] += d
+                naive[j] += d
+            }
+        }
+        let plain = DistanceSums.reference(layer, distance: .euclidean)
+        #expect(!zip(naive, plain).allSatisfy { relativelyClose($0, $1, 1e-9) })
+    }
+
+    @Test("Euclidean sums equal scipy cdist sums of the fixture layers to 1e-9 relative")
+    func scipySums() throws {
+        let expected = try #require((try Fixtures.json("selection/expected.json") as? [String: Any])?["distance_sums"] as? [String: [Double]])
+        #expect(expected.count == 6)
+        for (name, sums) in expected {
+            let layer = try #require(Self.layers[name])
+            let fast = DistanceSums.compute(layer, distance: .euclidean)
+            #expect(fast.count == sums.count)
+            #expect(zip(fast, sums).allSatisfy { relativelyClose($0, $1, 1e-9) }, "layer \(name)")
+        }
+    }
+
+    @Test("sums of hand-computed 1-D points: 0, 1, 2, 3, 10")
+    func handComputed() {
+        let layer = FilterMatrix(rows: 5, columns: 1, scalars: [0, 1, 2, 3, 10])
+        #expect(DistanceSums.compute(layer, distance: .euclidean) == [16, 13, 12, 13, 34])
+        #expect(DistanceSums.compute(layer, distance: .l1) == [16, 13, 12, 13, 34])
+    }
+
+    @Test("cosine distances of hand-picked 2-D filters, zero filters included")
+    func cosineByHand() {
+        // (1,0), (0,1), (-1,0), (0,0): distances 1-cos = 1, 2, 1 (zero filter: 1), ...
+        let layer = FilterMatrix(rows: 4, columns: 2, scalars: [1, 0, 0, 1, -1, 0, 0, 0])
+        let sums = DistanceSums.compute(layer, distance: .cosine)
+        #expect(zip(sums, [4.0, 3.0, 4.0, 3.0]).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+}
