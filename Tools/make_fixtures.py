@@ -114,6 +114,44 @@ def reader_fixtures():
         f.write("\n")
 
 
+def generator_fixture():
+    """The first outputs of SplitMix64-seeded xoshiro256** (Blackman and Vigna) for seed 42, and the
+    first Box-Muller normals from them, restated from the published algorithms."""
+    mask = (1 << 64) - 1
+    state = 42
+
+    def splitmix():
+        nonlocal state
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    s = [splitmix() for _ in range(4)]
+
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & mask
+
+    def xoshiro():
+        result = (rotl((s[1] * 5) & mask, 7) * 9) & mask
+        t = (s[1] << 17) & mask
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    outputs = [xoshiro() for _ in range(5)]
+    normals = []
+    for _ in range(3):
+        u1 = ((xoshiro() >> 11) + 0.5) * 2.0 ** -53
+        u2 = ((xoshiro() >> 11) + 0.5) * 2.0 ** -53
+        normals.append(float(np.sqrt(-2 * np.log(u1)) * np.cos(2 * np.pi * u2)))
+    with open(os.path.join(ROOT, "generator.json"), "w") as f:
+        json.dump({"seed": 42, "outputs": [str(x) for x in outputs], "normals": normals}, f, indent=1)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     selection_fixtures()
     reader_fixtures()
+    generator_fixture()
