@@ -28,6 +28,6 @@ let package = Package(
         .testTarget(name: "FPGMTests", dependencies: ["FPGM"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "fpgmTests", dependencies: ["FPGM"]),
+        .testTarget(name: "fpgmTests", dependencies: ["fpgm"]),
     ]
 )

@@ -1,1 +1,45 @@
 import Testing
+@testable import Report
+
+@Suite("Report tables, numbers and JSON")
+struct TableTests {
+    @Test("a pipe table with aligned, padded columns and escaped pipes")
+    func markdown() {
+        let table = Table(columns: ["Arch", "MACs"], alignments: [.left, .right],
+                          rows: [["resnet20", "40,550,400"], ["a|b", "1"]])
+        #expect(table.markdown == """
+        | Arch     |       MACs |
+        | :------- | ---------: |
+        | resnet20 | 40,550,400 |
+        | a\\|b     |          1 |
+
+        """)
+    }
+
+    @Test("numbers: grouped thousands, fixed decimals, trimmed zeros")
+    func numbers() {
+        #expect(NumberFormat.grouped(125_485_056) == "125,485,056")
+        #expect(NumberFormat.grouped(59_436_564.48) == "59,436,564")
+        #expect(NumberFormat.grouped(-1234.5) == "-1,235")
+        #expect(NumberFormat.grouped(999) == "999")
+        #expect(NumberFormat.fixed(52.634, digits: 1) == "52.6")
+        #expect(NumberFormat.trimmed(0.6000) == "0.6")
+        #expect(NumberFormat.trimmed(40) == "40")
+    }
+
+    @Test("JSON keeps key order, escapes strings, and writes the same bytes every time")
+    func json() {
+        let value = JSONValue.object([("b", .int(1)), ("a", .array([.double(0.5), .null, .bool(true)])),
+                                      ("s", .string("q\"\\\n\u{1}")), ("o", .object([])), ("nan", .double(.nan))])
+        #expect(value.text() == #"{"b":1,"a":[0.5,null,true],"s":"q\"\\\n\u0001","o":{},"nan":null}"#)
+        #expect(value.text(indent: 2) == """
+        {
+          "b": 1,
+          "a": [0.5, null, true],
+          "s": "q\\"\\\\\\n\\u0001",
+          "o": {},
+          "nan": null
+        }
+        """)
+    }
+}

@@ -1,1 +1,171 @@
+import Foundation
 import Testing
+
+/// Runs the built `fpgm` binary, as a user would, and checks its output and exit codes.
+struct FPGMProcess {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures")
+
+    /// The binary next to the test bundle (the build folder of this `swift test`).
+    static let binary: URL = {
+        let beside = Bundle.main.bundleURL.appendingPathComponent("fpgm")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return packageRoot.appendingPathComponent(".build/debug/fpgm")
+    }()
+
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = FPGMProcess.binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+        stdout = String(decoding: outData, as: UTF8.self)
+        stderr = String(decoding: errData, as: UTF8.self)
+    }
+
+    var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+    }
+}
+
+@Suite("fpgm command line")
+struct CLITests {
+    /// Compares `text` with the golden file; FPGM_RECORD=1 rewrites the file instead (on purpose only).
+    func golden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = FPGMProcess.fixtures.appendingPathComponent("cli/\(name)")
+        if ProcessInfo.processInfo.environment["FPGM_RECORD"] == "1" {
+            try Data(text.utf8).write(to: url)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == expected, "golden file \(name) differs", sourceLocation: sourceLocation)
+    }
+
+    @Test("help texts in the swift-argument-parser layout", arguments: [
+        (["--help"], "help.txt"), (["help", "flops"], "flops-help.txt"), (["select", "--help"], "select-help.txt"),
+    ])
+    func help(arguments: [String], file: String) throws {
+        let run = try FPGMProcess(arguments)
+        #expect(run.status == 0)
+        #expect(run.stderr.isEmpty)
+        try golden(run.stdout, file)
+    }
+
+    @Test("--version")
+    func version() throws {
+        let run = try FPGMProcess(["--version"])
+        #expect(run.status == 0 && run.stdout == "0.1.0\n")
+    }
+
+    @Test("flops --json reproduces the paper's Table 1 row for ResNet-56 at 40%")
+    func flopsJSON() throws {
+        let run = try FPGMProcess(["flops", "--arch", "resnet56", "--rate", "0.4", "--convention", "paper", "--json"])
+        #expect(run.status == 0)
+        let json = try #require(run.json)
+        #expect(json["arch"] as? String == "resnet56")
+        #expect(json["convention"] as? String == "paper")
+        #expect(json["baseline_macs"] as? Int == 125_485_056)
+        #expect(abs((json["pruned_macs"] as? Double ?? 0) - 59_436_564.5) <= 1)
+        #expect(((json["reduction"] as? Double ?? 0) * 1000).rounded() == 526)
+    }
+
+    @Test("flops in the exact convention counts the classifier and integer filters")
+    func flopsExact() throws {
+        let run = try FPGMProcess(["flops", "--arch", "resnet18", "--rate-norm", "1", "--rate-dist", "0", "--convention", "exact", "--json"])
+        let json = try #require(run.json)
+        #expect(json["baseline_macs"] as? Int == 1_813_561_344 + 512_000)
+        #expect(json["pruned_macs"] as? Int == 1_813_561_344 + 512_000)
+        #expect(json["baseline_params"] as? Int == 11_689_512)
+        #expect(json["pruned_params"] as? Int == 11_689_512)
+    }
+
+    @Test("flops as a table names the unit")
+    func flopsTable() throws {
+        let run = try FPGMProcess(["flops", "--arch", "resnet110", "--rate", "0.3"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("| resnet110 |") && run.stdout.contains("40.8") && run.stdout.contains("MACs per image"))
+    }
+
+    @Test("usage errors: one Error line, the usage, the help pointer, exit 2", arguments: [
+        (["flops", "--arch", "resnet57"], "unknown arch 'resnet57' (known: resnet20"),
+        (["flops", "--arch", "resnet20", "--rate", "1.5"], "must lie in [0, 1], got 1.5"),
+        (["flops", "--arch", "resnet20", "--rate", "-0.1"], "must lie in [0, 1], got -0.1"),
+        (["flops", "--arch", "resnet20", "--rat", "0.3"], "Unknown option '--rat'. Did you mean '--rate'?"),
+        (["flops", "--arch", "resnet20", "--rate", "abc"], "not a number"),
+        (["flops", "--rate", "0.3"], "Missing expected argument '--arch <arch>'"),
+        (["flops", "--arch", "resnet20", "--rate", "0.3", "--rate-dist", "0.2"], "either '--rate'"),
+        (["select", "--arch", "resnet20", "--rate-norm", "1.2", "--synthetic"], "rate-norm must lie in [0, 1], got 1.2"),
+        (["select", "--synthetic"], "'--synthetic' needs '--arch <arch>'"),
+        (["select", "--criterion", "nearest", "x.npz"], "The value 'nearest' is invalid for '--criterion <criterion>'"),
+        (["flop", "--arch", "resnet20"], "Unknown subcommand 'flop'. Did you mean 'flops'?"),
+    ])
+    func usageErrors(arguments: [String], message: String) throws {
+        let run = try FPGMProcess(arguments)
+        #expect(run.status == 2)
+        #expect(run.stdout.isEmpty)
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("Error: ") == true)
+        #expect(lines.first?.contains(message) == true, "\(run.stderr)")
+        #expect(lines.dropFirst().first?.hasPrefix("Usage: fpgm") == true)
+    }
+
+    @Test("input errors name the file and exit 3", arguments: [
+        ("missing.npz", "no such file"), ("cli/corrupt.safetensors", "header"), ("cli", "directory"),
+    ])
+    func inputErrors(file: String, message: String) throws {
+        let path = FPGMProcess.fixtures.appendingPathComponent(file).path
+        let run = try FPGMProcess(["select", path])
+        #expect(run.status == 3)
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(run.stderr.hasPrefix("Error: \(path): ") && run.stderr.contains(message), "\(run.stderr)")
+    }
+
+    @Test("a checkpoint that does not fit the architecture is an input error naming the missing tensors")
+    func mismatch() throws {
+        let path = FPGMProcess.fixtures.appendingPathComponent("selection/layers.npz").path
+        let run = try FPGMProcess(["select", path, "--arch", "resnet20"])
+        #expect(run.status == 3)
+        #expect(run.stderr.contains("does not match resnet20: lacks 19 tensor(s) of resnet20 (conv1.weight"))
+    }
+
+    @Test("select --json on the fixture layers equals the numpy restatement of the official code", arguments: [0, 1])
+    func selectMatchesOfficial(rateIndex: Int) throws {
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: FPGMProcess.fixtures.appendingPathComponent("selection/expected.json"))) as? [String: Any])
+        let entry = (expected["rates"] as! [[String: Any]])[rateIndex]
+        let rateNorm = entry["rate_norm"] as! Double, rateDist = entry["rate_dist"] as! Double
+        let run = try FPGMProcess(["select", FPGMProcess.fixtures.appendingPathComponent("selection/layers.npz").path,
+                                   "--rate-norm", String(rateNorm), "--rate-dist", String(rateDist), "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let layers = try #require(run.json?["layers"] as? [[String: Any]])
+        let official = entry["layers"] as! [[String: Any]]
+        #expect(layers.map { $0["name"] as! String } == official.map { $0["name"] as! String })
+        for (mine, theirs) in zip(layers, official) {
+            #expect(mine["pruned_norm"] as! [Int] == theirs["pruned_norm"] as! [Int])
+            #expect(mine["pruned_dist"] as! [Int] == theirs["pruned_dist"] as! [Int])
+            #expect(mine["pruned"] as! [Int] == ((theirs["pruned_norm"] as! [Int]) + (theirs["pruned_dist"] as! [Int])).sorted())
+        }
+        #expect(run.json?["format"] as? String == "npz")
+        #expect((run.json?["sha256"] as? String)?.count == 64)
+    }
+
+    @Test("select --synthetic is reproducible and prunes every conv layer at the official counts")
+    func selectSynthetic() throws {
+        let arguments = ["select", "--arch", "resnet56", "--synthetic", "--seed", "7", "--rate-norm", "0.7", "--rate-dist", "0.1", "--json"]
+        let first = try FPGMProcess(arguments), second = try FPGMProcess(arguments)
+        #expect(first.status == 0 && first.stdout == second.stdout)
+        let layers = try #require(first.json?["layers"] as? [[String: Any]])
+        #expect(layers.count == 55)
+        let counts = layers.map { (($0["pruned_norm"] as! [Int]).count, ($0["pruned_dist"] as! [Int]).count, $0["filters"] as! Int) }
+        let official = [16: (4, 1), 32: (9, 3), 64: (19, 6)]
+        #expect(counts.allSatisfy { count in official[count.2].map { $0 == (count.0, count.1) } ?? false })
+    }
+}

@@ -10,7 +10,7 @@ public struct PruningRates: Sendable, Equatable, Hashable {
 
     /// Fails unless both rates lie in [0, 1].
     public init(rateNorm: Double = 1.0, rateDist: Double) throws(SelectionError) {
-        for (name, value) in [("rate-norm", rateNorm), ("rate-dist", rateDist)] where !(0...1).contains(value) {
+        for (name, value) in [("--rate-norm", rateNorm), ("--rate-dist", rateDist)] where !(0...1).contains(value) {
             throw .rateOutOfRange(name: name, value: value)
         }
         self.rateNorm = rateNorm

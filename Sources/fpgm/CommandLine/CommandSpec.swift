@@ -33,7 +33,7 @@ struct CommandSpec {
 
     var usageLine: String {
         if let usage { return "fpgm \(name) \(usage)" }
-        let parts = arguments.map { "<\($0.name)>" } + options.map { "[\($0.synopsis)]" }
+        let parts = arguments.map { "[<\($0.name)>]" } + options.map { "[\($0.synopsis)]" }
         return (["fpgm", name] + parts).joined(separator: " ")
     }
 
@@ -147,13 +147,28 @@ struct ParsedArguments {
     }
 }
 
-/// Help rows: the synopsis in a 24-column field, then the help text.
+/// Help rows: the synopsis in a 26-column field, then the help text wrapped at 80 columns.
 enum HelpLayout {
+    static let helpColumn = 26
+    static let width = 80
+
     static func row(_ synopsis: String, _ help: String) -> String {
         let field = "  " + synopsis
-        if field.count < 24 {
-            return field + String(repeating: " ", count: 24 - field.count) + help + "\n"
+        let indent = String(repeating: " ", count: helpColumn)
+        var lines = [String]()
+        var line = ""
+        for word in help.split(separator: " ") {
+            if !line.isEmpty && helpColumn + line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
         }
-        return field + "\n" + String(repeating: " ", count: 24) + help + "\n"
+        lines.append(line)
+        let body = lines.joined(separator: "\n" + indent)
+        if field.count <= helpColumn - 2 {
+            return field + String(repeating: " ", count: helpColumn - field.count) + body + "\n"
+        }
+        return field + "\n" + indent + body + "\n"
     }
 }

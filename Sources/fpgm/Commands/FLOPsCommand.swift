@@ -64,7 +64,9 @@ enum RateOptions {
                 return try PruningRates(rateNorm: try arguments.number("--rate-norm", in: spec) ?? 1.0,
                                         rateDist: try arguments.number("--rate-dist", in: spec) ?? 0.0)
             }
-            return try PruningRates(rateNorm: 1.0, rateDist: try arguments.number("--rate", in: spec) ?? 0.4)
+            let rate = try arguments.number("--rate", in: spec) ?? 0.4
+            guard (0...1).contains(rate) else { throw spec.usage("--rate must lie in [0, 1], got \(rate)") }
+            return try PruningRates(rateNorm: 1.0, rateDist: rate)
         } catch let error as SelectionError {
             throw spec.usage(error.description)
         } catch let error as CommandLineError {

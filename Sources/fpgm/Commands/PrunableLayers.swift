@@ -7,8 +7,8 @@ enum PrunableLayers {
     }
 
     /// With an architecture: its prunable convolutions, each `<name>.weight` required with the
-    /// architecture's shape. Without: every 4-D tensor named `*.weight`, in file order, except
-    /// projection shortcuts (names containing `downsample`). Values must be finite.
+    /// architecture's shape. Without: every 4-D tensor, in file order, except projection shortcuts
+    /// (names containing `downsample`), named without `module.` and `.weight`. Values must be finite.
     static func find(in checkpoint: Checkpoint, architecture: Architecture?) throws(MismatchError) -> [(name: String, filters: FilterMatrix)] {
         var layers = [(name: String, filters: FilterMatrix)]()
         if let architecture {
@@ -28,10 +28,11 @@ enum PrunableLayers {
                 throw MismatchError(description: "does not match \(architecture.name): " + parts.joined(separator: "; "))
             }
         } else {
-            for stored in checkpoint.tensors where stored.tensor.shape.count == 4 && stored.name.hasSuffix(".weight") && !stored.name.contains("downsample") {
-                layers.append((String(Checkpoint.canonicalName(stored.name).dropLast(".weight".count)), stored.tensor.filters))
+            for stored in checkpoint.tensors where stored.tensor.shape.count == 4 && !stored.name.contains("downsample") {
+                let name = Checkpoint.canonicalName(stored.name)
+                layers.append((name.hasSuffix(".weight") ? String(name.dropLast(".weight".count)) : name, stored.tensor.filters))
             }
-            guard !layers.isEmpty else { throw MismatchError(description: "holds no 4-D '.weight' tensor to prune") }
+            guard !layers.isEmpty else { throw MismatchError(description: "holds no 4-D tensor to prune") }
         }
         if let bad = layers.first(where: { !$0.filters.scalars.allSatisfy(\.isFinite) }) {
             throw MismatchError(description: "tensor '\(bad.name).weight' holds NaN or infinite values")

@@ -8,9 +8,9 @@ enum SelectCommand {
     static let spec = CommandSpec(
         name: "select",
         overview: "Choose the filters to prune in every conv layer of a checkpoint.",
-        arguments: [("checkpoint", "A .safetensors, .npz or .npy file (omit with --synthetic).")],
+        arguments: [("checkpoint", "A .safetensors, .npz or .npy file (none with --synthetic).")],
         options: [
-            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); its prunable layers are read from the checkpoint. Without it, every 4-D '.weight' tensor except projection shortcuts ('downsample') is pruned."),
+            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); its prunable layers are read from the checkpoint. Without it, every 4-D tensor except projection shortcuts ('downsample') is pruned."),
             .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
             .value("--rate-dist", "rate-dist", help: "Fraction pruned by the criterion among the norm survivors: Int(N * D) filters.", default: "0.4"),
             .value("--criterion", "criterion", help: "How the second step scores filters.", default: "fpgm",
@@ -20,8 +20,7 @@ enum SelectCommand {
             .flag("--synthetic", help: "Use seeded synthetic weights with the official initialisation instead of a checkpoint (needs --arch)."),
             .value("--seed", "seed", help: "Seed of --synthetic and of the random criterion.", default: "0"),
             .flag("--json", help: "Print JSON instead of a table."),
-        ],
-        usage: "<checkpoint> | --arch <arch> --synthetic [--seed <seed>]  [--arch <arch>] [--rate-norm <rate-norm>] [--rate-dist <rate-dist>] [--criterion <criterion>] [--distance <distance>] [--json]")
+        ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
