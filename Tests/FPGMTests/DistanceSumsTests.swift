@@ -92,3 +92,45 @@ struct DistanceSumsTests {
         #expect(zip(sums, [4.0, 3.0, 4.0, 3.0]).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 }
+
+@Suite("Smallest distance sums (Float32 estimate, exact near the cut)")
+struct SmallestDistanceSumsTests {
+    func referenceChoice(_ k: Int, _ layer: FilterMatrix) -> [Int] {
+        FilterSelector.smallest(k, of: DistanceSums.reference(layer, distance: .euclidean), indices: Array(0..<layer.rows)).sorted()
+    }
+
+    @Test("the same rows as ranking the reference sums, on random and fixture layers, for every k")
+    func randomLayers() {
+        for (seed, rows, columns) in [(1, 16, 27), (2, 64, 576), (3, 200, 64), (4, 7, 1)] as [(UInt64, Int, Int)] {
+            let layer = DistanceSumsTests.randomLayer(rows: rows, columns: columns, seed: seed)
+            for k in Set([0, 1, rows / 10, rows * 4 / 10, rows / 2, rows - 1, rows]) {
+                #expect(DistanceSums.smallestEuclideanSums(k, of: layer) == referenceChoice(k, layer), "seed \(seed), k \(k)")
+            }
+        }
+        for (name, layer) in DistanceSumsTests.layers {
+            let k = layer.rows * 4 / 10
+            #expect(DistanceSums.smallestEuclideanSums(k, of: layer) == referenceChoice(k, layer), "\(name)")
+        }
+    }
+
+    @Test("near-duplicate filters and tied zero filters: the Float32 estimate cannot decide, the exact sums do")
+    func hardLayers() {
+        let near = DistanceSumsTests.nearDuplicates(rows: 48, columns: 288, spread: 1e-6, seed: 2)
+        #expect(DistanceSums.smallestEuclideanSums(19, of: near) == referenceChoice(19, near))
+        var scalars = DistanceSumsTests.randomLayer(rows: 32, columns: 36, seed: 6).scalars
+        for j in [3, 9, 10, 30] { for k in 0..<36 { scalars[j * 36 + k] = 0 } }
+        let zeros = FilterMatrix(rows: 32, columns: 36, scalars: scalars)
+        for k in [2, 4, 6, 12] {
+            #expect(DistanceSums.smallestEuclideanSums(k, of: zeros) == referenceChoice(k, zeros), "k \(k)")
+        }
+    }
+
+    @Test("row sums through dgemm equal the full sums")
+    func rowSums() {
+        let layer = DistanceSumsTests.randomLayer(rows: 40, columns: 50, seed: 12)
+        let squaredNorms = FilterNorm.l2.values(of: layer).map { $0 * $0 }
+        let some = DistanceSums.euclideanSums(ofRows: [0, 7, 39], in: layer, squaredNorms: squaredNorms)
+        let all = DistanceSums.reference(layer, distance: .euclidean)
+        #expect(zip(some, [all[0], all[7], all[39]]).allSatisfy { relativelyClose($0, $1, 1e-9) })
+    }
+}

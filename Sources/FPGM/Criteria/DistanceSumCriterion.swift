@@ -9,4 +9,13 @@ public struct DistanceSumCriterion: FilterCriterion {
     public func scores(of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Double] {
         DistanceSums.compute(filters.gathering(rows: candidates), distance: distance)
     }
+
+    /// For the Euclidean distance, `DistanceSums.smallestEuclideanSums`: a Float32 estimate with the
+    /// filters near the cut re-checked exactly, so the choice equals ranking the exact sums.
+    public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Int] {
+        guard distance == .euclidean else {
+            return FilterSelector.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
+        }
+        return DistanceSums.smallestEuclideanSums(k, of: filters.gathering(rows: candidates)).map { candidates[$0] }
+    }
 }

@@ -118,35 +118,60 @@ public enum DistanceSums {
         var sums = [Double](repeating: 0, count: n)
         gram.values.withUnsafeBufferPointer { g in
             for i in 0..<n {
-                let gii = g[i * n + i]
                 for j in (i + 1)..<n {
-                    let gjj = g[j * n + j]
-                    let gij = g[i * n + j]  // upper triangle, filled by dsyrk
-                    let squared = gii + gjj - 2 * gij
-                    let value: Double
-                    switch distance {
-                    case .euclidean:
-                        value = squared <= cancellationThreshold * (gii + gjj)
-                            ? exactDistance(filters, i, j, distance: .euclidean)
-                            : squared.squareRoot()
-                    case .cosine:
-                        if gii == 0 || gjj == 0 {
-                            value = (gii == 0 && gjj == 0) ? 0 : 1
-                        } else {
-                            let cosineGap = 1 - gij / (gii * gjj).squareRoot()
-                            value = cosineGap <= cancellationThreshold
-                                ? exactDistance(filters, i, j, distance: .cosine)
-                                : cosineGap
-                        }
-                    case .l1:
-                        preconditionFailure("the L1 distance has no Gram form")
-                    }
+                    // Upper triangle, filled by dsyrk.
+                    let value = gramDistance(filters, i, j, gii: g[i * n + i], gjj: g[j * n + j], gij: g[i * n + j], distance: distance)
                     sums[i] += value
                     sums[j] += value
                 }
             }
         }
         return sums
+    }
+
+    /// The distance of rows i and j from their Gram entries, or from the filters themselves when the
+    /// Gram form would cancel (see `cancellationThreshold`).
+    @inline(__always)
+    static func gramDistance(_ filters: FilterMatrix, _ i: Int, _ j: Int, gii: Double, gjj: Double, gij: Double,
+                             distance: FilterDistance) -> Double {
+        switch distance {
+        case .euclidean:
+            let squared = gii + gjj - 2 * gij
+            return squared <= cancellationThreshold * (gii + gjj)
+                ? exactDistance(filters, i, j, distance: .euclidean)
+                : squared.squareRoot()
+        case .cosine:
+            if gii == 0 || gjj == 0 { return (gii == 0 && gjj == 0) ? 0 : 1 }
+            let cosineGap = 1 - gij / (gii * gjj).squareRoot()
+            return cosineGap <= cancellationThreshold ? exactDistance(filters, i, j, distance: .cosine) : cosineGap
+        case .l1:
+            preconditionFailure("the L1 distance has no Gram form")
+        }
+    }
+
+    /// g(x) for the chosen rows x of `filters` only, summed over all rows: the rows' dot products with
+    /// every filter come from one Float64 `dgemm` (m x n x D multiply-adds for m rows), read as in `compute`.
+    public static func euclideanSums(ofRows rows: [Int], in filters: FilterMatrix, squaredNorms: [Double]) -> [Double] {
+        let n = filters.rows, d = filters.columns, m = rows.count
+        guard m > 0 else { return [] }
+        let all = filters.scalars.map(Double.init)
+        let chosen = filters.gathering(rows: rows).scalars.map(Double.init)
+        var dots = [Double](repeating: 0, count: m * n)
+        chosen.withUnsafeBufferPointer { a in
+            all.withUnsafeBufferPointer { b in
+                dots.withUnsafeMutableBufferPointer { c in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
+                                1, a.baseAddress, Int32(d), b.baseAddress, Int32(d), 0, c.baseAddress, Int32(n))
+                }
+            }
+        }
+        return rows.enumerated().map { r, i in
+            var sum = 0.0
+            for j in 0..<n where j != i {
+                sum += gramDistance(filters, i, j, gii: squaredNorms[i], gjj: squaredNorms[j], gij: dots[r * n + j], distance: .euclidean)
+            }
+            return sum
+        }
     }
 
     /// Row sums of a distance computed pair by pair, rows spread over all cores.
@@ -167,14 +192,20 @@ public enum DistanceSums {
 
 /// The Gram matrix G = X X^T of n filters in Float64: G_ij = sum_k x_ik x_jk.
 /// Only the upper triangle (j >= i) is filled; it is computed by one BLAS `dsyrk` call.
-struct GramMatrix {
-    let count: Int
+/// - Complexity: n^2 D / 2 multiply-adds.
+public struct GramMatrix: Sendable {
+    public let count: Int
     /// Row-major n x n; entries with j < i are unspecified.
-    let values: [Double]
+    public let values: [Double]
 
-    init(_ filters: FilterMatrix) {
-        let n = filters.rows, d = filters.columns
-        let rows = filters.scalars.map(Double.init)
+    /// The Gram matrix of a layer's filters, widened to Float64 (exactly) first.
+    public init(_ filters: FilterMatrix) {
+        self.init(rows: filters.scalars.map(Double.init), count: filters.rows, dimension: filters.columns)
+    }
+
+    /// The Gram matrix of `count` rows of `dimension` values already in Float64, row-major.
+    public init(rows: [Double], count n: Int, dimension d: Int) {
+        precondition(rows.count == n * d, "Gram matrix rows do not match their shape")
         var gram = [Double](repeating: 0, count: n * n)
         rows.withUnsafeBufferPointer { x in
             gram.withUnsafeMutableBufferPointer { g in

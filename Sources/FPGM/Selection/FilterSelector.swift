@@ -38,8 +38,7 @@ public struct FilterSelector: Sendable {
         let normSet = Set(byNorm)
         let survivors = all.filter { !normSet.contains($0) }
         let distanceCount = layerRate.distanceCount(filters: n)
-        let byDistance = distanceCount == 0 ? [] : Self.smallest(
-            distanceCount, of: criterion.scores(of: survivors, in: filters, layer: name), indices: survivors)
+        let byDistance = distanceCount == 0 ? [] : criterion.lowest(distanceCount, of: survivors, in: filters, layer: name)
         return LayerPlan(name: name, filters: n, prunedByNorm: byNorm.sorted(), prunedByDistance: byDistance.sorted())
     }
 

@@ -33,7 +33,7 @@ enum SelectCommand {
         }
         let synthetic = arguments.flags.contains("--synthetic")
         let layers: [(name: String, filters: FilterMatrix)]
-        var source: [(String, JSONValue)]
+        let source: [(String, JSONValue)]
         switch (synthetic, arguments.positionals.first, architecture) {
         case (true, nil, let architecture?):
             let weights = architecture.syntheticWeights(seed: seed)
@@ -50,7 +50,6 @@ enum SelectCommand {
             do { checkpoint = try Checkpoint.read(path: path) } catch { throw .input(error.description) }
             do { layers = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch { throw .input("\(path): \(error.description)") }
             source = [("checkpoint", .string(path)), ("format", .string(checkpoint.format.rawValue))]
-            if let digest = try? SHA256Digest(fileAt: path) { source.append(("sha256", .string(digest.hex))) }
         }
         let kind = CriterionKind(rawValue: arguments.value("--criterion", in: spec) ?? "fpgm") ?? .fpgm
         let distance = FilterDistance(rawValue: arguments.value("--distance", in: spec) ?? "euclidean") ?? .euclidean

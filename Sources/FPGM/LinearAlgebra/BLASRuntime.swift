@@ -1,0 +1,39 @@
+import CBLAS
+import Foundation
+
+/// Which OpenBLAS kernels this process runs, and a remedy for one known misdetection.
+///
+/// OpenBLAS picks its kernels when the library loads, from the processor's model number. Builds that
+/// predate a processor (Debian 12 ships 0.3.21, which does not know Sapphire Rapids) fall back to the
+/// oldest x86-64 kernels ("Prescott", SSE3), several times slower than the processor allows. The
+/// choice can only be changed before the library loads, through the `OPENBLAS_CORETYPE` variable;
+/// `upgradedEnvironment()` says which value to restart with.
+public enum BLASRuntime {
+    /// The kernel family OpenBLAS chose, for example "Haswell" or "Prescott".
+    public static var coreName: String {
+        openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
+
+    /// Kernel families older than AVX2.
+    static let preAVX2Cores: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai",
+                                            "Coppermine", "Northwood", "Banias", "Sandybridge"]
+
+    /// `OPENBLAS_CORETYPE=Haswell` when OpenBLAS chose pre-AVX2 kernels on a processor that has AVX2
+    /// and FMA and the user set no core type; nil otherwise. Haswell's kernels use only AVX2 and FMA,
+    /// so they are correct on every such processor.
+    public static func upgradedEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                           coreName: String = coreName,
+                                           cpuFlags: Set<String> = cpuFlags()) -> (name: String, value: String)? {
+        guard environment["OPENBLAS_CORETYPE"] == nil, preAVX2Cores.contains(coreName),
+              cpuFlags.isSuperset(of: ["avx2", "fma"]) else { return nil }
+        return ("OPENBLAS_CORETYPE", "Haswell")
+    }
+
+    /// The processor's feature flags from /proc/cpuinfo (empty where there is none).
+    public static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import FPGM
+
+@Suite("SHA-256")
+struct SHA256DigestTests {
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"]
+
+    @Test("the FIPS 180-2 test vector 'abc' and the empty file")
+    func vectors() throws {
+        let folder = FileManager.default.temporaryDirectory
+        let abc = folder.appendingPathComponent("fpgm-sha-abc-\(getpid())").path
+        let empty = folder.appendingPathComponent("fpgm-sha-empty-\(getpid())").path
+        FileManager.default.createFile(atPath: abc, contents: Data("abc".utf8))
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: abc); try? FileManager.default.removeItem(atPath: empty) }
+        #expect(try SHA256Digest(fileAt: abc).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(try SHA256Digest(fileAt: empty).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(throws: CheckpointError.self) { try SHA256Digest(fileAt: "/nonexistent/file") }
+    }
+
+    @Test("the trained checkpoints hash to the values of weights/expected.json", .enabled(if: weights != nil))
+    func sharedWeights() throws {
+        let folder = URL(fileURLWithPath: try #require(Self.weights))
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as? [String: [String: Any]])
+        #expect(expected.count == 4)
+        for (file, facts) in expected {
+            #expect(try SHA256Digest(fileAt: folder.appendingPathComponent(file).path).hex == facts["sha256"] as? String)
+        }
+    }
+}
