@@ -168,3 +168,13 @@ struct CLITests {
         #expect(counts.allSatisfy { count in official[count.2].map { $0 == (count.0, count.1) } ?? false })
     }
 }
+
+@Suite("CLI reference notebook")
+struct CLIReferenceTests {
+    @Test("notebooks/cli.md holds every help text, byte for byte", arguments: ["help.txt", "flops-help.txt", "select-help.txt"])
+    func helpInReference(file: String) throws {
+        let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/cli.md"), encoding: .utf8)
+        let help = try String(contentsOf: FPGMProcess.fixtures.appendingPathComponent("cli/\(file)"), encoding: .utf8)
+        #expect(reference.contains("```text\n" + help + "```\n"))
+    }
+}
