@@ -75,16 +75,6 @@ func report(_ error: CommandLineError) -> Int32 {
     return error.exitCode
 }
 
-/// Restarts this process once with better OpenBLAS kernels when the library fell back to pre-AVX2
-/// ones on a processor that has AVX2 (see `BLASRuntime`); returns when there is nothing to do.
-func restartWithFasterBLASIfNeeded() {
-    guard let (name, value) = BLASRuntime.upgradedEnvironment(),
-          let executable = Bundle.main.executablePath else { return }
-    setenv(name, value, 1)
-    let arguments = [executable] + CommandLine.arguments.dropFirst()
-    var cArguments = arguments.map { strdup($0) } + [nil]
-    execv(executable, &cArguments)
-}
-
-restartWithFasterBLASIfNeeded()
+BLASRuntime.restartWithFasterKernelsIfNeeded()
+BLASRuntime.useOneThreadPerCall()
 exit(main(Array(CommandLine.arguments.dropFirst())))

@@ -10,30 +10,33 @@ enum NPYReader {
 
     /// The array in `data` as a tensor named `name`; `file` names the file in errors.
     static func read(_ data: Data, name: String, file: String) throws(CheckpointError) -> StoredTensor {
+        var source = MemorySource(data: data, file: file)
+        return try read(from: &source, name: name, file: file)
+    }
+
+    /// The array at the start of `source`, read in order: little-endian float32 data in C order goes
+    /// straight into the tensor's storage; other types are decoded from a copy.
+    static func read<Source: ByteSource>(from source: inout Source, name: String, file: String) throws(CheckpointError) -> StoredTensor {
         func fail(_ problem: String) -> CheckpointError {
             CheckpointError(file: file, problem: name.isEmpty ? problem : "array '\(name)' \(problem)")
         }
-        guard data.count >= 10, data.prefix(6).elementsEqual(magic) else { throw fail("is not a .npy array (bad magic)") }
-        let base = data.startIndex
-        let major = data[base + 6]
-        let headerLength: Int, headerStart: Int
+        guard source.remaining >= 10 else { throw fail("is not a .npy array (shorter than its signature)") }
+        let prefix = try source.readBytes(8)
+        guard prefix.prefix(6).elementsEqual(magic) else { throw fail("is not a .npy array (bad magic)") }
+        let major = prefix[6]
+        let lengthBytes: Int
         switch major {
-        case 1:
-            headerLength = Int(data[base + 8]) | Int(data[base + 9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard data.count >= 12 else { throw fail("is truncated in its header length") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(data[base + 8 + $1]) << (8 * $1) }
-            headerStart = 12
-        default:
-            throw fail("has unsupported format version \(major)")
+        case 1: lengthBytes = 2
+        case 2, 3: lengthBytes = 4
+        default: throw fail("has unsupported format version \(major)")
         }
+        guard source.remaining >= lengthBytes else { throw fail("is truncated in its header length") }
+        let headerLength = try source.readBytes(lengthBytes).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         guard headerLength <= maximumHeaderLength else { throw fail("declares a header of \(headerLength) bytes, more than allowed") }
-        guard headerStart + headerLength <= data.count else {
-            throw fail("declares a header of \(headerLength) bytes but only \(data.count - headerStart) follow")
+        guard headerLength <= source.remaining else {
+            throw fail("declares a header of \(headerLength) bytes but only \(source.remaining) follow")
         }
-        let headerBytes = data[(base + headerStart)..<(base + headerStart + headerLength)]
-        guard let headerText = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+        guard let headerText = String(bytes: try source.readBytes(headerLength), encoding: major == 3 ? .utf8 : .isoLatin1) else {
             throw fail("has a header that is not text")
         }
         let header: NPYHeader
@@ -42,17 +45,23 @@ enum NPYReader {
             throw fail("has a negative or overflowing shape \(header.shape)")
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dtype.byteWidth)
-        let available = data.count - headerStart - headerLength
-        guard !overflow, byteCount <= available else {
-            throw fail("declares shape \(header.shape) of \(header.dtype.rawValue), more data than the \(available) bytes present")
+        guard !overflow, byteCount <= source.remaining else {
+            throw fail("declares shape \(header.shape) of \(header.dtype.rawValue), more data than the \(source.remaining) bytes present")
         }
-        var scalars = data.withUnsafeBytes { raw in
-            header.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[(headerStart + headerLength)...]), count: count,
-                                bigEndian: header.bigEndian)
+        var scalars: [Float]
+        if header.dtype == .float32 && !header.bigEndian {
+            var readError: CheckpointError?
+            scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                do throws(CheckpointError) { try source.read(into: UnsafeMutableRawBufferPointer(buffer)) } catch { readError = error }
+                initialized = count
+            }
+            if let readError { throw readError }
+        } else {
+            let raw = try source.readBytes(byteCount)
+            scalars = raw.withUnsafeBytes { header.dtype.decode($0, count: count, bigEndian: header.bigEndian) }
         }
         if header.fortranOrder { scalars = reversingAxes(scalars, shape: header.shape) }
-        guard let tensor = try? Tensor(shape: header.shape, scalars: scalars) else { throw fail("could not be built") }
-        return StoredTensor(name: name, dtype: header.dtype, tensor: tensor)
+        return StoredTensor(name: name, dtype: header.dtype, tensor: Tensor(validShape: header.shape, scalars: scalars))
     }
 
     /// Column-major data of `shape` reordered to row-major: element (i0..ik) sits at

@@ -11,7 +11,9 @@ enum NPZReader {
                 throw CheckpointError(file: path, problem: "holds '\(entry.name)', which is not a .npy array; an .npz holds only arrays")
             }
             let name = String(entry.name.dropLast(4))
-            tensors.append(try NPYReader.read(try archive.contents(of: entry), name: name, file: path))
+            tensors.append(try archive.reading(entry) { (source: inout ZipArchive.EntrySource) throws(CheckpointError) in
+                try NPYReader.read(from: &source, name: name, file: path)
+            })
         }
         return Checkpoint(format: .npz, tensors: tensors, metadata: [:])
     }

@@ -13,9 +13,10 @@ extension ScalarType {
         switch self {
         case .float32:
             if !bigEndian {
-                var out = [Float](repeating: 0, count: count)
-                out.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 4)])) }
-                return out
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<(count * 4)]))
+                    initialized = count
+                }
             }
             return (0..<count).map { Float(bitPattern: raw(UInt32.self, $0)) }
         case .float64: return (0..<count).map { Float(Double(bitPattern: raw(UInt64.self, $0))) }

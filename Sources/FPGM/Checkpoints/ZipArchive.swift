@@ -53,20 +53,61 @@ final class ZipArchive {
 
     deinit { zip_discard(archive) }
 
-    /// The uncompressed bytes of an entry; libzip verifies the CRC when the entry is read to its end.
-    func contents(of entry: Entry) throws(CheckpointError) -> Data {
+    /// Calls `body` with the entry's bytes as a `ByteSource`, then reads whatever `body` left, so that
+    /// libzip compares the entry's CRC-32 with its directory; a mismatch or a short entry is an error.
+    func reading<T>(_ entry: Entry, _ body: (inout EntrySource) throws(CheckpointError) -> T) throws(CheckpointError) -> T {
         guard let file = zip_fopen_index(archive, entry.index, 0) else {
             throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' cannot be opened (\(lastError()))")
         }
         defer { zip_fclose(file) }
-        var data = Data(count: entry.size)
-        let read = data.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress, UInt64(entry.size)) }
-        var probe: UInt8 = 0
-        let extra = entry.size == Int(read) ? zip_fread(file, &probe, 1) : 0
-        guard read == Int64(entry.size), extra == 0 else {
-            throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' is damaged (\(read < 0 || extra < 0 ? lastError() : "size differs from the directory"))")
+        var source = EntrySource(file: file, entry: entry, path: path)
+        let result = try body(&source)
+        try source.finish()
+        return result
+    }
+
+    /// The bytes of one open zip entry, decompressed by libzip.
+    struct EntrySource: ByteSource {
+        let file: OpaquePointer
+        let entry: Entry
+        let path: String
+        private(set) var remaining: Int
+
+        init(file: OpaquePointer, entry: Entry, path: String) {
+            self.file = file
+            self.entry = entry
+            self.path = path
+            remaining = entry.size
         }
-        return data
+
+        mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(CheckpointError) {
+            guard buffer.count <= remaining else {
+                throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' ends early")
+            }
+            var done = 0
+            while done < buffer.count {
+                let got = zip_fread(file, buffer.baseAddress! + done, UInt64(buffer.count - done))
+                guard got > 0 else {
+                    throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' is damaged (\(got < 0 ? String(cString: zip_file_strerror(file)) : "shorter than its directory says"))")
+                }
+                done += Int(got)
+            }
+            remaining -= buffer.count
+        }
+
+        /// Reads the rest of the entry and one byte past it, which makes libzip check the CRC-32.
+        mutating func finish() throws(CheckpointError) {
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+            defer { scratch.deallocate() }
+            while remaining > 0 {
+                try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<min(remaining, scratch.count)]))
+            }
+            var probe: UInt8 = 0
+            let extra = zip_fread(file, &probe, 1)
+            guard extra == 0 else {
+                throw CheckpointError(file: path, problem: "zip entry '\(entry.name)' is damaged (\(extra < 0 ? String(cString: zip_file_strerror(file)) : "longer than its directory says"))")
+            }
+        }
     }
 
     private func lastError() -> String {

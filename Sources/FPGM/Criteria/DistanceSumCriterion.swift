@@ -16,6 +16,7 @@ public struct DistanceSumCriterion: FilterCriterion {
         guard distance == .euclidean else {
             return FilterSelector.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
         }
-        return DistanceSums.smallestEuclideanSums(k, of: filters.gathering(rows: candidates)).map { candidates[$0] }
+        let allRows = candidates.count == filters.rows && candidates.elementsEqual(0..<filters.rows)
+        return DistanceSums.smallestEuclideanSums(k, of: allRows ? filters : filters.gathering(rows: candidates)).map { candidates[$0] }
     }
 }

@@ -11,20 +11,27 @@ public enum FilterNorm: String, CaseIterable, Sendable {
         values(of: Array(0..<filters.rows), in: filters)
     }
 
-    /// The norm of the chosen rows of `filters`, in the order given.
+    /// The norm of the chosen rows of `filters`, in the order given. Sums run in eight Float64 lanes
+    /// (SIMD), then the lanes are added.
     public func values(of rows: [Int], in filters: FilterMatrix) -> [Double] {
         let d = filters.columns
         return filters.scalars.withUnsafeBufferPointer { x in
             rows.map { j in
-                var sum = 0.0
-                switch self {
-                case .l1:
-                    for k in 0..<d { sum += abs(Double(x[j * d + k])) }
-                    return sum
-                case .l2:
-                    for k in 0..<d { sum += Double(x[j * d + k]) * Double(x[j * d + k]) }
-                    return sum.squareRoot()
+                let row = x.baseAddress! + j * d
+                var lanes = SIMD8<Double>()
+                var k = 0
+                while k + 8 <= d {
+                    let values = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: row + k, count: 8)))
+                    lanes += self == .l1 ? values.replacing(with: -values, where: values .< 0) : values * values
+                    k += 8
                 }
+                var sum = lanes.sum()
+                while k < d {
+                    let value = Double(row[k])
+                    sum += self == .l1 ? abs(value) : value * value
+                    k += 1
+                }
+                return self == .l1 ? sum : sum.squareRoot()
             }
         }
     }

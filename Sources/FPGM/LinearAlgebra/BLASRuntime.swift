@@ -36,4 +36,22 @@ public enum BLASRuntime {
               let colon = line.firstIndex(of: ":") else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
+
+    /// Replaces this process by a fresh start of the same executable with the same arguments and
+    /// `upgradedEnvironment()` set, when there is one; returns when there is nothing to do (or the
+    /// restart fails, in which case the current kernels serve).
+    public static func restartWithFasterKernelsIfNeeded() {
+        guard let (name, value) = upgradedEnvironment(), let executable = Bundle.main.executablePath else { return }
+        setenv(name, value, 1)
+        var arguments = ([executable] + CommandLine.arguments.dropFirst()).map { strdup($0) } + [nil]
+        execv(executable, &arguments)
+    }
+
+    /// Makes every BLAS call of this process run on the calling thread alone. For programs that spread
+    /// independent BLAS calls over the cores themselves (as `FilterSelector.plan` spreads layers):
+    /// OpenBLAS's own threads would otherwise wait for work while competing with the callers for cores.
+    /// Call it once, before any concurrent BLAS use.
+    public static func useOneThreadPerCall() {
+        openblas_set_num_threads(1)
+    }
 }

@@ -22,6 +22,9 @@ public enum DistanceSums {
     /// distance stays below about 1e-10 for D up to 10^4.
     public static let cancellationThreshold = 1e-4
 
+    /// Up to this many rows, `euclideanSums(ofRows:)` sums distances directly rather than through BLAS.
+    static let directRowLimit = 8
+
     /// g(x) for each row x of `filters`, by the Gram-matrix path.
     /// - Complexity: O(n^2 D) for n rows of D values, n^2 D / 2 of them inside BLAS.
     public static func compute(_ filters: FilterMatrix, distance: FilterDistance) -> [Double] {
@@ -64,13 +67,24 @@ public enum DistanceSums {
         }
     }
 
+    /// sum_k (x_ik - x_jk)^2 in Float64 (each difference of two Float32 values is exact), in eight lanes.
     private static func squaredEuclidean(_ filters: FilterMatrix, _ i: Int, _ j: Int) -> Double {
         let d = filters.columns
         return filters.scalars.withUnsafeBufferPointer { x in
-            var sum = 0.0
-            for k in 0..<d {
-                let diff = Double(x[i * d + k]) - Double(x[j * d + k])
+            let a = x.baseAddress! + i * d, b = x.baseAddress! + j * d
+            var lanes = SIMD8<Double>()
+            var k = 0
+            while k + 8 <= d {
+                let diff = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: a + k, count: 8)))
+                    - SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: b + k, count: 8)))
+                lanes += diff * diff
+                k += 8
+            }
+            var sum = lanes.sum()
+            while k < d {
+                let diff = Double(a[k]) - Double(b[k])
                 sum += diff * diff
+                k += 1
             }
             return sum
         }
@@ -151,9 +165,12 @@ public enum DistanceSums {
 
     /// g(x) for the chosen rows x of `filters` only, summed over all rows: the rows' dot products with
     /// every filter come from one Float64 `dgemm` (m x n x D multiply-adds for m rows), read as in `compute`.
+    /// A few rows (at most `directRowLimit`) are summed directly instead, which skips widening the layer.
     public static func euclideanSums(ofRows rows: [Int], in filters: FilterMatrix, squaredNorms: [Double]) -> [Double] {
         let n = filters.rows, d = filters.columns, m = rows.count
-        guard m > 0 else { return [] }
+        guard m > directRowLimit else {
+            return rows.map { i in (0..<n).reduce(0.0) { $1 == i ? $0 : $0 + exactDistance(filters, i, $1, distance: .euclidean) } }
+        }
         let all = filters.scalars.map(Double.init)
         let chosen = filters.gathering(rows: rows).scalars.map(Double.init)
         var dots = [Double](repeating: 0, count: m * n)
@@ -200,12 +217,8 @@ public struct GramMatrix: Sendable {
 
     /// The Gram matrix of a layer's filters, widened to Float64 (exactly) first.
     public init(_ filters: FilterMatrix) {
-        self.init(rows: filters.scalars.map(Double.init), count: filters.rows, dimension: filters.columns)
-    }
-
-    /// The Gram matrix of `count` rows of `dimension` values already in Float64, row-major.
-    public init(rows: [Double], count n: Int, dimension d: Int) {
-        precondition(rows.count == n * d, "Gram matrix rows do not match their shape")
+        let n = filters.rows, d = filters.columns
+        let rows = filters.scalars.map(Double.init)
         var gram = [Double](repeating: 0, count: n * n)
         rows.withUnsafeBufferPointer { x in
             gram.withUnsafeMutableBufferPointer { g in

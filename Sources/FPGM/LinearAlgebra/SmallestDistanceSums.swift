@@ -16,12 +16,7 @@ extension DistanceSums {
         let n = filters.rows, d = filters.columns
         guard k > 0 else { return [] }
         guard k < n else { return Array(0..<n) }
-        var gram = [Float](repeating: 0, count: n * n)
-        filters.scalars.withUnsafeBufferPointer { x in
-            gram.withUnsafeMutableBufferPointer { g in
-                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x.baseAddress, Int32(d), 0, g.baseAddress, Int32(n))
-            }
-        }
+        let gram = Float32GramMatrix(filters).values
         let squaredNorms = FilterNorm.l2.values(of: filters).map { $0 * $0 }
         let (estimate, bound) = estimatedSums(gram: gram, squaredNorms: squaredNorms, dimension: d)
         // The k-th smallest true sum lies between the k-th smallest lower and upper bounds.
@@ -36,33 +31,54 @@ extension DistanceSums {
 
     /// Estimated sums s~ and their error bounds E from the upper triangle of a Float32 Gram matrix.
     /// Per pair: d~ = sqrt(max(0, |x|^2 + |y|^2 - 2 fl32(x.y))) and e = delta / max(d~, sqrt(delta)),
-    /// which is min(sqrt(delta), delta / d~) without a branch.
+    /// which is min(sqrt(delta), delta / d~) without a branch; eight pairs at a time.
     private static func estimatedSums(gram: [Float], squaredNorms: [Double], dimension d: Int) -> (estimate: [Double], bound: [Double]) {
         let n = squaredNorms.count
         let unit = 0x1p-24, gamma = Double(d) * unit / (1 - Double(d) * unit)
+        // delta = 2 gamma |x| |y| (the dot product's error, twice) + 2^-51 (|x|^2 + |y|^2) (Float64 rounding).
+        let dotBound = 2 * gamma, roundingBound = 0x1p-51
         let norms = squaredNorms.map { $0.squareRoot() }
         var estimate = [Double](repeating: 0, count: n), bound = [Double](repeating: 0, count: n)
-        gram.withUnsafeBufferPointer { g in
-            squaredNorms.withUnsafeBufferPointer { sq in
-                norms.withUnsafeBufferPointer { root in
-                    estimate.withUnsafeMutableBufferPointer { est in
-                        bound.withUnsafeMutableBufferPointer { err in
+        gram.withUnsafeBufferPointer { gramBuffer in
+            squaredNorms.withUnsafeBufferPointer { sqBuffer in
+                norms.withUnsafeBufferPointer { rootBuffer in
+                    estimate.withUnsafeMutableBufferPointer { estBuffer in
+                        bound.withUnsafeMutableBufferPointer { errBuffer in
+                            let g = gramBuffer.baseAddress!, sq = sqBuffer.baseAddress!, root = rootBuffer.baseAddress!
+                            let est = estBuffer.baseAddress!, err = errBuffer.baseAddress!
+                            func pair(_ ni: Double, _ ri: Double, _ nj: Double, _ rj: Double, _ dot: Double) -> (Double, Double) {
+                                let distance = max(0, ni + nj - 2 * dot).squareRoot()
+                                let delta = dotBound * ri * rj + roundingBound * (ni + nj)
+                                return (distance, delta / max(distance, delta.squareRoot(), .leastNormalMagnitude))
+                            }
                             for i in 0..<n {
                                 let ni = sq[i], ri = root[i]
-                                var rowEstimate = 0.0, rowBound = 0.0
-                                for j in (i + 1)..<max(n, i + 1) {
-                                    let squared = max(0, ni + sq[j] - 2 * Double(g[i * n + j]))
-                                    // Twice the dot product's error bound plus the Float64 rounding of the sum.
-                                    let delta = 2 * gamma * ri * root[j] + 0x1p-51 * (ni + sq[j])
-                                    let distance = squared.squareRoot()
-                                    let error = delta / max(distance, delta.squareRoot(), .leastNormalMagnitude)
+                                var rowEstimate = SIMD8<Double>(), rowBound = SIMD8<Double>()
+                                var j = i + 1
+                                while j + 8 <= n {
+                                    let dot = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: g + i * n + j, count: 8)))
+                                    let nj = SIMD8<Double>(UnsafeBufferPointer(start: sq + j, count: 8))
+                                    let rj = SIMD8<Double>(UnsafeBufferPointer(start: root + j, count: 8))
+                                    let distance = (ni + nj - 2 * dot).replacing(with: 0, where: ni + nj - 2 * dot .< 0).squareRoot()
+                                    let delta = dotBound * ri * rj + roundingBound * (ni + nj)
+                                    let floor = pointwiseMax(pointwiseMax(distance, delta.squareRoot()), SIMD8(repeating: .leastNormalMagnitude))
+                                    let error = delta / floor
                                     rowEstimate += distance
                                     rowBound += error
-                                    est[j] += distance
-                                    err[j] += error
+                                    let estimateSlot = UnsafeMutableRawPointer(est + j), boundSlot = UnsafeMutableRawPointer(err + j)
+                                    estimateSlot.storeBytes(of: estimateSlot.loadUnaligned(as: SIMD8<Double>.self) + distance, as: SIMD8<Double>.self)
+                                    boundSlot.storeBytes(of: boundSlot.loadUnaligned(as: SIMD8<Double>.self) + error, as: SIMD8<Double>.self)
+                                    j += 8
                                 }
-                                est[i] += rowEstimate
-                                err[i] += rowBound
+                                var tailEstimate = 0.0, tailBound = 0.0
+                                while j < n {
+                                    let (distance, error) = pair(ni, ri, sq[j], root[j], Double(g[i * n + j]))
+                                    tailEstimate += distance; tailBound += error
+                                    est[j] += distance; err[j] += error
+                                    j += 1
+                                }
+                                est[i] += rowEstimate.sum() + tailEstimate
+                                err[i] += rowBound.sum() + tailBound
                             }
                         }
                     }
@@ -70,5 +86,23 @@ extension DistanceSums {
             }
         }
         return (estimate, bound)
+    }
+}
+
+/// The Gram matrix G = X X^T of n filters in Float32, upper triangle only, from one BLAS `ssyrk` call.
+/// - Complexity: n^2 D / 2 multiply-adds.
+public struct Float32GramMatrix: Sendable {
+    /// Row-major n x n; entries with j < i are unspecified.
+    public let values: [Float]
+
+    public init(_ filters: FilterMatrix) {
+        let n = filters.rows, d = filters.columns
+        var gram = [Float](repeating: 0, count: n * n)
+        filters.scalars.withUnsafeBufferPointer { x in
+            gram.withUnsafeMutableBufferPointer { g in
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x.baseAddress, Int32(d), 0, g.baseAddress, Int32(n))
+            }
+        }
+        values = gram
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Chooses the filters to prune, layer by layer, with the official code's two steps
 /// (`get_filter_codebook`, then `get_filter_similar`):
 ///
@@ -26,7 +28,20 @@ public struct FilterSelector: Sendable {
         if let stray = layerRates.keys.sorted().first(where: { !names.contains($0) }) {
             throw .unknownLayer(stray)
         }
-        return PruningPlan(layers: layers.map { select(name: $0.name, filters: $0.filters) })
+        // Layers are independent: spread them over the cores, largest first (see `BLASRuntime.useOneThreadPerCall`).
+        var plans = [LayerPlan?](repeating: nil, count: layers.count)
+        let order = layers.indices.sorted { layers[$0].filters.scalars.count * layers[$0].filters.rows > layers[$1].filters.scalars.count * layers[$1].filters.rows }
+        let next = NextIndex()
+        plans.withUnsafeMutableBufferPointer { results in
+            nonisolated(unsafe) let slots = results
+            DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
+                while let position = next.take(below: order.count) {
+                    let index = order[position]
+                    slots[index] = select(name: layers[index].name, filters: layers[index].filters)
+                }
+            }
+        }
+        return PruningPlan(layers: plans.map { $0! })
     }
 
     /// The plan of one layer.
@@ -50,5 +65,19 @@ public struct FilterSelector: Sendable {
             scores[a] != scores[b] ? scores[a] < scores[b] : indices[a] < indices[b]
         }
         return order.prefix(k).map { indices[$0] }
+    }
+}
+
+/// A counter shared by worker threads: each `take` returns the next index once.
+private final class NextIndex: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
     }
 }

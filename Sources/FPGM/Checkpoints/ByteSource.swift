@@ -1,0 +1,45 @@
+import Foundation
+
+/// Bytes read in order, from memory or from a zip entry, so that readers copy data once, straight
+/// into its final storage.
+protocol ByteSource {
+    /// The bytes not yet read.
+    var remaining: Int { get }
+    /// Fills `buffer` with the next `buffer.count` bytes; callers check `remaining` first.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(CheckpointError)
+}
+
+extension ByteSource {
+    /// The next `count` bytes as an array.
+    mutating func readBytes(_ count: Int) throws(CheckpointError) -> [UInt8] {
+        var error: CheckpointError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(CheckpointError) { try read(into: UnsafeMutableRawBufferPointer(buffer)) } catch let failure { error = failure }
+            initialized = count
+        }
+        if let error { throw error }
+        return bytes
+    }
+}
+
+/// Bytes of a `Data` value.
+struct MemorySource: ByteSource {
+    let data: Data
+    let file: String
+    private var position = 0
+
+    init(data: Data, file: String) {
+        self.data = data
+        self.file = file
+    }
+
+    var remaining: Int { data.count - position }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(CheckpointError) {
+        guard buffer.count <= remaining else { throw CheckpointError(file: file, problem: "ends early (truncated?)") }
+        data.withUnsafeBytes { raw in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[position..<(position + buffer.count)]))
+        }
+        position += buffer.count
+    }
+}
