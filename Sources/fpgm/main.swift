@@ -75,6 +75,5 @@ func report(_ error: CommandLineError) -> Int32 {
     return error.exitCode
 }
 
-BLASRuntime.restartWithFasterKernelsIfNeeded()
-BLASRuntime.useOneThreadPerCall()
+BLASRuntime.configureAndRestartIfNeeded(singleThreaded: true)
 exit(main(Array(CommandLine.arguments.dropFirst())))

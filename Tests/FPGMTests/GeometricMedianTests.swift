@@ -57,7 +57,7 @@ struct GeometricMedianTests {
     @Test("the gm-exact criterion prunes the filters nearest the median")
     func criterion() throws {
         let points = FilterMatrix(rows: 5, columns: 1, scalars: [0, 1, 2, 3, 10])
-        let plan = FilterSelector(rates: try PruningRates(rateDist: 0.2), criterion: GeometricMedianCriterion()).select(name: "t", filters: points)
+        let plan = try FilterSelector(rates: try PruningRates(rateDist: 0.2), criterion: GeometricMedianCriterion()).select(name: "t", filters: points)
         #expect(plan.pruned == [2])
     }
 }

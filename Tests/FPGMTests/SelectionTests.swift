@@ -9,7 +9,7 @@ struct SelectionTests {
 
     @Test("FPGM-only prunes the smallest distance sums, ties to the lower index")
     func fpgmOnlyByHand() throws {
-        let plan = FilterSelector(rates: try PruningRates(rateNorm: 1, rateDist: 0.4)).select(name: "toy", filters: points)
+        let plan = try FilterSelector(rates: try PruningRates(rateNorm: 1, rateDist: 0.4)).select(name: "toy", filters: points)
         #expect(plan.prunedByNorm == [])
         #expect(plan.prunedByDistance == [1, 2])
         #expect(plan.kept == [0, 3, 4])
@@ -18,7 +18,7 @@ struct SelectionTests {
     @Test("mix: the norm step first, then distance sums among the survivors only")
     func mixByHand() throws {
         // Int(5 * 0.4) = 2 by norm: filters 0 and 1. Among 2, 3, 10 the sums are 9, 8, 15: Int(5 * 0.2) = 1 goes, filter 3.
-        let plan = FilterSelector(rates: try PruningRates(rateNorm: 0.6, rateDist: 0.2)).select(name: "toy", filters: points)
+        let plan = try FilterSelector(rates: try PruningRates(rateNorm: 0.6, rateDist: 0.2)).select(name: "toy", filters: points)
         #expect(plan.prunedByNorm == [0, 1])
         #expect(plan.prunedByDistance == [3])
         #expect(plan.pruned == [0, 1, 3])
@@ -33,11 +33,11 @@ struct SelectionTests {
     @Test("the norm criteria prune the smallest norms")
     func normCriteria() throws {
         let rates = try PruningRates(rateDist: 0.4)
-        #expect(FilterSelector(rates: rates, criterion: FilterNormCriterion(norm: .l2)).select(name: "toy", filters: points).pruned == [0, 1])
+        #expect(try FilterSelector(rates: rates, criterion: FilterNormCriterion(norm: .l2)).select(name: "toy", filters: points).pruned == [0, 1])
         let signed = FilterMatrix(rows: 3, columns: 2, scalars: [3, 0, 2, 2, -1, -1.5])
         // L1: 3, 4, 2.5; L2: 3, 2.83, 1.80.
-        #expect(FilterSelector(rates: try PruningRates(rateDist: 0.67), criterion: FilterNormCriterion(norm: .l1)).select(name: "s", filters: signed).pruned == [0, 2])
-        #expect(FilterSelector(rates: try PruningRates(rateDist: 0.67), criterion: FilterNormCriterion(norm: .l2)).select(name: "s", filters: signed).pruned == [1, 2])
+        #expect(try FilterSelector(rates: try PruningRates(rateDist: 0.67), criterion: FilterNormCriterion(norm: .l1)).select(name: "s", filters: signed).pruned == [0, 2])
+        #expect(try FilterSelector(rates: try PruningRates(rateDist: 0.67), criterion: FilterNormCriterion(norm: .l2)).select(name: "s", filters: signed).pruned == [1, 2])
     }
 
     @Test("counts are Python's int(N * rate): 0.7/0.1 prunes 4+1 of 16, 9+3 of 32, 19+6 of 64")
@@ -73,7 +73,7 @@ struct SelectionTests {
             let rates = try PruningRates(rateNorm: entry["rate_norm"] as! Double, rateDist: entry["rate_dist"] as! Double)
             for layer in entry["layers"] as! [[String: Any]] {
                 let name = layer["name"] as! String
-                let plan = FilterSelector(rates: rates).select(name: name, filters: try #require(DistanceSumsTests.layers[name]))
+                let plan = try FilterSelector(rates: rates).select(name: name, filters: try #require(DistanceSumsTests.layers[name]))
                 #expect(plan.prunedByNorm == layer["pruned_norm"] as! [Int], "\(name) at \(rates)")
                 #expect(plan.prunedByDistance == layer["pruned_dist"] as! [Int], "\(name) at \(rates)")
             }
@@ -84,18 +84,30 @@ struct SelectionTests {
     func randomCriterion() throws {
         let layer = DistanceSumsTests.randomLayer(rows: 64, columns: 9, seed: 5)
         let selector = FilterSelector(rates: try PruningRates(rateDist: 0.5), criterion: RandomCriterion(seed: 9))
-        #expect(selector.select(name: "x", filters: layer) == selector.select(name: "x", filters: layer))
-        #expect(selector.select(name: "x", filters: layer).pruned != selector.select(name: "y", filters: layer).pruned)
+        #expect(try selector.select(name: "x", filters: layer) == selector.select(name: "x", filters: layer))
+        #expect(try selector.select(name: "x", filters: layer).pruned != selector.select(name: "y", filters: layer).pruned)
     }
 
     @Test("zeroed filters (the official mask) are chosen again: norm 0 and mutual distance 0")
     func maskFreeze() throws {
         let layer = DistanceSumsTests.layers["conv_32x16"]!
         let rates = try PruningRates(rateDist: 0.4)
-        let first = FilterSelector(rates: rates).select(name: "l", filters: layer)
+        let first = try FilterSelector(rates: rates).select(name: "l", filters: layer)
         var scalars = layer.scalars
         for j in first.pruned { for k in 0..<layer.columns { scalars[j * layer.columns + k] = 0 } }
-        let second = FilterSelector(rates: rates).select(name: "l", filters: FilterMatrix(rows: layer.rows, columns: layer.columns, scalars: scalars))
+        let second = try FilterSelector(rates: rates).select(name: "l", filters: FilterMatrix(rows: layer.rows, columns: layer.columns, scalars: scalars))
         #expect(second.pruned == first.pruned)
+    }
+}
+
+extension SelectionTests {
+    @Test("a layer with NaN or infinite values is refused, naming the layer")
+    func nonFinite() throws {
+        for bad in [Float.nan, .infinity] {
+            let layer = FilterMatrix(rows: 3, columns: 2, scalars: [1, 2, bad, 0, 3, 4])
+            #expect(throws: SelectionError.nonFiniteValues(layer: "broken")) {
+                try FilterSelector(rates: try PruningRates(rateDist: 0.4)).plan(for: [("fine", points), ("broken", layer)])
+            }
+        }
     }
 }

@@ -129,6 +129,20 @@ struct CLITests {
         #expect(run.stderr.hasPrefix("Error: \(path): ") && run.stderr.contains(message), "\(run.stderr)")
     }
 
+    @Test("a layer with NaN values is an input error naming the layer")
+    func notANumber() throws {
+        let header = #"{"w.weight":{"dtype":"F32","shape":[2,1,1,1],"data_offsets":[0,8]}}"#
+        var bytes = Data((0..<8).map { UInt8(truncatingIfNeeded: header.utf8.count >> (8 * $0)) })
+        bytes.append(Data(header.utf8))
+        for value in [Float.nan, 1] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-nan-\(getpid()).safetensors").path
+        FileManager.default.createFile(atPath: path, contents: bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try FPGMProcess(["select", path])
+        #expect(run.status == 3)
+        #expect(run.stderr == "Error: \(path): layer 'w' holds NaN or infinite values\n")
+    }
+
     @Test("a checkpoint that does not fit the architecture is an input error naming the missing tensors")
     func mismatch() throws {
         let path = FPGMProcess.fixtures.appendingPathComponent("selection/layers.npz").path

@@ -5,6 +5,8 @@ import Foundation
 /// live in this file; entry sizes are checked again here before anything is allocated.
 final class ZipArchive {
     struct Entry {
+        /// The entry's position in `entries`.
+        let position: Int
         let index: UInt64
         let name: String
         let size: Int
@@ -46,7 +48,7 @@ final class ZipArchive {
                 zip_discard(archive)
                 throw CheckpointError(file: path, problem: "zip entry '\(name)' declares \(size) bytes from \(compressed) stored bytes, which cannot be right")
             }
-            entries.append(Entry(index: index, name: name, size: size, compressedSize: compressed, isStored: stored))
+            entries.append(Entry(position: entries.count, index: index, name: name, size: size, compressedSize: compressed, isStored: stored))
         }
         self.entries = entries
     }

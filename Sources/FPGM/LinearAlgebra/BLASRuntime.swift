@@ -1,13 +1,17 @@
 import CBLAS
 import Foundation
 
-/// Which OpenBLAS kernels this process runs, and a remedy for one known misdetection.
+/// How OpenBLAS runs in this process: which kernels it chose, and how many threads it keeps.
 ///
-/// OpenBLAS picks its kernels when the library loads, from the processor's model number. Builds that
-/// predate a processor (Debian 12 ships 0.3.21, which does not know Sapphire Rapids) fall back to the
-/// oldest x86-64 kernels ("Prescott", SSE3), several times slower than the processor allows. The
-/// choice can only be changed before the library loads, through the `OPENBLAS_CORETYPE` variable;
-/// `upgradedEnvironment()` says which value to restart with.
+/// Both are fixed when the library loads, before `main`, and can only be set through environment
+/// variables, so a program that needs other settings restarts itself once with them
+/// (`configureAndRestartIfNeeded`):
+/// - Kernels: builds that predate a processor (Debian 12 ships 0.3.21, which does not know Sapphire
+///   Rapids) fall back to the oldest x86-64 kernels ("Prescott", SSE3), several times slower than the
+///   processor allows; `OPENBLAS_CORETYPE=Haswell` selects kernels that need only AVX2 and FMA.
+/// - Threads: OpenBLAS starts a thread per core at load time, and each spins for about 2^28 cycles
+///   waiting for work, taking a core from the program. Programs that spread independent BLAS calls over
+///   the cores themselves (as `FilterSelector.plan` spreads layers) want `OPENBLAS_NUM_THREADS=1`.
 public enum BLASRuntime {
     /// The kernel family OpenBLAS chose, for example "Haswell" or "Prescott".
     public static var coreName: String {
@@ -18,15 +22,21 @@ public enum BLASRuntime {
     static let preAVX2Cores: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai",
                                             "Coppermine", "Northwood", "Banias", "Sandybridge"]
 
-    /// `OPENBLAS_CORETYPE=Haswell` when OpenBLAS chose pre-AVX2 kernels on a processor that has AVX2
-    /// and FMA and the user set no core type; nil otherwise. Haswell's kernels use only AVX2 and FMA,
-    /// so they are correct on every such processor.
-    public static func upgradedEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                           coreName: String = coreName,
-                                           cpuFlags: Set<String> = cpuFlags()) -> (name: String, value: String)? {
-        guard environment["OPENBLAS_CORETYPE"] == nil, preAVX2Cores.contains(coreName),
-              cpuFlags.isSuperset(of: ["avx2", "fma"]) else { return nil }
-        return ("OPENBLAS_CORETYPE", "Haswell")
+    /// The variables to add to `environment` for fast kernels and, with `singleThreaded`, one BLAS
+    /// thread per call: `OPENBLAS_CORETYPE=Haswell` when OpenBLAS chose pre-AVX2 kernels on a processor
+    /// with AVX2 and FMA, and `OPENBLAS_NUM_THREADS=1`; a variable the user set is never overridden.
+    public static func missingSettings(singleThreaded: Bool,
+                                       environment: [String: String] = ProcessInfo.processInfo.environment,
+                                       coreName: String = coreName,
+                                       cpuFlags: Set<String> = cpuFlags()) -> [String: String] {
+        var settings = [String: String]()
+        if environment["OPENBLAS_CORETYPE"] == nil, preAVX2Cores.contains(coreName), cpuFlags.isSuperset(of: ["avx2", "fma"]) {
+            settings["OPENBLAS_CORETYPE"] = "Haswell"
+        }
+        if singleThreaded, environment["OPENBLAS_NUM_THREADS"] == nil, environment["OMP_NUM_THREADS"] == nil {
+            settings["OPENBLAS_NUM_THREADS"] = "1"
+        }
+        return settings
     }
 
     /// The processor's feature flags from /proc/cpuinfo (empty where there is none).
@@ -37,21 +47,14 @@ public enum BLASRuntime {
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 
-    /// Replaces this process by a fresh start of the same executable with the same arguments and
-    /// `upgradedEnvironment()` set, when there is one; returns when there is nothing to do (or the
-    /// restart fails, in which case the current kernels serve).
-    public static func restartWithFasterKernelsIfNeeded() {
-        guard let (name, value) = upgradedEnvironment(), let executable = Bundle.main.executablePath else { return }
-        setenv(name, value, 1)
+    /// Replaces this process by a fresh start of the same executable, with the same arguments and the
+    /// `missingSettings` added to its environment, when any are missing; returns when none are (or when
+    /// the restart fails, and the current settings serve). After the restart none are missing.
+    public static func configureAndRestartIfNeeded(singleThreaded: Bool) {
+        let settings = missingSettings(singleThreaded: singleThreaded)
+        guard !settings.isEmpty, let executable = Bundle.main.executablePath else { return }
+        for (name, value) in settings { setenv(name, value, 1) }
         var arguments = ([executable] + CommandLine.arguments.dropFirst()).map { strdup($0) } + [nil]
         execv(executable, &arguments)
-    }
-
-    /// Makes every BLAS call of this process run on the calling thread alone. For programs that spread
-    /// independent BLAS calls over the cores themselves (as `FilterSelector.plan` spreads layers):
-    /// OpenBLAS's own threads would otherwise wait for work while competing with the callers for cores.
-    /// Call it once, before any concurrent BLAS use.
-    public static func useOneThreadPerCall() {
-        openblas_set_num_threads(1)
     }
 }

@@ -97,12 +97,13 @@ public struct Float32GramMatrix: Sendable {
 
     public init(_ filters: FilterMatrix) {
         let n = filters.rows, d = filters.columns
-        var gram = [Float](repeating: 0, count: n * n)
-        filters.scalars.withUnsafeBufferPointer { x in
-            gram.withUnsafeMutableBufferPointer { g in
+        // ssyrk with beta 0 writes the whole upper triangle; the lower one is never read, so the storage
+        // is not cleared first.
+        values = filters.scalars.withUnsafeBufferPointer { x in
+            [Float](unsafeUninitializedCapacity: n * n) { g, initialized in
                 cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x.baseAddress, Int32(d), 0, g.baseAddress, Int32(n))
+                initialized = n * n
             }
         }
-        values = gram
     }
 }

@@ -22,14 +22,16 @@ public struct FilterSelector: Sendable {
     }
 
     /// The plan for the given layers (name and filter matrix each), in the order given.
-    /// Fails when a per-layer rate names a layer that is not in the list.
+    /// Fails when a per-layer rate names a layer that is not in the list, or a layer holds NaN or
+    /// infinite values (the first such layer in the order given).
     public func plan(for layers: [(name: String, filters: FilterMatrix)]) throws(SelectionError) -> PruningPlan {
         let names = Set(layers.map(\.name))
         if let stray = layerRates.keys.sorted().first(where: { !names.contains($0) }) {
             throw .unknownLayer(stray)
         }
-        // Layers are independent: spread them over the cores, largest first (see `BLASRuntime.useOneThreadPerCall`).
-        var plans = [LayerPlan?](repeating: nil, count: layers.count)
+        // Layers are independent: spread them over the cores, largest first (programs that do this
+        // want one BLAS thread per call: see `BLASRuntime`).
+        var plans = [Result<LayerPlan, SelectionError>?](repeating: nil, count: layers.count)
         let order = layers.indices.sorted { layers[$0].filters.scalars.count * layers[$0].filters.rows > layers[$1].filters.scalars.count * layers[$1].filters.rows }
         let next = NextIndex()
         plans.withUnsafeMutableBufferPointer { results in
@@ -37,19 +39,23 @@ public struct FilterSelector: Sendable {
             DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
                 while let position = next.take(below: order.count) {
                     let index = order[position]
-                    slots[index] = select(name: layers[index].name, filters: layers[index].filters)
+                    slots[index] = Result { () throws(SelectionError) in try select(name: layers[index].name, filters: layers[index].filters) }
                 }
             }
         }
-        return PruningPlan(layers: plans.map { $0! })
+        var layerPlans = [LayerPlan]()
+        for result in plans { layerPlans.append(try result!.get()) }
+        return PruningPlan(layers: layerPlans)
     }
 
-    /// The plan of one layer.
-    public func select(name: String, filters: FilterMatrix) -> LayerPlan {
+    /// The plan of one layer; fails when the layer holds NaN or infinite values.
+    public func select(name: String, filters: FilterMatrix) throws(SelectionError) -> LayerPlan {
         let n = filters.rows
         let layerRate = layerRates[name] ?? rates
         let all = Array(0..<n)
-        let byNorm = Self.smallest(layerRate.normCount(filters: n), of: FilterNorm.l2.values(of: filters), indices: all)
+        let norms = FilterNorm.l2.values(of: filters)
+        guard norms.allSatisfy(\.isFinite) else { throw .nonFiniteValues(layer: name) }
+        let byNorm = Self.smallest(layerRate.normCount(filters: n), of: norms, indices: all)
         let normSet = Set(byNorm)
         let survivors = all.filter { !normSet.contains($0) }
         let distanceCount = layerRate.distanceCount(filters: n)
@@ -57,10 +63,9 @@ public struct FilterSelector: Sendable {
         return LayerPlan(name: name, filters: n, prunedByNorm: byNorm.sorted(), prunedByDistance: byDistance.sorted())
     }
 
-    /// The indices of the k smallest scores, ties to the lower index; a NaN score counts as +infinity.
-    static func smallest(_ k: Int, of rawScores: [Double], indices: [Int]) -> [Int] {
+    /// The indices of the k smallest scores, ties to the lower index.
+    static func smallest(_ k: Int, of scores: [Double], indices: [Int]) -> [Int] {
         guard k > 0 else { return [] }
-        let scores = rawScores.map { $0.isNaN ? Double.infinity : $0 }
         let order = scores.indices.sorted { a, b in
             scores[a] != scores[b] ? scores[a] < scores[b] : indices[a] < indices[b]
         }

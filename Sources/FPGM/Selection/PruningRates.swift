@@ -34,6 +34,7 @@ public struct PruningRates: Sendable, Equatable, Hashable {
 public enum SelectionError: Error, Equatable, CustomStringConvertible {
     case rateOutOfRange(name: String, value: Double)
     case unknownLayer(String)
+    case nonFiniteValues(layer: String)
 
     public var description: String {
         switch self {
@@ -41,6 +42,8 @@ public enum SelectionError: Error, Equatable, CustomStringConvertible {
             return "\(name) must lie in [0, 1], got \(value)"
         case let .unknownLayer(name):
             return "a per-layer rate names '\(name)', which is not a prunable layer"
+        case let .nonFiniteValues(layer):
+            return "layer '\(layer)' holds NaN or infinite values"
         }
     }
 }

@@ -8,7 +8,7 @@ enum PrunableLayers {
 
     /// With an architecture: its prunable convolutions, each `<name>.weight` required with the
     /// architecture's shape. Without: every 4-D tensor, in file order, except projection shortcuts
-    /// (names containing `downsample`), named without `module.` and `.weight`. Values must be finite.
+    /// (names containing `downsample`), named without `module.` and `.weight`.
     static func find(in checkpoint: Checkpoint, architecture: Architecture?) throws(MismatchError) -> [(name: String, filters: FilterMatrix)] {
         var layers = [(name: String, filters: FilterMatrix)]()
         if let architecture {
@@ -33,9 +33,6 @@ enum PrunableLayers {
                 layers.append((name.hasSuffix(".weight") ? String(name.dropLast(".weight".count)) : name, stored.tensor.filters))
             }
             guard !layers.isEmpty else { throw MismatchError(description: "holds no 4-D tensor to prune") }
-        }
-        if let bad = layers.first(where: { !$0.filters.scalars.allSatisfy(\.isFinite) }) {
-            throw MismatchError(description: "tensor '\(bad.name).weight' holds NaN or infinite values")
         }
         return layers
     }

@@ -55,7 +55,11 @@ enum SelectCommand {
         let distance = FilterDistance(rawValue: arguments.value("--distance", in: spec) ?? "euclidean") ?? .euclidean
         let selector = FilterSelector(rates: rates, criterion: kind.criterion(distance: distance, seed: seed))
         let plan: PruningPlan
-        do { plan = try selector.plan(for: layers) } catch { throw .failure(error.description) }
+        do { plan = try selector.plan(for: layers) } catch {
+            // Values that cannot be ranked are a fault of the input file.
+            if case .nonFiniteValues = error, let path = arguments.positionals.first { throw .input("\(path): \(error.description)") }
+            throw .failure(error.description)
+        }
 
         guard arguments.flags.contains("--json") else { return text(plan) }
         let layerValues = plan.layers.map { layer in
