@@ -46,7 +46,7 @@ public enum DistanceSums {
         let n = filters.rows
         var sums = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            for j in (i + 1)..<max(n, i + 1) {
+            for j in (i + 1)..<n {
                 let d = exactDistance(filters, i, j, distance: distance)
                 sums[i] += d
                 sums[j] += d
@@ -211,7 +211,6 @@ public enum DistanceSums {
 /// Only the upper triangle (j >= i) is filled; it is computed by one BLAS `dsyrk` call.
 /// - Complexity: n^2 D / 2 multiply-adds.
 public struct GramMatrix: Sendable {
-    public let count: Int
     /// Row-major n x n; entries with j < i are unspecified.
     public let values: [Double]
 
@@ -226,7 +225,6 @@ public struct GramMatrix: Sendable {
                             Int32(n), Int32(d), 1.0, x.baseAddress, Int32(d), 0.0, g.baseAddress, Int32(n))
             }
         }
-        count = n
         values = gram
     }
 }
