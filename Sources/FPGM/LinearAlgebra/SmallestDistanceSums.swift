@@ -59,9 +59,13 @@ extension DistanceSums {
                                     let dot = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: g + i * n + j, count: 8)))
                                     let nj = SIMD8<Double>(UnsafeBufferPointer(start: sq + j, count: 8))
                                     let rj = SIMD8<Double>(UnsafeBufferPointer(start: root + j, count: 8))
-                                    let distance = (ni + nj - 2 * dot).replacing(with: 0, where: ni + nj - 2 * dot .< 0).squareRoot()
+                                    let squared = ni + nj - 2 * dot
+                                    let distance = squared.replacing(with: 0, where: squared .< 0).squareRoot()
                                     let delta = dotBound * ri * rj + roundingBound * (ni + nj)
-                                    let floor = pointwiseMax(pointwiseMax(distance, delta.squareRoot()), SIMD8(repeating: .leastNormalMagnitude))
+                                    // delta is 0 only for two zero filters, whose distance is exactly 0.
+                                    let rootDelta = delta.squareRoot()
+                                    var floor = distance.replacing(with: rootDelta, where: distance .< rootDelta)
+                                    floor.replace(with: 1, where: floor .== 0)
                                     let error = delta / floor
                                     rowEstimate += distance
                                     rowBound += error
