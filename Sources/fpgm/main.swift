@@ -7,6 +7,8 @@ let version = "0.1.0"
 let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -> String)] = [
     (FLOPsCommand.spec, FLOPsCommand.run),
     (SelectCommand.spec, SelectCommand.run),
+    (InspectCommand.spec, InspectCommand.run),
+    (NormsCommand.spec, NormsCommand.run),
 ]
 
 let overview = """

@@ -52,6 +52,7 @@ struct CLITests {
 
     @Test("help texts in the swift-argument-parser layout", arguments: [
         (["--help"], "help.txt"), (["help", "flops"], "flops-help.txt"), (["select", "--help"], "select-help.txt"),
+        (["help", "inspect"], "inspect-help.txt"), (["norms", "-h"], "norms-help.txt"),
     ])
     func help(arguments: [String], file: String) throws {
         let run = try FPGMProcess(arguments)
@@ -93,6 +94,64 @@ struct CLITests {
         let run = try FPGMProcess(["flops", "--arch", "resnet110", "--rate", "0.3"])
         #expect(run.status == 0)
         #expect(run.stdout.contains("| resnet110 |") && run.stdout.contains("40.8") && run.stdout.contains("MACs per image"))
+    }
+
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"].map { URL(fileURLWithPath: $0) }
+
+    @Test("inspect --json matches weights/expected.json", .enabled(if: weights != nil),
+          arguments: ["resnet20-12fca82f.th", "resnet56-4bfd9763.th"])
+    func inspectTrained(file: String) throws {
+        let folder = try #require(Self.weights)
+        let expected = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as? [String: [String: Any]])?[file])
+        let run = try FPGMProcess(["inspect", folder.appendingPathComponent(file).path, "--json"])
+        #expect(run.status == 0)
+        let json = try #require(run.json)
+        #expect(json["format"] as? String == "torch-legacy")
+        #expect(json["sha256"] as? String == expected["sha256"] as? String)
+        #expect(json["bytes"] as? Int == expected["bytes"] as? Int)
+        let mine = try #require(json["tensors"] as? [[String: Any]]), theirs = try #require(expected["tensors"] as? [[String: Any]])
+        #expect(mine.count == theirs.count)
+        for (a, b) in zip(mine, theirs) {
+            #expect(a["name"] as? String == b["name"] as? String)
+            #expect(a["shape"] as? [Int] == b["shape"] as? [Int])
+            #expect(a["dtype"] as? String == b["dtype"] as? String)
+            let sum = a["abs_sum"] as? Double ?? 0, reference = b["abs_sum"] as? Double ?? 1
+            #expect(abs(sum - reference) <= 1e-9 * abs(reference), "\(a["name"] ?? "")")
+        }
+    }
+
+    @Test("select on the trained ResNet-56 equals the numpy restatement of the official code", .enabled(if: weights != nil),
+          arguments: [0, 1])
+    func selectTrained(run index: Int) throws {
+        let folder = try #require(Self.weights)
+        let fixture = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: FPGMProcess.fixtures.appendingPathComponent("torch/select-resnet56.json"))) as? [String: Any])
+        let expected = (fixture["runs"] as! [[String: Any]])[index]
+        let run = try FPGMProcess(["select", folder.appendingPathComponent("resnet56-4bfd9763.th").path,
+                                   "--rate-norm", "\(expected["rate_norm"] as! Double)", "--rate-dist", "\(expected["rate_dist"] as! Double)", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.json?["arch"] as? String == "resnet56")
+        let layers = try #require(run.json?["layers"] as? [[String: Any]])
+        let official = expected["layers"] as! [[String: Any]]
+        #expect(layers.count == 55 && official.count == 55)
+        for (mine, theirs) in zip(layers, official) {
+            #expect(mine["name"] as? String == theirs["name"] as? String)
+            #expect(mine["pruned_norm"] as? [Int] == theirs["pruned_norm"] as? [Int], "\(theirs["name"] ?? "")")
+            #expect(mine["pruned_dist"] as? [Int] == theirs["pruned_dist"] as? [Int], "\(theirs["name"] ?? "")")
+        }
+    }
+
+    @Test("norms --json gives every filter's L2 norm; its statistics agree with them")
+    func norms() throws {
+        let path = FPGMProcess.fixtures.appendingPathComponent("selection/layers.npz").path
+        let run = try FPGMProcess(["norms", path, "--json"])
+        #expect(run.status == 0)
+        let layers = try #require(run.json?["layers"] as? [[String: Any]])
+        #expect(layers.count == 6)
+        for layer in layers {
+            let l2 = try #require(layer["l2"] as? [Double])
+            #expect(l2.count == layer["filters"] as? Int)
+            #expect(layer["min"] as? Double == l2.min() && layer["max"] as? Double == l2.max())
+        }
     }
 
     @Test("usage errors: one Error line, the usage, the help pointer, exit 2", arguments: [
@@ -148,7 +207,7 @@ struct CLITests {
         let path = FPGMProcess.fixtures.appendingPathComponent("selection/layers.npz").path
         let run = try FPGMProcess(["select", path, "--arch", "resnet20"])
         #expect(run.status == 3)
-        #expect(run.stderr.contains("does not match resnet20: lacks 19 tensor(s) of resnet20 (conv1.weight"))
+        #expect(run.stderr.contains("does not match resnet20: tensors 97 missing (bn1.bias, bn1.running_mean, bn1.running_var, bn1.weight and 93 more); 6 unexpected (conv_16x3, conv_16x16, conv_32x16, conv_64x32 and 2 more)"), "\(run.stderr)")
     }
 
     @Test("select --json on the fixture layers equals the numpy restatement of the official code", arguments: [0, 1])
@@ -185,7 +244,8 @@ struct CLITests {
 
 @Suite("CLI reference notebook")
 struct CLIReferenceTests {
-    @Test("notebooks/cli.md holds every help text, byte for byte", arguments: ["help.txt", "flops-help.txt", "select-help.txt"])
+    @Test("notebooks/cli.md holds every help text, byte for byte",
+          arguments: ["help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt"])
     func helpInReference(file: String) throws {
         let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/cli.md"), encoding: .utf8)
         let help = try String(contentsOf: FPGMProcess.fixtures.appendingPathComponent("cli/\(file)"), encoding: .utf8)

@@ -34,7 +34,7 @@ public struct Architecture: Sendable, Equatable {
     }
 
     /// All names `named(_:)` accepts.
-    public static let names = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110",
+    public static let names = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202",
                                "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16"]
 
     /// The architecture of the given name; fails with the list of known names.
@@ -45,6 +45,7 @@ public struct Architecture: Sendable, Equatable {
         case "resnet44": return cifarResNet(depth: 44)
         case "resnet56": return cifarResNet(depth: 56)
         case "resnet110": return cifarResNet(depth: 110)
+        case "resnet1202": return cifarResNet(depth: 1202)
         case "resnet18": return imageNetResNet(name: name, blocks: [2, 2, 2, 2], bottleneck: false)
         case "resnet34": return imageNetResNet(name: name, blocks: [3, 4, 6, 3], bottleneck: false)
         case "resnet50": return imageNetResNet(name: name, blocks: [3, 4, 6, 3], bottleneck: true)

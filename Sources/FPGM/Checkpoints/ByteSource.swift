@@ -10,6 +10,22 @@ protocol ByteSource {
 }
 
 extension ByteSource {
+    /// The next `count` elements of `dtype` as Float32: little-endian float32 is read straight into
+    /// the result's storage, other types are decoded from a copy.
+    mutating func readScalars(_ dtype: ScalarType, count: Int, bigEndian: Bool) throws(CheckpointError) -> [Float] {
+        guard dtype == .float32 && !bigEndian else {
+            let raw = try readBytes(count * dtype.byteWidth)
+            return raw.withUnsafeBytes { dtype.decode($0, count: count, bigEndian: bigEndian) }
+        }
+        var error: CheckpointError?
+        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(CheckpointError) { try read(into: UnsafeMutableRawBufferPointer(buffer)) } catch let failure { error = failure }
+            initialized = count
+        }
+        if let error { throw error }
+        return scalars
+    }
+
     /// The next `count` bytes as an array.
     mutating func readBytes(_ count: Int) throws(CheckpointError) -> [UInt8] {
         var error: CheckpointError?

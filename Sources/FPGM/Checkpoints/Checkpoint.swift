@@ -45,10 +45,11 @@ public struct Checkpoint: Sendable {
             return Checkpoint(format: .npy, tensors: [try NPYReader.read(bytes.all, name: bytes.stem, file: path)], metadata: [:])
         }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
-            return try NPZReader.read(path: path)
+            let archive = try ZipArchive(path: path)
+            return TorchReader.isTorchZip(archive) ? try TorchReader.readZip(archive, file: path) : try NPZReader.read(archive, path: path)
         }
         if bytes.starts(with: [0x80]) {
-            throw CheckpointError(file: path, problem: "is a PyTorch pickle checkpoint, which this version cannot read yet")
+            return try TorchReader.readLegacy(bytes.all, file: path)
         }
         return try SafetensorsReader.read(bytes, file: path)
     }

@@ -14,8 +14,7 @@ enum NPYReader {
         return try read(from: &source, name: name, file: file)
     }
 
-    /// The array at the start of `source`, read in order: little-endian float32 data in C order goes
-    /// straight into the tensor's storage; other types are decoded from a copy.
+    /// The array at the start of `source`, read in order (see `ByteSource.readScalars`).
     static func read<Source: ByteSource>(from source: inout Source, name: String, file: String) throws(CheckpointError) -> StoredTensor {
         func fail(_ problem: String) -> CheckpointError {
             CheckpointError(file: file, problem: name.isEmpty ? problem : "array '\(name)' \(problem)")
@@ -48,18 +47,7 @@ enum NPYReader {
         guard !overflow, byteCount <= source.remaining else {
             throw fail("declares shape \(header.shape) of \(header.dtype.rawValue), more data than the \(source.remaining) bytes present")
         }
-        var scalars: [Float]
-        if header.dtype == .float32 && !header.bigEndian {
-            var readError: CheckpointError?
-            scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                do throws(CheckpointError) { try source.read(into: UnsafeMutableRawBufferPointer(buffer)) } catch { readError = error }
-                initialized = count
-            }
-            if let readError { throw readError }
-        } else {
-            let raw = try source.readBytes(byteCount)
-            scalars = raw.withUnsafeBytes { header.dtype.decode($0, count: count, bigEndian: header.bigEndian) }
-        }
+        var scalars = try source.readScalars(header.dtype, count: count, bigEndian: header.bigEndian)
         if header.fortranOrder { scalars = reversingAxes(scalars, shape: header.shape) }
         return StoredTensor(name: name, dtype: header.dtype, tensor: Tensor(validShape: header.shape, scalars: scalars))
     }

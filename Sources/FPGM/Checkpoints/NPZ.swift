@@ -7,8 +7,7 @@ enum NPZReader {
     /// Archives smaller than this are read on one thread.
     static let parallelThreshold = 8 << 20
 
-    static func read(path: String) throws(CheckpointError) -> Checkpoint {
-        let archive = try ZipArchive(path: path)
+    static func read(_ archive: ZipArchive, path: String) throws(CheckpointError) -> Checkpoint {
         let entries = archive.entries.filter { !$0.name.hasSuffix("/") }
         if let stray = entries.first(where: { !$0.name.hasSuffix(".npy") }) {
             throw CheckpointError(file: path, problem: "holds '\(stray.name)', which is not a .npy array; an .npz holds only arrays")

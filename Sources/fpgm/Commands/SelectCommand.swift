@@ -8,9 +8,9 @@ enum SelectCommand {
     static let spec = CommandSpec(
         name: "select",
         overview: "Choose the filters to prune in every conv layer of a checkpoint.",
-        arguments: [("checkpoint", "A .safetensors, .npz or .npy file (none with --synthetic).")],
+        arguments: [("checkpoint", "A PyTorch (zip or legacy), .safetensors, .npz or .npy file (none with --synthetic).")],
         options: [
-            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); its prunable layers are read from the checkpoint. Without it, every 4-D tensor except projection shortcuts ('downsample') is pruned."),
+            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted. When no architecture fits, every 4-D tensor except projection shortcuts ('downsample') is pruned."),
             .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
             .value("--rate-dist", "rate-dist", help: "Fraction pruned by the criterion among the norm survivors: Int(N * D) filters.", default: "0.4"),
             .value("--criterion", "criterion", help: "How the second step scores filters.", default: "fpgm",
@@ -48,7 +48,9 @@ enum SelectCommand {
         case (false, let path?, _):
             let checkpoint: Checkpoint
             do { checkpoint = try Checkpoint.read(path: path) } catch { throw .input(error.description) }
-            do { layers = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch { throw .input("\(path): \(error.description)") }
+            do { (layers, architecture) = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch {
+                throw .input("\(path): \(error.description)")
+            }
             source = [("checkpoint", .string(path)), ("format", .string(checkpoint.format.rawValue))]
         }
         let kind = CriterionKind(rawValue: arguments.value("--criterion", in: spec) ?? "fpgm") ?? .fpgm

@@ -1,0 +1,76 @@
+import FPGM
+import Foundation
+import Report
+
+/// `fpgm norms`: the L2 and L1 norms of every filter of every prunable conv layer, with the
+/// statistics of the norm criterion's two requirements (Sec. 3.2 of the paper): a large deviation
+/// and a minimum near zero.
+enum NormsCommand {
+    static let spec = CommandSpec(
+        name: "norms",
+        overview: "Filter norms of every conv layer of a checkpoint, with their spread and minimum.",
+        arguments: [("checkpoint", "A PyTorch, .safetensors, .npz or .npy file.")],
+        options: [
+            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted."),
+            .flag("--json", help: "Print JSON, with every filter's norms, instead of a table."),
+        ])
+
+    static func run(_ words: [String]) throws(CommandLineError) -> String {
+        let arguments = try spec.parse(words)
+        guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
+        var architecture: Architecture?
+        if let name = arguments.values["--arch"] {
+            do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
+        }
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint.read(path: path) } catch { throw .input(error.description) }
+        let layers: [(name: String, filters: FilterMatrix)]
+        do { (layers, architecture) = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch {
+            throw .input("\(path): \(error.description)")
+        }
+        let summaries = layers.map { NormSummary(name: $0.name, l2: FilterNorm.l2.values(of: $0.filters), l1: FilterNorm.l1.values(of: $0.filters)) }
+        guard arguments.flags.contains("--json") else {
+            let table = Table(
+                columns: ["Layer", "Filters", "Min L2", "Max L2", "Mean L2", "Std L2", "Std / mean", "Min / max"],
+                alignments: [.left] + [Table.Alignment](repeating: .right, count: 7),
+                rows: summaries.map { s in
+                    [s.name, String(s.l2.count)] + [s.minimum, s.maximum, s.mean, s.deviation, s.relativeDeviation, s.relativeMinimum]
+                        .map { String(format: "%.4g", $0) }
+                })
+            return table.markdown + "\nL2 norms of each filter; std is the population standard deviation.\n"
+        }
+        let members: [(String, JSONValue)] = [
+            ("checkpoint", .string(path)),
+            ("arch", architecture.map { .string($0.name) } ?? .null),
+            ("layers", .array(summaries.map { s in
+                .object([
+                    ("name", .string(s.name)), ("filters", .int(s.l2.count)),
+                    ("min", .double(s.minimum)), ("max", .double(s.maximum)), ("mean", .double(s.mean)), ("std", .double(s.deviation)),
+                    ("l2", .array(s.l2.map(JSONValue.double))), ("l1", .array(s.l1.map(JSONValue.double))),
+                ])
+            })),
+        ]
+        return JSONValue.object(members).text(indent: 2) + "\n"
+    }
+}
+
+/// Statistics of one layer's L2 filter norms.
+struct NormSummary {
+    let name: String
+    let l2: [Double]
+    let l1: [Double]
+
+    var minimum: Double { l2.min() ?? 0 }
+    var maximum: Double { l2.max() ?? 0 }
+    var mean: Double { l2.isEmpty ? 0 : l2.reduce(0, +) / Double(l2.count) }
+    /// Population standard deviation: sqrt(sum (v - mean)^2 / n).
+    var deviation: Double {
+        guard !l2.isEmpty else { return 0 }
+        let m = mean
+        return (l2.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(l2.count)).squareRoot()
+    }
+    /// Requirement 1 of Sec. 3.2 asks for a large deviation: std / mean.
+    var relativeDeviation: Double { mean == 0 ? 0 : deviation / mean }
+    /// Requirement 2 asks for a minimum near zero: min / max.
+    var relativeMinimum: Double { maximum == 0 ? 0 : minimum / maximum }
+}
