@@ -7,7 +7,13 @@ FPGM := .build/release/fpgm
 FLOPS_ARCHS := resnet20 resnet32 resnet56 resnet110 resnet18 resnet34 resnet50 resnet101
 export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 
-.PHONY: run test setup build bench clean
+FUZZ_SECONDS ?= 600
+FUZZ_READERS := npy npz safetensors torch-legacy torch-zip
+FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -module-name FuzzTarget \
+	-I Sources/CBLAS -I Sources/CZip -I Sources/CCrypto $$(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g') \
+	$$(pkg-config --libs openblas libzip libcrypto)
+
+.PHONY: run test setup build bench fuzz clean
 
 setup:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -40,6 +46,21 @@ test: setup
 # Speed goals: FPGM selection on ResNet-50-shaped weights against the official way (numpy + scipy).
 bench: setup
 	swift run -c release fpgm-bench selection
+
+# Fuzz every checkpoint reader with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
+# starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.
+fuzz: setup
+	@mkdir -p .build/fuzz
+	@for reader in $(FUZZ_READERS); do \
+	  echo "fuzz: building $$reader"; \
+	  swiftc $(FUZZ_FLAGS) $$(find Sources/FPGM -name '*.swift') Fuzz/$$reader.swift Fuzz/Scratch.swift \
+	    -o .build/fuzz/$$reader || exit 1; \
+	  mkdir -p .build/fuzz/corpus-$$reader; \
+	  (cd .build/fuzz && ./$$reader -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	    -artifact_prefix=$$reader- corpus-$$reader ../../Fuzz/corpus/$$reader > $$reader.log 2>&1) \
+	    || { tail -n 30 .build/fuzz/$$reader.log; exit 1; }; \
+	  echo "fuzz: $$reader: $$(grep -E '^Done' .build/fuzz/$$reader.log)"; \
+	done
 
 clean:
 	rm -rf .build .fpgm-cache

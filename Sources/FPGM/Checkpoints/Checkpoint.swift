@@ -90,7 +90,9 @@ struct FileBytes {
         }
         guard !isDirectory.boolValue else { throw CheckpointError(file: path, problem: "is a directory, not a checkpoint file") }
         do {
-            all = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            // An empty file is not mapped (Foundation leaks a buffer reading one).
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            all = size == 0 ? Data() : try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw CheckpointError(file: path, problem: "cannot be read (\(error.localizedDescription))")
         }
