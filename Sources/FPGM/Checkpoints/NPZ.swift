@@ -1,52 +1,15 @@
 import Foundation
 
 /// Reads NumPy `.npz` archives (`np.savez`, stored, and `np.savez_compressed`, deflated): a zip of
-/// `<name>.npy` arrays. Tensors come in the archive's order. Large archives are read by one thread per
-/// core, each through its own libzip handle, over a share of the entries balanced by size.
+/// `<name>.npy` arrays. Tensors come in the archive's order (see `ZipArchive.readInParallel`).
 enum NPZReader {
-    /// Archives smaller than this are read on one thread.
-    static let parallelThreshold = 8 << 20
-
     static func read(_ archive: ZipArchive, path: String) throws(CheckpointError) -> Checkpoint {
         let entries = archive.entries.filter { !$0.name.hasSuffix("/") }
         if let stray = entries.first(where: { !$0.name.hasSuffix(".npy") }) {
             throw CheckpointError(file: path, problem: "holds '\(stray.name)', which is not a .npy array; an .npz holds only arrays")
         }
-        let total = entries.reduce(0) { $0 + $1.size }
-        let threads = total < parallelThreshold ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, entries.count))
-        // Largest first, each to the share with the fewest bytes so far.
-        var shares = [[Int]](repeating: [], count: threads), load = [Int](repeating: 0, count: threads)
-        for index in entries.indices.sorted(by: { entries[$0].size > entries[$1].size }) {
-            let lightest = load.indices.min { load[$0] < load[$1] }!
-            shares[lightest].append(index)
-            load[lightest] += entries[index].size
-        }
-        let assigned = shares
-        // Each share reads through its own handle; the first share uses the one opened above.
-        nonisolated(unsafe) let firstHandle = archive
-        var results = [Result<StoredTensor, CheckpointError>?](repeating: nil, count: entries.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: threads) { share in
-                do throws(CheckpointError) {
-                    let handle = share == 0 ? firstHandle : try ZipArchive(path: path)
-                    for index in assigned[share] {
-                        let entry = handle.entries[entries[index].position]
-                        slots[index] = Result { () throws(CheckpointError) in
-                            try handle.reading(entry) { (source: inout ZipArchive.EntrySource) throws(CheckpointError) in
-                                try NPYReader.read(from: &source, name: String(entry.name.dropLast(4)), file: path)
-                            }
-                        }
-                    }
-                } catch {
-                    for index in assigned[share] where slots[index] == nil { slots[index] = .failure(error) }
-                }
-            }
-        }
-        var tensors = [StoredTensor]()
-        for result in results {
-            guard let result else { continue }
-            tensors.append(try result.get())
+        let tensors = try archive.readInParallel(entries) { (source: inout ZipArchive.EntrySource) throws(CheckpointError) in
+            try NPYReader.read(from: &source, name: String(source.entry.name.dropLast(4)), file: path)
         }
         return Checkpoint(format: .npz, tensors: tensors, metadata: [:])
     }

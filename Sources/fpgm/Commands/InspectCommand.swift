@@ -7,27 +7,25 @@ enum InspectCommand {
     static let spec = CommandSpec(
         name: "inspect",
         overview: "List the tensors of a checkpoint: names, shapes, element types and sums of absolute values.",
-        arguments: [("checkpoint", "A PyTorch (.pt, .pth, .th; zip or legacy), .safetensors, .npz or .npy file.")],
+        arguments: [("checkpoint", CheckpointArgument.help)],
         options: [.flag("--json", help: "Print JSON instead of a table.")])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
-        guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
-        let checkpoint: Checkpoint, digest: SHA256Digest
-        do {
-            checkpoint = try Checkpoint.read(path: path)
-            digest = try SHA256Digest(fileAt: path)
-        } catch { throw .input(error.description) }
+        guard let argument = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
+        let (path, checkpoint) = try CheckpointArgument.read(argument)
+        let digest: SHA256Digest
+        do { digest = try SHA256Digest(fileAt: path) } catch { throw .input(error.description) }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard arguments.flags.contains("--json") else {
             let table = Table(columns: ["Tensor", "Shape", "Type", "Sum of |x|"], alignments: [.left, .left, .left, .right],
                               rows: checkpoint.tensors.map { [$0.name, "\($0.tensor.shape)", $0.dtype.rawValue, String(format: "%.6g", $0.tensor.absoluteSum)] })
             let metadata = checkpoint.metadata.keys.sorted().map { "\($0): \(checkpoint.metadata[$0]!)" }
-            return "\(path): \(checkpoint.format.rawValue), \(checkpoint.tensors.count) tensors, \(bytes) bytes, sha256 \(digest.hex)\n"
+            return "\(argument): \(checkpoint.format.rawValue), \(checkpoint.tensors.count) tensors, \(bytes) bytes, sha256 \(digest.hex)\n"
                 + (metadata.isEmpty ? "" : metadata.joined(separator: "\n") + "\n") + "\n" + table.markdown
         }
         let members: [(String, JSONValue)] = [
-            ("file", .string(path)),
+            ("file", .string(argument)),
             ("format", .string(checkpoint.format.rawValue)),
             ("bytes", .int(bytes)),
             ("sha256", .string(digest.hex)),

@@ -9,7 +9,7 @@ enum NormsCommand {
     static let spec = CommandSpec(
         name: "norms",
         overview: "Filter norms of every conv layer of a checkpoint, with their spread and minimum.",
-        arguments: [("checkpoint", "A PyTorch, .safetensors, .npz or .npy file.")],
+        arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted."),
             .flag("--json", help: "Print JSON, with every filter's norms, instead of a table."),
@@ -17,13 +17,12 @@ enum NormsCommand {
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
-        guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
+        guard let argument = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         var architecture: Architecture?
         if let name = arguments.values["--arch"] {
             do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
         }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.read(path: path) } catch { throw .input(error.description) }
+        let (path, checkpoint) = try CheckpointArgument.read(argument)
         let layers: [(name: String, filters: FilterMatrix)]
         do { (layers, architecture) = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch {
             throw .input("\(path): \(error.description)")
@@ -40,7 +39,7 @@ enum NormsCommand {
             return table.markdown + "\nL2 norms of each filter; std is the population standard deviation.\n"
         }
         let members: [(String, JSONValue)] = [
-            ("checkpoint", .string(path)),
+            ("checkpoint", .string(argument)),
             ("arch", architecture.map { .string($0.name) } ?? .null),
             ("layers", .array(summaries.map { s in
                 .object([

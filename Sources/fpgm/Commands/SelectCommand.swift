@@ -8,7 +8,7 @@ enum SelectCommand {
     static let spec = CommandSpec(
         name: "select",
         overview: "Choose the filters to prune in every conv layer of a checkpoint.",
-        arguments: [("checkpoint", "A PyTorch (zip or legacy), .safetensors, .npz or .npy file (none with --synthetic).")],
+        arguments: [("checkpoint", CheckpointArgument.help + " None with --synthetic.")],
         options: [
             .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted. When no architecture fits, every 4-D tensor except projection shortcuts ('downsample') is pruned."),
             .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
@@ -45,13 +45,12 @@ enum SelectCommand {
             throw spec.usage("Give a checkpoint or '--synthetic', not both")
         case (false, nil, _):
             throw spec.usage("Missing expected argument '<checkpoint>'")
-        case (false, let path?, _):
-            let checkpoint: Checkpoint
-            do { checkpoint = try Checkpoint.read(path: path) } catch { throw .input(error.description) }
+        case (false, let argument?, _):
+            let (path, checkpoint) = try CheckpointArgument.read(argument)
             do { (layers, architecture) = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch {
                 throw .input("\(path): \(error.description)")
             }
-            source = [("checkpoint", .string(path)), ("format", .string(checkpoint.format.rawValue))]
+            source = [("checkpoint", .string(argument)), ("format", .string(checkpoint.format.rawValue))]
         }
         let kind = CriterionKind(rawValue: arguments.value("--criterion", in: spec) ?? "fpgm") ?? .fpgm
         let distance = FilterDistance(rawValue: arguments.value("--distance", in: spec) ?? "euclidean") ?? .euclidean

@@ -55,9 +55,13 @@ enum TorchReader {
                     storages[key] = (position + 8, count)
                     position += 8 + bytes
                 }
-                let stored = try tensors(of: object, file: file) { root throws(CheckpointError) in
-                    guard let storage = storages[root.key] else { throw fail("uses storage '\(root.key)', which is not in the file") }
-                    return root.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[storage.offset...]), count: storage.count, bigEndian: bigEndian)
+                let stored = try tensors(of: object, file: file) { roots throws(CheckpointError) in
+                    var decoded = [[Float]]()
+                    for root in roots {
+                        guard let storage = storages[root.key] else { throw fail("uses storage '\(root.key)', which is not in the file") }
+                        decoded.append(root.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[storage.offset...]), count: storage.count, bigEndian: bigEndian))
+                    }
+                    return decoded
                 }
                 return .success(Checkpoint(format: .torchLegacy, tensors: stored, metadata: metadata(of: object)))
             } catch {
@@ -104,14 +108,21 @@ enum TorchReader {
         case let .success(value): object = value
         case let .failure(error): throw fail("\(error.message) at byte \(error.offset) of \(pickle.name)")
         }
-        let stored = try tensors(of: object, file: file) { root throws(CheckpointError) in
-            let name = folder + "data/" + root.key
-            guard let entry = entries[name] else { throw fail("uses storage '\(root.key)', but '\(name)' is missing") }
-            guard entry.size == root.count * root.dtype.byteWidth else {
-                throw fail("has \(entry.size) bytes in '\(name)' for \(root.count) elements of \(root.dtype.rawValue)")
+        let stored = try tensors(of: object, file: file) { roots throws(CheckpointError) in
+            var storageEntries = [ZipArchive.Entry]()
+            for root in roots {
+                let name = folder + "data/" + root.key
+                guard let entry = entries[name] else { throw fail("uses storage '\(root.key)', but '\(name)' is missing") }
+                let (bytes, overflow) = root.count.multipliedReportingOverflow(by: root.dtype.byteWidth)
+                guard !overflow, entry.size == bytes else {
+                    throw fail("has \(entry.size) bytes in '\(name)' for \(root.count) elements of \(root.dtype.rawValue)")
+                }
+                storageEntries.append(entry)
             }
-            return try archive.reading(entry) { (source: inout ZipArchive.EntrySource) throws(CheckpointError) in
-                try source.readScalars(root.dtype, count: root.count, bigEndian: bigEndian)
+            let types = Dictionary(roots.map { (folder + "data/" + $0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            return try archive.readInParallel(storageEntries) { (source: inout ZipArchive.EntrySource) throws(CheckpointError) in
+                let root = types[source.entry.name]!
+                return try source.readScalars(root.dtype, count: root.count, bigEndian: bigEndian)
             }
         }
         return Checkpoint(format: .torchZip, tensors: stored, metadata: metadata(of: object))
@@ -129,24 +140,30 @@ enum TorchReader {
         return top
     }
 
-    /// The state dict's tensors in order, each storage decoded once by `load` (given the root storage:
-    /// its key, type and element count) and shared by the tensors that view it.
+    /// The state dict's tensors in order. `load` decodes the root storages the tensors use (each once,
+    /// given its key, type and element count; results in the order given), which the tensors then view.
     static func tensors(of object: PickleValue, file: String,
-                        load: (StorageReference) throws(CheckpointError) -> [Float]) throws(CheckpointError) -> [StoredTensor] {
+                        load: ([StorageReference]) throws(CheckpointError) -> [[Float]]) throws(CheckpointError) -> [StoredTensor] {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(file: file, problem: problem) }
         guard let state = stateDict(of: object) else { throw fail("holds no dict of tensors (a state dict)") }
-        var decoded = [String: [Float]]()
-        var stored = [StoredTensor]()
+        var named = [(name: String, reference: TensorReference)]()
+        var roots = [StorageReference](), rootIndex = [String: Int]()
         for (key, value) in state.entries {
             guard case let .tensor(reference) = value else { continue }
             guard case let .string(name) = key else { throw fail("has a tensor under a key that is not a string") }
-            let storage = reference.storage
-            let rootKey = storage.view?.rootKey ?? storage.key
-            let offset = reference.offset + (storage.view?.offset ?? 0)
-            if decoded[rootKey] == nil {
-                decoded[rootKey] = try load(StorageReference(dtype: storage.dtype, key: rootKey, count: storage.count, view: nil))
+            named.append((name, reference))
+            let storage = reference.storage, rootKey = storage.view?.rootKey ?? storage.key
+            if rootIndex[rootKey] == nil {
+                rootIndex[rootKey] = roots.count
+                roots.append(StorageReference(dtype: storage.dtype, key: rootKey, count: storage.count, view: nil))
             }
-            let scalars = decoded[rootKey]!
+        }
+        let decoded = try load(roots)
+        var stored = [StoredTensor]()
+        for (name, reference) in named {
+            let storage = reference.storage
+            let scalars = decoded[rootIndex[storage.view?.rootKey ?? storage.key]!]
+            let offset = reference.offset + (storage.view?.offset ?? 0)
             guard let tensor = materialize(shape: reference.shape, strides: reference.strides, offset: offset, from: scalars) else {
                 throw fail("tensor '\(name)' reaches beyond its storage of \(scalars.count) elements")
             }

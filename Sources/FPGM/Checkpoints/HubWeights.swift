@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Trained weights named `hub:<owner>/<name>`, found on disk or downloaded once and verified.
+///
+/// `hub:akamaster/resnet56` resolves, in order, to `$FPGM_WEIGHTS_DIR/<file>`, to
+/// `$XDG_CACHE_HOME/fpgm/<file>` (`~/.cache/fpgm/<file>` when XDG_CACHE_HOME is unset), and otherwise to
+/// a download from the upstream repository into that cache. Every file is checked against the SHA-256
+/// of the catalogue (the full digest where it is known, else the 8-digit prefix in the file's name)
+/// before it is used; a download goes to a temporary file in the cache folder and is renamed into
+/// place only once verified, so the cache never holds a partial or wrong file.
+public struct HubWeights: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public let file: String
+        /// The full lowercase hexadecimal digest, or its leading digits.
+        public let sha256: String
+    }
+
+    /// akamaster/pytorch_resnet_cifar10, `pretrained_models/`: CIFAR-10 ResNets (BSD 2-Clause).
+    public static let akamaster: [String: Entry] = [
+        "resnet20": Entry(file: "resnet20-12fca82f.th", sha256: "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8"),
+        "resnet32": Entry(file: "resnet32-d509ac18.th", sha256: "d509ac1820d7f25398913559d7e81a13229b1e7adc5648e3bfa5e22dc137f850"),
+        "resnet44": Entry(file: "resnet44-014dd654.th", sha256: "014dd6541728a1c700b1642ab640e211dc6eb8ed507d70697458dc8f8a0ae2e4"),
+        "resnet56": Entry(file: "resnet56-4bfd9763.th", sha256: "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367"),
+        "resnet110": Entry(file: "resnet110-1d1ed7c2.th", sha256: "1d1ed7c2"),
+        "resnet1202": Entry(file: "resnet1202-f3b1deed.th", sha256: "f3b1deed"),
+    ]
+
+    /// Where downloads come from; `FPGM_HUB_URL` replaces it (a mirror, or a test server).
+    public static let akamasterURL = "https://github.com/akamaster/pytorch_resnet_cifar10/raw/master/pretrained_models/"
+
+    public let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Whether `reference` names hub weights rather than a file.
+    public static func isReference(_ reference: String) -> Bool { reference.hasPrefix("hub:") }
+
+    /// The local path of verified weights for `hub:akamaster/<name>`, downloading them when needed.
+    public func resolve(_ reference: String) throws(CheckpointError) -> String {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(file: reference, problem: problem) }
+        let parts = reference.dropFirst("hub:".count).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "akamaster" else {
+            throw fail("is not a known hub source (known: \(Self.akamaster.keys.sorted().map { "hub:akamaster/\($0)" }.joined(separator: ", ")))")
+        }
+        guard let entry = Self.akamaster[String(parts[1])] else {
+            throw fail("names no akamaster model (known: \(Self.akamaster.keys.sorted().joined(separator: ", ")))")
+        }
+        if let folder = environment["FPGM_WEIGHTS_DIR"], !folder.isEmpty {
+            let path = URL(fileURLWithPath: folder).appendingPathComponent(entry.file).path
+            if FileManager.default.fileExists(atPath: path) { return try verified(path, entry) }
+        }
+        let cache = cacheFolder
+        let cached = cache.appendingPathComponent(entry.file).path
+        if FileManager.default.fileExists(atPath: cached) { return try verified(cached, entry) }
+        return try download(entry, into: cache, reference: reference)
+    }
+
+    /// `$XDG_CACHE_HOME/fpgm`, or `~/.cache/fpgm`.
+    var cacheFolder: URL {
+        if let base = environment["XDG_CACHE_HOME"], !base.isEmpty { return URL(fileURLWithPath: base).appendingPathComponent("fpgm") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fpgm")
+    }
+
+    private func verified(_ path: String, _ entry: Entry) throws(CheckpointError) -> String {
+        let digest = try SHA256Digest(fileAt: path).hex
+        guard digest.hasPrefix(entry.sha256) else {
+            throw CheckpointError(file: path, problem: "has SHA-256 \(digest), not the \(entry.sha256) of \(entry.file)")
+        }
+        return path
+    }
+
+    private func download(_ entry: Entry, into cache: URL, reference: String) throws(CheckpointError) -> String {
+        let base = environment["FPGM_HUB_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.akamasterURL
+        guard let url = URL(string: base.hasSuffix("/") ? base + entry.file : base + "/" + entry.file) else {
+            throw CheckpointError(file: reference, problem: "has no valid download address ('\(base)')")
+        }
+        do { try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true) } catch {
+            throw CheckpointError(file: cache.path, problem: "cannot be created (\(error.localizedDescription))")
+        }
+        let data = try Self.fetch(url, reference: reference)
+        let temporary = cache.appendingPathComponent(".\(entry.file).\(getpid()).download")
+        let final = cache.appendingPathComponent(entry.file)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        do { try data.write(to: temporary) } catch {
+            throw CheckpointError(file: temporary.path, problem: "cannot be written (\(error.localizedDescription))")
+        }
+        let digest = try SHA256Digest(fileAt: temporary.path).hex
+        guard digest.hasPrefix(entry.sha256) else {
+            throw CheckpointError(file: url.absoluteString, problem: "sent \(data.count) bytes with SHA-256 \(digest), not the \(entry.sha256) of \(entry.file); nothing was kept")
+        }
+        guard rename(temporary.path, final.path) == 0 else {
+            throw CheckpointError(file: final.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
+        }
+        return final.path
+    }
+
+    /// The body of a GET request, or an error naming the address and the status.
+    static func fetch(_ url: URL, reference: String) throws(CheckpointError) -> Data {
+        final class Outcome: @unchecked Sendable { var data: Data?; var status = 0; var error: String? }
+        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 60
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            outcome.data = data
+            outcome.status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            outcome.error = error?.localizedDescription
+            done.signal()
+        }.resume()
+        done.wait()
+        if let error = outcome.error { throw CheckpointError(file: url.absoluteString, problem: "could not be downloaded (\(error))") }
+        guard outcome.status == 200, let data = outcome.data else {
+            throw CheckpointError(file: url.absoluteString, problem: "answered HTTP \(outcome.status) instead of the weights")
+        }
+        return data
+    }
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Writes notebooks/cli.md from the recorded help texts (Tests/Fixtures/cli/*-help.txt), which the
+# test suite compares with the tool's own output. Run after re-recording them:
+#   FPGM_RECORD=1 swift test --filter CLITests/help && sh Tools/cli_reference.sh
+set -e
+cd "$(dirname "$0")/.."
+{
+  cat <<'HEAD'
+# fpgm command-line reference
+
+Every block below is the tool's own help text, as `fpgm help <subcommand>` prints it. The test suite
+checks each block against the tool's output byte for byte, so this page cannot drift from the tool.
+
+Exit codes: 0 success; 1 a cell or computation failed; 2 usage or notebook syntax error; 3 input/output
+error (missing, unreadable or corrupt file). Help goes to standard output, errors to standard error.
+HEAD
+  for pair in "fpgm:help" "fpgm flops:flops-help" "fpgm select:select-help" "fpgm inspect:inspect-help" "fpgm norms:norms-help"; do
+    printf '\n## %s\n\n```text\n' "${pair%%:*}"
+    cat "Tests/Fixtures/cli/${pair##*:}.txt"
+    printf '```\n'
+  done
+} > notebooks/cli.md.tmp
+mv notebooks/cli.md.tmp notebooks/cli.md
