@@ -43,9 +43,10 @@ run: build
 test: setup
 	swift test
 
-# Speed goals: FPGM selection on ResNet-50-shaped weights against the official way (numpy + scipy).
+# Speed and memory goals: selection against the official way (numpy + scipy), and checkpoint loading.
 bench: setup
 	swift run -c release fpgm-bench selection
+	swift run -c release fpgm-bench loading
 
 # Fuzz every checkpoint reader with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
 # starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.
