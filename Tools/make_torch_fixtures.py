@@ -7,7 +7,9 @@ Run from the repository root: python3 Tools/make_torch_fixtures.py [SHARED_WEIGH
 Needs numpy and scipy; the tests read only the files this writes (commit them).
 
 Tests/Fixtures/torch/
-  zip-archive.pt, zip-model.pt    torch >= 1.6 zip files (top folder 'archive/' and 'model/')
+  zip-archive.pt, zip-model.pt    torch >= 1.6 zip files (top folders 'archive/' and 'resnet_checkpoint/')
+  zip-streamed.pt                 the same written as a stream: zero sizes in the local headers, data
+                                  descriptors and zip64 records
   legacy.pt                       the legacy format of torch 0.4-1.5 (_rebuild_tensor_v2, BUILD _metadata)
   toplevel.pt                     a state dict saved without a 'state_dict' wrapper, legacy 0.3 style
   same.safetensors, same-stored.npz, same-deflated.npz   the same tensors in the other formats
@@ -157,16 +159,37 @@ def with_metadata(tensors):
     return out
 
 
-def write_zip(path, obj, folder):
+class Unseekable(io.RawIOBase):
+    """A write-only stream without seek, so that zipfile writes data descriptors and leaves the
+    sizes in the local headers zero, as streaming writers do."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        return self.target.write(data)
+
+
+def write_zip(path, obj, folder, streamed=False):
     buffer = io.BytesIO()
     pickler = TorchPickler(buffer, "cpu", legacy=False)
     pickler.dump(obj)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(f"{folder}/data.pkl", buffer.getvalue())
-        archive.writestr(f"{folder}/byteorder", "little")
-        for key in sorted(pickler.seen, key=int):
-            archive.writestr(f"{folder}/data/{key}", pickler.seen[key].raw())
-        archive.writestr(f"{folder}/version", "3\n")
+    entries = [(f"{folder}/data.pkl", buffer.getvalue()), (f"{folder}/byteorder", b"little")]
+    entries += [(f"{folder}/data/{key}", pickler.seen[key].raw()) for key in sorted(pickler.seen, key=int)]
+    entries.append((f"{folder}/version", b"3\n"))
+    with open(path, "wb") as raw:
+        target = Unseekable(raw) if streamed else raw
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, data in entries:
+                info = zipfile.ZipInfo(name, date_time=(2019, 6, 16, 0, 0, 0))  # fixed, for identical files
+                if streamed:
+                    with archive.open(info, "w", force_zip64=True) as entry:
+                        entry.write(data)
+                else:
+                    archive.writestr(info, data)
 
 
 def write_legacy(path, obj, version):
@@ -333,6 +356,7 @@ if __name__ == "__main__":
     tensors = state_dict()
     write_zip(os.path.join(ROOT, "zip-archive.pt"), {"state_dict": with_metadata(tensors), "epoch": 7}, "archive")
     write_zip(os.path.join(ROOT, "zip-model.pt"), with_metadata(tensors), "resnet_checkpoint")
+    write_zip(os.path.join(ROOT, "zip-streamed.pt"), with_metadata(tensors), "archive", streamed=True)
     write_legacy(os.path.join(ROOT, "legacy.pt"), {"state_dict": with_metadata(tensors), "best_prec1": 91.5}, 2)
     v1 = collections.OrderedDict((name, Tensor(t.storage, t.offset, t.size, t.stride, version=1)) for name, t in tensors.items())
     write_legacy(os.path.join(ROOT, "toplevel.pt"), v1, 1)

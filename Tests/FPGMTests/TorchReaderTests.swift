@@ -12,8 +12,9 @@ struct TorchReaderTests {
 
     func read(_ name: String) throws -> Checkpoint { try Checkpoint.read(path: Fixtures.path("torch/\(name)")) }
 
-    @Test("zip (two folder names), legacy 0.4-1.5 and a top-level dict give the tensors torch saved", arguments: [
-        ("zip-archive.pt", CheckpointFormat.torchZip), ("zip-model.pt", .torchZip), ("legacy.pt", .torchLegacy), ("toplevel.pt", .torchLegacy),
+    @Test("zip (two folder names, and streamed with zip64), legacy 0.4-1.5 and a top-level dict give the tensors torch saved", arguments: [
+        ("zip-archive.pt", CheckpointFormat.torchZip), ("zip-model.pt", .torchZip), ("zip-streamed.pt", .torchZip),
+        ("legacy.pt", .torchLegacy), ("toplevel.pt", .torchLegacy),
     ])
     func formats(file: String, format: CheckpointFormat) throws {
         let checkpoint = try read(file)
@@ -31,7 +32,7 @@ struct TorchReaderTests {
     @Test("every reader gives identical tensors: torch zip and legacy, safetensors, stored and deflated npz")
     func identicalAcrossReaders() throws {
         let reference = try read("zip-archive.pt").tensors
-        for file in ["zip-model.pt", "legacy.pt", "toplevel.pt", "same.safetensors", "same-stored.npz", "same-deflated.npz"] {
+        for file in ["zip-model.pt", "zip-streamed.pt", "legacy.pt", "toplevel.pt", "same.safetensors", "same-stored.npz", "same-deflated.npz"] {
             let other = try read(file)
             for tensor in reference {
                 #expect(other.tensor(named: tensor.name)?.tensor == tensor.tensor, "\(file) \(tensor.name)")

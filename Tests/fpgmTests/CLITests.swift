@@ -188,6 +188,20 @@ struct CLITests {
         #expect(run.stderr.hasPrefix("Error: \(path): ") && run.stderr.contains(message), "\(run.stderr)")
     }
 
+    @Test("every hostile PyTorch file exits 3 with one sentence naming the file")
+    func hostileFiles() throws {
+        let folder = FPGMProcess.fixtures.appendingPathComponent("torch/hostile")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(files.count >= 12)
+        for file in files {
+            let path = folder.appendingPathComponent(file).path
+            let run = try FPGMProcess(["inspect", path])
+            #expect(run.status == 3, "\(file)")
+            #expect(run.stdout.isEmpty)
+            #expect(run.stderr.hasPrefix("Error: \(path): ") && run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        }
+    }
+
     @Test("a layer with NaN values is an input error naming the layer")
     func notANumber() throws {
         let header = #"{"w.weight":{"dtype":"F32","shape":[2,1,1,1],"data_offsets":[0,8]}}"#
