@@ -90,20 +90,6 @@ struct HostileCheckpointTests {
         return path
     }
 
-    /// Reads `path` and returns the error's sentence, recording an issue if it read successfully.
-    @discardableResult
-    func refusal(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
-        do {
-            _ = try Checkpoint.read(path: path)
-            Issue.record("\(path) was read", sourceLocation: sourceLocation)
-            return ""
-        } catch {
-            #expect(error.file == path, sourceLocation: sourceLocation)
-            #expect(!error.problem.isEmpty && !error.problem.contains("\n"), sourceLocation: sourceLocation)
-            return error.description
-        }
-    }
-
     func safetensors(header: String, data: Data = Data(), declaredLength: UInt64? = nil) -> Data {
         var bytes = Data()
         let length = declaredLength ?? UInt64(header.utf8.count)

@@ -50,17 +50,6 @@ struct TorchReaderTests {
 /// Hostile PyTorch files: each must be refused with one sentence naming the file and the problem.
 @Suite("Hostile PyTorch files")
 struct HostileTorchTests {
-    func refusal(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) -> String {
-        do {
-            _ = try Checkpoint.read(path: path)
-            Issue.record("\(path) was read", sourceLocation: sourceLocation)
-            return ""
-        } catch {
-            #expect(error.file == path && !error.problem.contains("\n"), sourceLocation: sourceLocation)
-            return error.problem
-        }
-    }
-
     @Test("pickles that would run code are refused naming the global", arguments: [
         ("os-system.pt", "'os.system'"), ("os-system-stack-global.pt", "'os.system'"),
         ("builtins-eval.pt", "'builtins.eval'"), ("subprocess-popen.pt", "'subprocess.Popen'"),

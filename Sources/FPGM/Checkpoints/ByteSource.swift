@@ -17,24 +17,23 @@ extension ByteSource {
             let raw = try readBytes(count * dtype.byteWidth)
             return raw.withUnsafeBytes { dtype.decode($0, count: count, bigEndian: bigEndian) }
         }
-        var error: CheckpointError?
-        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(CheckpointError) { try read(into: UnsafeMutableRawBufferPointer(buffer)) } catch let failure { error = failure }
-            initialized = count
-        }
-        if let error { throw error }
-        return scalars
+        return try readArray(of: Float.self, count: count)
     }
 
     /// The next `count` bytes as an array.
     mutating func readBytes(_ count: Int) throws(CheckpointError) -> [UInt8] {
+        try readArray(of: UInt8.self, count: count)
+    }
+
+    /// The next `count` elements of a plain type, read straight into a new array's storage.
+    private mutating func readArray<Element: BitwiseCopyable>(of type: Element.Type, count: Int) throws(CheckpointError) -> [Element] {
         var error: CheckpointError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let elements = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             do throws(CheckpointError) { try read(into: UnsafeMutableRawBufferPointer(buffer)) } catch let failure { error = failure }
             initialized = count
         }
         if let error { throw error }
-        return bytes
+        return elements
     }
 }
 

@@ -47,31 +47,19 @@ enum NPYReader {
         guard !overflow, byteCount <= source.remaining else {
             throw fail("declares shape \(header.shape) of \(header.dtype.rawValue), more data than the \(source.remaining) bytes present")
         }
-        var scalars = try source.readScalars(header.dtype, count: count, bigEndian: header.bigEndian)
-        if header.fortranOrder { scalars = reversingAxes(scalars, shape: header.shape) }
-        return StoredTensor(name: name, dtype: header.dtype, tensor: Tensor(validShape: header.shape, scalars: scalars))
+        let scalars = try source.readScalars(header.dtype, count: count, bigEndian: header.bigEndian)
+        guard header.fortranOrder else {
+            return StoredTensor(name: name, dtype: header.dtype, tensor: Tensor(validShape: header.shape, scalars: scalars))
+        }
+        // Column-major data: axis j advances by the product of the extents before it.
+        var strides = [Int](), step = 1
+        for extent in header.shape { strides.append(step); step *= max(extent, 1) }
+        guard let tensor = Tensor(viewing: scalars, shape: header.shape, strides: strides, offset: 0) else {
+            throw fail("has Fortran-ordered data that does not fill its shape")
+        }
+        return StoredTensor(name: name, dtype: header.dtype, tensor: tensor)
     }
 
-    /// Column-major data of `shape` reordered to row-major: element (i0..ik) sits at
-    /// sum_j i_j * prod_{m<j} shape[m] in the input.
-    static func reversingAxes(_ scalars: [Float], shape: [Int]) -> [Float] {
-        guard shape.count > 1 else { return scalars }
-        var out = [Float](repeating: 0, count: scalars.count)
-        var index = [Int](repeating: 0, count: shape.count)
-        for position in 0..<scalars.count {
-            var source = 0, stride = 1
-            for axis in 0..<shape.count { source += index[axis] * stride; stride *= shape[axis] }
-            out[position] = scalars[source]
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return out
-    }
 }
 
 /// The dict literal of a `.npy` header, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (16, 3), }`.

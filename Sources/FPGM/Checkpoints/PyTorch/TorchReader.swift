@@ -164,40 +164,12 @@ enum TorchReader {
             let storage = reference.storage
             let scalars = decoded[rootIndex[storage.view?.rootKey ?? storage.key]!]
             let offset = reference.offset + (storage.view?.offset ?? 0)
-            guard let tensor = materialize(shape: reference.shape, strides: reference.strides, offset: offset, from: scalars) else {
+            guard let tensor = Tensor(viewing: scalars, shape: reference.shape, strides: reference.strides, offset: offset) else {
                 throw fail("tensor '\(name)' reaches beyond its storage of \(scalars.count) elements")
             }
             stored.append(StoredTensor(name: name, dtype: storage.dtype, tensor: tensor))
         }
         return stored
-    }
-
-    /// The strided view (element (i_0..i_k) at offset + sum i_j stride_j) as a contiguous tensor; the
-    /// storage itself when the view is all of it in row-major order; nil when it reaches past the end.
-    static func materialize(shape: [Int], strides: [Int], offset: Int, from storage: [Float]) -> Tensor? {
-        guard let count = Tensor.elementCount(of: shape) else { return nil }
-        guard count > 0 else { return Tensor(validShape: shape, scalars: []) }
-        let last = offset + zip(shape, strides).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
-        guard offset >= 0, last < storage.count else { return nil }
-        var rowMajor = [Int](repeating: 1, count: shape.count)
-        for axis in stride(from: shape.count - 2, through: 0, by: -1) { rowMajor[axis] = rowMajor[axis + 1] * shape[axis + 1] }
-        let contiguous = zip(zip(shape, strides), rowMajor).allSatisfy { $0.0.0 == 1 || $0.0.1 == $0.1 }
-        if contiguous && offset == 0 && count == storage.count { return Tensor(validShape: shape, scalars: storage) }
-        if contiguous { return Tensor(validShape: shape, scalars: Array(storage[offset..<(offset + count)])) }
-        var scalars = [Float]()
-        scalars.reserveCapacity(count)
-        var index = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<count {
-            scalars.append(storage[offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }])
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return Tensor(validShape: shape, scalars: scalars)
     }
 
     /// The object's scalar entries (numbers, strings, booleans) as text, for a report's metadata.
