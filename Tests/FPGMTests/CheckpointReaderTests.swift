@@ -185,3 +185,14 @@ struct HostileCheckpointTests {
         #expect(refusal(write(Data([0x80, 0x02, 0x8A, 0x0A]), "model.pth")).contains("legacy format"))
     }
 }
+
+@Suite("Inputs found by fuzzing")
+struct FuzzFindingsTests {
+    @Test("each input that once crashed a reader is now refused with one sentence")
+    func findings() throws {
+        let folder = Fixtures.root.appendingPathComponent("fuzz")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(!files.isEmpty)
+        for file in files { refusal(folder.appendingPathComponent(file).path) }
+    }
+}

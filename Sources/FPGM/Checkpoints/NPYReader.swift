@@ -151,7 +151,10 @@ struct LiteralScanner {
             if word == "True" { return .bool(true) }
             if word == "False" { return .bool(false) }
             if word.hasSuffix("L") { word.removeLast() }
-            guard let number = Int(word) else { throw .init(reason: "unexpected '\(word.isEmpty ? String(characters[position]) : word)'") }
+            guard let number = Int(word) else {
+                let found = !word.isEmpty ? word : position < characters.count ? String(characters[position]) : "the end of the header"
+                throw .init(reason: "unexpected '\(found)'")
+            }
             return .int(number)
         }
     }
