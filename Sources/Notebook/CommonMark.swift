@@ -1,0 +1,47 @@
+internal import CCMark
+
+/// The fenced code blocks at the top level of a Markdown document, as cmark (CommonMark) finds them:
+/// fences inside lists, block quotes or longer fences are recognised exactly as a Markdown reader sees
+/// them. This is the only file that imports cmark; the C tree is freed before the function returns.
+enum CommonMark {
+    struct FencedBlock: Equatable {
+        /// The info string after the opening fence.
+        let info: String
+        /// The content between the fences.
+        let literal: String
+        /// 1-based lines of the opening fence and of the block's last line (the closing fence, when
+        /// there is one).
+        let startLine: Int
+        let endLine: Int
+    }
+
+    /// The top-level fenced code blocks of `markdown`, in document order.
+    static func fencedBlocks(in markdown: String) -> [FencedBlock] {
+        let bytes = Array(markdown.utf8)
+        guard let root = cmark_parse_document(bytes, bytes.count, CMARK_OPT_SOURCEPOS) else { return [] }
+        defer { cmark_node_free(root) }
+        var blocks = [FencedBlock]()
+        var node = cmark_node_first_child(root)
+        while let current = node {
+            if cmark_node_get_type(current) == CMARK_NODE_CODE_BLOCK, let info = cmark_node_get_fence_info(current) {
+                let fence = String(cString: info)
+                // Indented code blocks have an empty info string and no fence line of their own.
+                if !fence.isEmpty || Self.isFence(line: Int(cmark_node_get_start_line(current)), in: markdown) {
+                    blocks.append(FencedBlock(info: fence, literal: cmark_node_get_literal(current).map { String(cString: $0) } ?? "",
+                                              startLine: Int(cmark_node_get_start_line(current)),
+                                              endLine: Int(cmark_node_get_end_line(current))))
+                }
+            }
+            node = cmark_node_next(current)
+        }
+        return blocks
+    }
+
+    /// Whether the 1-based line is a code fence: up to three spaces, then three or more backticks or tildes.
+    static func isFence(line number: Int, in markdown: String) -> Bool {
+        guard let line = markdown.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(number - 1).first else { return false }
+        let trimmed = line.drop { $0 == " " }
+        guard line.count - trimmed.count <= 3, let mark = trimmed.first, mark == "`" || mark == "~" else { return false }
+        return trimmed.prefix { $0 == mark }.count >= 3
+    }
+}

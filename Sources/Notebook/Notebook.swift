@@ -1,0 +1,123 @@
+/// A parsed notebook: its front matter, and its text as prose blocks and cells in order.
+///
+/// The front matter (a YAML block between `---` lines at the very top) is replaced by blank lines
+/// before cmark sees the text, so every line number stays the notebook's own. Cells are the fenced
+/// code blocks at the top level whose info string starts with `fpgm`; any other block is prose.
+public struct Notebook: Sendable {
+    /// A stretch of the notebook outside cells, by 1-based line range (copied byte for byte to Markdown).
+    public enum Block: Sendable, Equatable {
+        case prose(lines: ClosedRange<Int>)
+        case cell(index: Int)
+    }
+
+    /// The path as the user named it (reports never show absolute paths they did not write).
+    public let path: String
+    /// The notebook's lines, without their line breaks.
+    public let lines: [String]
+    /// The front matter, or an empty mapping.
+    public let frontMatter: YAMLNode
+    public let cells: [Cell]
+    public let blocks: [Block]
+
+    /// Parses `text`, the contents of the notebook at `path`; fails with a diagnostic at the place of the
+    /// first syntax error (front matter, unclosed fence, `#|` options, labels).
+    public init(path: String, text: String) throws(Diagnostic) {
+        self.path = path
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        if lines.last == "" { lines.removeLast() }
+        self.lines = lines
+        var body = lines
+        var frontMatter = YAMLNode(.mapping([]), line: 1)
+        if lines.first == "---" {
+            guard let end = lines.indices.dropFirst().first(where: { lines[$0] == "---" || lines[$0] == "..." }) else {
+                throw Diagnostic(file: path, line: 1, message: "the front matter opened on line 1 is never closed with '---'")
+            }
+            let yaml = ([String](repeating: "", count: 1) + lines[1..<end]).joined(separator: "\n")
+            do { frontMatter = try YAML.parse(yaml) } catch {
+                throw Diagnostic(file: path, line: error.line, column: error.column, message: "front matter: \(error.message)")
+            }
+            if case .null = frontMatter.value { frontMatter = YAMLNode(.mapping([]), line: 1) }
+            guard case .mapping = frontMatter.value else { throw Diagnostic(file: path, line: 2, message: "front matter must be a mapping of keys to values") }
+            for index in 0...end { body[index] = "" }
+        }
+        self.frontMatter = frontMatter
+        let markdown = body.joined(separator: "\n") + "\n"
+        var cells = [Cell](), blocks = [Block](), proseStart = 1, labels = [String: Int]()
+        for fenced in CommonMark.fencedBlocks(in: markdown) {
+            let words = fenced.info.split(separator: " ", omittingEmptySubsequences: true)
+            guard words.first == "fpgm" else { continue }
+            guard fenced.endLine > fenced.startLine, CommonMark.isFence(line: fenced.endLine, in: markdown) else {
+                throw Diagnostic(file: path, line: fenced.startLine, message: "the fpgm cell opened here is never closed (a fence of ``` is missing)")
+            }
+            let cell = try Cell(index: cells.count, directive: words.dropFirst().first.map(String.init) ?? "",
+                                source: fenced.literal, line: fenced.startLine, file: path)
+            if let first = labels[cell.label] {
+                throw Diagnostic(file: path, line: cell.line, label: cell.label, message: "the label '\(cell.label)' is already used by the cell on line \(first)")
+            }
+            labels[cell.label] = cell.line
+            if proseStart < fenced.startLine { blocks.append(.prose(lines: proseStart...(fenced.startLine - 1))) }
+            blocks.append(.cell(index: cells.count))
+            cells.append(cell)
+            proseStart = fenced.endLine + 1
+        }
+        if proseStart <= lines.count { blocks.append(.prose(lines: proseStart...lines.count)) }
+        self.cells = cells
+        self.blocks = blocks
+    }
+}
+
+/// One `fpgm` cell: its directive, its `#|` options, and its arguments (YAML, not yet substituted).
+public struct Cell: Sendable, Equatable {
+    /// 0-based position among the notebook's cells.
+    public let index: Int
+    /// The first word after `fpgm` (for ```` ```fpgm flops ```` it is `flops`).
+    public let directive: String
+    /// The `label` option, or `cell-N` (N counting cells from 1).
+    public let label: String
+    /// The `#| key: value` options, in order.
+    public let options: YAMLNode
+    /// The lines after the options: the directive's arguments.
+    public let arguments: String
+    /// The whole content between the fences.
+    public let source: String
+    /// 1-based line of the opening fence, and of the first argument line.
+    public let line: Int
+    public let argumentsLine: Int
+
+    /// A label names files and anchors, so it is limited to letters, digits, `_` and `-`.
+    public static func isValidLabel(_ label: String) -> Bool {
+        !label.isEmpty && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+    }
+
+    init(index: Int, directive: String, source: String, line: Int, file: String) throws(Diagnostic) {
+        self.index = index
+        self.directive = directive
+        self.source = source
+        self.line = line
+        let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let optionCount = sourceLines.prefix { $0.hasPrefix("#|") }.count
+        let optionText = ([String](repeating: "", count: line) + sourceLines.prefix(optionCount).map { String($0.dropFirst(2)) })
+            .joined(separator: "\n")
+        var options = YAMLNode(.mapping([]), line: line + 1)
+        if optionCount > 0 {
+            do { options = try YAML.parse(optionText) } catch {
+                throw Diagnostic(file: file, line: error.line, column: error.column + 2, directive: directive, message: "cell options: \(error.message)")
+            }
+            guard case .mapping = options.value else {
+                throw Diagnostic(file: file, line: line + 1, directive: directive, message: "cell options must be '#| key: value' lines")
+            }
+        }
+        self.options = options
+        if let node = options["label"] {
+            guard case let .string(label) = node.value, Cell.isValidLabel(label) else {
+                throw Diagnostic(file: file, line: node.line, column: 3, directive: directive,
+                                 message: "a label may hold only letters, digits, '_' and '-'")
+            }
+            self.label = label
+        } else {
+            self.label = "cell-\(index + 1)"
+        }
+        arguments = sourceLines.dropFirst(optionCount).joined(separator: "\n")
+        argumentsLine = line + 1 + optionCount
+    }
+}
