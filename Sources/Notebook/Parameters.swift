@@ -1,0 +1,113 @@
+import Foundation
+
+/// A notebook's parameters: the front matter's `params`, overridden by a `--params` file, overridden by
+/// `-p key=value` assignments (typed as YAML: `true`, `56`, `0.4`, `[0.3, 0.4]`, or a string).
+/// `${name}` in a cell's arguments is replaced by the value, written as YAML.
+public struct Parameters: Sendable {
+    /// Name and value, in the order first defined.
+    public private(set) var values: [(name: String, value: YAMLNode)] = []
+
+    public init() {}
+
+    /// The `params` mapping of a front matter; fails when `params` is not a mapping.
+    public init(frontMatter: YAMLNode, file: String) throws(Diagnostic) {
+        guard let params = frontMatter["params"] else { return }
+        try merge(params, file: file)
+    }
+
+    /// The value of a parameter.
+    public subscript(name: String) -> YAMLNode? { values.first { $0.name == name }?.value }
+
+    /// Adds or replaces parameters from a mapping (front matter or a `--params` file).
+    public mutating func merge(_ mapping: YAMLNode, file: String) throws(Diagnostic) {
+        if case .null = mapping.value { return }
+        guard case let .mapping(entries) = mapping.value else {
+            throw Diagnostic(file: file, line: mapping.line, message: "params must be a mapping of names to values")
+        }
+        for (name, value) in entries { try set(name, value, file: file, line: value.line) }
+    }
+
+    /// Applies `name=value` from the command line; the value is read as YAML.
+    public mutating func assign(_ assignment: String) throws(Diagnostic) {
+        guard let equals = assignment.firstIndex(of: "=") else {
+            throw Diagnostic(file: "-p", line: 1, message: "'\(assignment)' is not of the form name=value")
+        }
+        let name = String(assignment[..<equals]), text = String(assignment[assignment.index(after: equals)...])
+        let value: YAMLNode
+        do { value = try YAML.parse(text) } catch {
+            throw Diagnostic(file: "-p", line: 1, column: name.count + 1 + error.column, message: "the value of '\(name)': \(error.message)")
+        }
+        try set(name, value, file: "-p", line: 1)
+    }
+
+    private mutating func set(_ name: String, _ value: YAMLNode, file: String, line: Int) throws(Diagnostic) {
+        guard Parameters.isValidName(name) else {
+            throw Diagnostic(file: file, line: line, message: "'\(name)' is not a parameter name (letters, digits and '_', not starting with a digit)")
+        }
+        if let index = values.firstIndex(where: { $0.name == name }) {
+            values[index].value = value
+        } else {
+            values.append((name, value))
+        }
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+    }
+
+    /// `text` with every `${name}` replaced by the parameter's value as YAML, and the names used.
+    /// `firstLine` is the notebook line of the text's first line, for diagnostics.
+    public func substitute(in text: String, firstLine: Int, file: String, label: String? = nil,
+                           directive: String? = nil) throws(Diagnostic) -> (text: String, used: [String]) {
+        var output = "", used = [String]()
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if offset > 0 { output += "\n" }
+            var rest = Substring(line)
+            while let start = rest.range(of: "${") {
+                output += rest[..<start.lowerBound]
+                let column = line.distance(from: line.startIndex, to: start.lowerBound) + 1
+                guard let close = rest[start.upperBound...].firstIndex(of: "}") else {
+                    throw Diagnostic(file: file, line: firstLine + offset, column: column, label: label, directive: directive,
+                                     message: "'${' is not closed by '}'")
+                }
+                let name = String(rest[start.upperBound..<close])
+                guard let value = self[name] else {
+                    let known = values.map(\.name)
+                    throw Diagnostic(file: file, line: firstLine + offset, column: column, label: label, directive: directive,
+                                     message: "undefined parameter '\(name)'" + (known.isEmpty ? " (no parameters are defined)" : " (defined: \(known.joined(separator: ", ")))"))
+                }
+                output += Parameters.yamlText(value)
+                if !used.contains(name) { used.append(name) }
+                rest = rest[rest.index(after: close)...]
+            }
+            output += rest
+        }
+        return (output, used)
+    }
+
+    /// A value written as flow YAML: scalars plainly, strings double-quoted, `[a, b]`, `{k: v}`.
+    public static func yamlText(_ node: YAMLNode) -> String {
+        switch node.value {
+        case .null: return "null"
+        case let .bool(flag): return flag ? "true" : "false"
+        case let .int(number): return String(number)
+        case let .double(number): return "\(number)"
+        case let .string(text):
+            var quoted = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": quoted += "\\\""
+                case "\\": quoted += "\\\\"
+                case "\n": quoted += "\\n"
+                case _ where scalar.value < 0x20: quoted += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+                default: quoted.unicodeScalars.append(scalar)
+                }
+            }
+            return quoted + "\""
+        case let .sequence(items): return "[" + items.map(yamlText).joined(separator: ", ") + "]"
+        case let .mapping(entries):
+            return "{" + entries.map { yamlText(YAMLNode(.string($0.key), line: 0)) + ": " + yamlText($0.value) }.joined(separator: ", ") + "}"
+        }
+    }
+}
