@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Notebook", dependencies: ["CCMark", "CYAML"]),
         .target(name: "Report"),
         .target(name: "Analyses", dependencies: ["FPGM", "Notebook", "Report"]),
-        .executableTarget(name: "fpgm", dependencies: ["Analyses", "FPGM", "Report"]),
+        .executableTarget(name: "fpgm", dependencies: ["Analyses", "FPGM", "Notebook", "Report"]),
         .executableTarget(name: "fpgm-bench", dependencies: ["FPGM"]),
         .testTarget(name: "FPGMTests", dependencies: ["FPGM"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),

@@ -1,5 +1,6 @@
 import FPGM
 import Foundation
+import Notebook
 
 /// The tool's version, printed by `fpgm --version`.
 let version = "0.1.0"
@@ -50,7 +51,7 @@ func write(_ text: String, to handle: FileHandle) {
         return 0
     default:
         guard let command = subcommands.first(where: { $0.spec.name == first }) else {
-            let suggestion = CommandSpec.nearest(first, among: subcommands.map(\.spec.name)).map { ". Did you mean '\($0)'?" } ?? ""
+            let suggestion = Suggestion.nearest(first, among: subcommands.map(\.spec.name)).map { ". Did you mean '\($0)'?" } ?? ""
             return report(.usage("Unknown subcommand '\(first)'\(suggestion)", nil))
         }
         do {

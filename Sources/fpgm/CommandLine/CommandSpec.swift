@@ -1,3 +1,5 @@
+import Notebook
+
 /// One option of a subcommand: a flag (`--json`) or an option with a value (`--arch <arch>`).
 struct OptionSpec {
     let name: String
@@ -74,7 +76,7 @@ struct CommandSpec {
             let name = pieces[0]
             let inlineValue = pieces.count > 1 ? pieces[1] : nil
             guard let option = options.first(where: { $0.name == name }) else {
-                let suggestion = CommandSpec.nearest(name, among: options.map(\.name)).map { ". Did you mean '\($0)'?" } ?? ""
+                let suggestion = Suggestion.nearest(name, among: options.map(\.name)).map { ". Did you mean '\($0)'?" } ?? ""
                 throw usage("Unknown option '\(name)'\(suggestion)")
             }
             guard option.valueName != nil else {
@@ -100,29 +102,6 @@ struct CommandSpec {
     }
 
     func usage(_ message: String) -> CommandLineError { .usage(message, self) }
-
-    /// The known name closest to `name`: one it is a prefix of, or one at most two edits away.
-    static func nearest(_ name: String, among names: [String]) -> String? {
-        if name.count > 2, let prefixed = names.first(where: { $0.hasPrefix(name) }) { return prefixed }
-        let scored = names.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= 2 }
-        return scored.min { $0.1 < $1.1 }?.0
-    }
-
-    /// The Levenshtein distance between two words.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let x = Array(a), y = Array(b)
-        guard !x.isEmpty else { return y.count }
-        guard !y.isEmpty else { return x.count }
-        var previous = Array(0...y.count)
-        for i in 1...x.count {
-            var current = [i] + [Int](repeating: 0, count: y.count)
-            for j in 1...y.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[y.count]
-    }
 }
 
 /// What the parser found.

@@ -1,0 +1,120 @@
+/// What one argument of a directive accepts.
+public enum ArgumentKind: Sendable, Equatable {
+    case bool, integer, number, string
+    /// A list of strings; a single string is accepted as a list of one.
+    case strings
+    /// A list of numbers; a single number is accepted as a list of one.
+    case numbers
+    /// One of the given strings.
+    case choice([String])
+
+    /// How the kind reads in messages and help.
+    public var name: String {
+        switch self {
+        case .bool: return "true or false"
+        case .integer: return "an integer"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .strings: return "a list of strings"
+        case .numbers: return "a list of numbers"
+        case let .choice(values): return "one of " + values.joined(separator: ", ")
+        }
+    }
+}
+
+/// One argument of a directive: name, kind, default (nil: required) and help.
+public struct ArgumentSpec: Sendable, Equatable {
+    public let name: String
+    public let kind: ArgumentKind
+    public let defaultValue: ArgumentValue?
+    public let help: String
+
+    public init(_ name: String, _ kind: ArgumentKind, default defaultValue: ArgumentValue? = nil, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}
+
+/// A checked argument value.
+public enum ArgumentValue: Sendable, Equatable {
+    case bool(Bool)
+    case integer(Int)
+    case number(Double)
+    case string(String)
+    case strings([String])
+    case numbers([Double])
+}
+
+/// A directive's name, summary and arguments: what the runner checks a cell against before any cell runs.
+public struct DirectiveSpec: Sendable {
+    public let name: String
+    public let summary: String
+    public let arguments: [ArgumentSpec]
+
+    public init(name: String, summary: String, arguments: [ArgumentSpec]) {
+        self.name = name
+        self.summary = summary
+        self.arguments = arguments
+    }
+
+    /// The cell's arguments (YAML after parameter substitution) checked against the spec: unknown names
+    /// (with a suggestion and the valid names), wrong kinds and missing required arguments are
+    /// diagnostics at the argument's line; absent arguments take their defaults.
+    public func check(_ node: YAMLNode, cell: Cell, file: String) throws(Diagnostic) -> [String: ArgumentValue] {
+        func fail(_ line: Int, _ message: String) -> Diagnostic {
+            Diagnostic(file: file, line: line, label: cell.label, directive: name, message: message)
+        }
+        var entries = [(key: String, value: YAMLNode)]()
+        switch node.value {
+        case .null: break
+        case let .mapping(mapping): entries = mapping
+        default: throw fail(cell.argumentsLine, "arguments must be a mapping of names to values")
+        }
+        var values = [String: ArgumentValue]()
+        for (key, value) in entries {
+            guard let spec = arguments.first(where: { $0.name == key }) else {
+                let valid = arguments.map(\.name)
+                let hint = Suggestion.nearest(key, among: valid).map { "; did you mean '\($0)'?" } ?? ""
+                throw fail(value.line, "unknown argument '\(key)'\(hint) (valid: \(valid.joined(separator: ", ")))")
+            }
+            guard let checked = DirectiveSpec.convert(value.value, to: spec.kind) else {
+                throw fail(value.line, "argument '\(key)' must be \(spec.kind.name)")
+            }
+            values[key] = checked
+        }
+        for spec in arguments where values[spec.name] == nil {
+            guard let fallback = spec.defaultValue else { throw fail(cell.line, "missing required argument '\(spec.name)'") }
+            values[spec.name] = fallback
+        }
+        return values
+    }
+
+    static func convert(_ value: YAMLNode.Value, to kind: ArgumentKind) -> ArgumentValue? {
+        switch (kind, value) {
+        case let (.bool, .bool(flag)): return .bool(flag)
+        case let (.integer, .int(number)): return .integer(number)
+        case let (.number, .int(number)): return .number(Double(number))
+        case let (.number, .double(number)): return .number(number)
+        case let (.string, .string(text)): return .string(text)
+        case let (.choice(options), .string(text)) where options.contains(text): return .string(text)
+        case let (.strings, .string(text)): return .strings([text])
+        case let (.strings, .sequence(items)):
+            let texts = items.compactMap { if case let .string(text) = $0.value { text } else { nil } }
+            return texts.count == items.count ? .strings(texts) : nil
+        case let (.numbers, .int(number)): return .numbers([Double(number)])
+        case let (.numbers, .double(number)): return .numbers([number])
+        case let (.numbers, .sequence(items)):
+            let numbers = items.compactMap { item -> Double? in
+                switch item.value {
+                case let .int(number): return Double(number)
+                case let .double(number): return number
+                default: return nil
+                }
+            }
+            return numbers.count == items.count ? .numbers(numbers) : nil
+        default: return nil
+        }
+    }
+}
