@@ -1,4 +1,7 @@
 internal import CCMark
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The fenced code blocks at the top level of a Markdown document, as cmark (CommonMark) finds them:
 /// fences inside lists, block quotes or longer fences are recognised exactly as a Markdown reader sees
@@ -35,6 +38,15 @@ enum CommonMark {
             node = cmark_node_next(current)
         }
         return blocks
+    }
+
+    /// `markdown` rendered to HTML in cmark's safe mode: raw HTML is dropped (left as a comment) and
+    /// `javascript:`, `vbscript:`, `file:` and non-image `data:` links are emptied.
+    static func html(_ markdown: String) -> String {
+        let bytes = Array(markdown.utf8)
+        guard let rendered = cmark_markdown_to_html(bytes, bytes.count, CMARK_OPT_DEFAULT) else { return "" }
+        defer { free(rendered) }
+        return String(cString: rendered)
     }
 
     /// Whether the 1-based line is a code fence: up to three spaces, then three or more backticks or tildes.

@@ -1,4 +1,4 @@
-/// A parsed notebook: its front matter, and its text as prose blocks and cells in order.
+/// A parsed notebook: its front matter, and the text after it as prose blocks and cells in order.
 ///
 /// The front matter (a YAML block between `---` lines at the very top) is replaced by blank lines
 /// before cmark sees the text, so every line number stays the notebook's own. Cells are the fenced
@@ -28,6 +28,7 @@ public struct Notebook: Sendable {
         self.lines = lines
         var body = lines
         var frontMatter = YAMLNode(.mapping([]), line: 1)
+        var proseStart = 1
         if lines.first == "---" {
             guard let end = lines.indices.dropFirst().first(where: { lines[$0] == "---" || lines[$0] == "..." }) else {
                 throw Diagnostic(file: path, line: 1, message: "the front matter opened on line 1 is never closed with '---'")
@@ -39,10 +40,11 @@ public struct Notebook: Sendable {
             if case .null = frontMatter.value { frontMatter = YAMLNode(.mapping([]), line: 1) }
             guard case .mapping = frontMatter.value else { throw Diagnostic(file: path, line: 2, message: "front matter must be a mapping of keys to values") }
             for index in 0...end { body[index] = "" }
+            proseStart = end + 2
         }
         self.frontMatter = frontMatter
         let markdown = body.joined(separator: "\n") + "\n"
-        var cells = [Cell](), blocks = [Block](), proseStart = 1, labels = [String: Int]()
+        var cells = [Cell](), blocks = [Block](), labels = [String: Int]()
         for fenced in CommonMark.fencedBlocks(in: markdown) {
             let words = fenced.info.split(separator: " ", omittingEmptySubsequences: true)
             guard words.first == "fpgm" else { continue }

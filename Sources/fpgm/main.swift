@@ -6,6 +6,7 @@ import Notebook
 let version = "0.1.0"
 
 let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -> String)] = [
+    (RenderCommand.spec, RenderCommand.run),
     (FLOPsCommand.spec, FLOPsCommand.run),
     (SelectCommand.spec, SelectCommand.run),
     (InspectCommand.spec, InspectCommand.run),
@@ -74,6 +75,8 @@ func report(_ error: CommandLineError) -> Int32 {
         write("Error: \(message)\nUsage: \(usage)\n  See 'fpgm\(name) --help' for more information.\n", to: .standardError)
     case let .input(message), let .failure(message):
         write("Error: \(message)\n", to: .standardError)
+    case let .notebook(diagnostic):
+        write(diagnostic + "\n", to: .standardError)
     }
     return error.exitCode
 }

@@ -50,7 +50,7 @@ struct NotebookTests {
         #expect(notebook.cells[0].arguments == "archs: [resnet20]\n")
         #expect(notebook.cells[0].argumentsLine == 13)
         #expect(notebook.cells[1].argumentsLine == 31)
-        #expect(notebook.blocks == [.prose(lines: 1...9), .cell(index: 0), .prose(lines: 15...29), .cell(index: 1)])
+        #expect(notebook.blocks == [.prose(lines: 6...9), .cell(index: 0), .prose(lines: 15...29), .cell(index: 1)])
     }
 
     @Test("syntax errors name the notebook, line and column", arguments: [

@@ -52,7 +52,7 @@ struct CLITests {
 
     @Test("help texts in the swift-argument-parser layout", arguments: [
         (["--help"], "help.txt"), (["help", "flops"], "flops-help.txt"), (["select", "--help"], "select-help.txt"),
-        (["help", "inspect"], "inspect-help.txt"), (["norms", "-h"], "norms-help.txt"),
+        (["help", "inspect"], "inspect-help.txt"), (["norms", "-h"], "norms-help.txt"), (["render", "--help"], "render-help.txt"),
     ])
     func help(arguments: [String], file: String) throws {
         let run = try FPGMProcess(arguments)
@@ -259,10 +259,84 @@ struct CLITests {
 @Suite("CLI reference notebook")
 struct CLIReferenceTests {
     @Test("notebooks/cli.md holds every help text, byte for byte",
-          arguments: ["help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt"])
+          arguments: ["help.txt", "render-help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt"])
     func helpInReference(file: String) throws {
         let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/cli.md"), encoding: .utf8)
         let help = try String(contentsOf: FPGMProcess.fixtures.appendingPathComponent("cli/\(file)"), encoding: .utf8)
         #expect(reference.contains("```text\n" + help + "```\n"))
+    }
+}
+
+@Suite("fpgm render")
+struct RenderCLITests {
+    static let notebook = """
+    ---
+    title: FLOPs
+    params:
+      rate: 0.4
+    ---
+    # FLOPs
+
+    ResNet-56 at 40% loses {{tbl-flops.resnet56_0.4_reduction}}% of its MACs (@tbl-flops).
+
+    ```fpgm flops
+    #| label: tbl-flops
+    #| caption: FLOPs of two CIFAR ResNets
+    archs: [resnet20, resnet56]
+    rates: [0.3, ${rate}]
+    ```
+
+    Hostile prose: <script>alert(1)</script>, [a link](javascript:alert(1)).
+    """
+
+    func folder(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-render-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("a notebook renders to HTML, Markdown and JSON, the same bytes twice, with no script")
+    func renders() throws {
+        let work = try folder("ok")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let path = work.appendingPathComponent("flops.md").path
+        try Data(Self.notebook.utf8).write(to: URL(fileURLWithPath: path))
+        let out = work.appendingPathComponent("out").path
+        let first = try FPGMProcess(["render", path, "-o", out])
+        #expect(first.status == 0, "\(first.stderr)")
+        let html = try String(contentsOfFile: out + "/flops.html", encoding: .utf8)
+        let markdown = try String(contentsOfFile: out + "/flops.md", encoding: .utf8)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/flops.json"))) as? [String: Any])
+        #expect(markdown.hasPrefix("# FLOPs\n\nResNet-56 at 40% loses 52.6% of its MACs ([Table 1](#tbl-flops)).\n"))
+        #expect(markdown.contains("| resnet56 |                  40% |   125,485,056 |  59,436,564 |          52.6 |"))
+        #expect(html.contains("<figcaption><span class=\"number\">Table 1:</span> FLOPs of two CIFAR ResNets</figcaption>"))
+        #expect(!html.contains("<script") && !html.contains("javascript:") && !html.contains("http"))
+        let cells = try #require(json["cells"] as? [[String: Any]])
+        #expect(cells.first?["status"] as? String == "ok")
+        #expect((cells.first?["values"] as? [String: String])?["resnet20_0.3_reduction"] == "42.2")
+        let second = try FPGMProcess(["render", path, "-o", out, "--to", "html,md"])
+        #expect(second.status == 0)
+        #expect(try String(contentsOfFile: out + "/flops.html", encoding: .utf8) == html)
+        #expect(try String(contentsOfFile: out + "/flops.md", encoding: .utf8) == markdown)
+    }
+
+    @Test("a syntax error prints its diagnostic alone and exits 2; a failing cell exits 1 after writing the report")
+    func failures() throws {
+        let work = try folder("bad")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let syntax = work.appendingPathComponent("syntax.md").path
+        try Data("```fpgm flops\narchs: [resnet20]\nrate: 0.4\n```\n".utf8).write(to: URL(fileURLWithPath: syntax))
+        let run = try FPGMProcess(["render", syntax, "-o", work.path])
+        #expect(run.status == 2)
+        #expect(run.stderr == "\(syntax):3:1: error: [cell-1] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention)\n")
+        let failing = work.appendingPathComponent("failing.md").path
+        try Data("```fpgm flops\narchs: [resnet57]\n```\n".utf8).write(to: URL(fileURLWithPath: failing))
+        let failed = try FPGMProcess(["render", failing, "-o", work.path])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.hasPrefix("\(failing):1:1: error: [cell-1] flops: unknown arch 'resnet57' (known: resnet20"))
+        #expect(try String(contentsOfFile: work.path + "/failing.md", encoding: .utf8).contains("> **Error** in `cell-1`: unknown arch 'resnet57'"))
+        let missing = try FPGMProcess(["render", work.appendingPathComponent("none.md").path])
+        #expect(missing.status == 3)
     }
 }

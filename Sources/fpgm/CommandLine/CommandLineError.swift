@@ -5,6 +5,8 @@ enum CommandLineError: Error {
     case helpRequested(CommandSpec)
     /// Wrong usage: the message, then the usage line and a pointer to the help, exit 2.
     case usage(String, CommandSpec?)
+    /// A notebook syntax error: its diagnostic (`file:line:col: error: ...`) alone, exit 2.
+    case notebook(String)
     /// A file that is missing, unreadable or corrupt, exit 3.
     case input(String)
     /// A computation that failed, exit 1.
@@ -13,7 +15,7 @@ enum CommandLineError: Error {
     var exitCode: Int32 {
         switch self {
         case .helpRequested: return 0
-        case .usage: return 2
+        case .usage, .notebook: return 2
         case .input: return 3
         case .failure: return 1
         }

@@ -9,14 +9,16 @@ struct OptionSpec {
     var defaultValue: String? = nil
     /// The accepted values, when the set is closed.
     var values: [String]? = nil
+    /// Whether the option may be given more than once (each value is kept).
+    var repeatable = false
 
     static func flag(_ name: String, help: String) -> OptionSpec {
         OptionSpec(name: name, valueName: nil, help: help)
     }
 
     static func value(_ name: String, _ valueName: String, help: String, default defaultValue: String? = nil,
-                      values: [String]? = nil) -> OptionSpec {
-        OptionSpec(name: name, valueName: valueName, help: help, defaultValue: defaultValue, values: values)
+                      values: [String]? = nil, repeatable: Bool = false) -> OptionSpec {
+        OptionSpec(name: name, valueName: valueName, help: help, defaultValue: defaultValue, values: values, repeatable: repeatable)
     }
 
     /// `--arch <arch>` or `--json`.
@@ -32,6 +34,8 @@ struct CommandSpec {
     let options: [OptionSpec]
     /// The usage line after `fpgm <name>`, when the default one (every option in brackets) is not right.
     var usage: String? = nil
+    /// Whether the last positional argument takes any number of values.
+    var variadic = false
 
     var usageLine: String {
         if let usage { return "fpgm \(name) \(usage)" }
@@ -66,7 +70,7 @@ struct CommandSpec {
             index += 1
             if word == "-h" || word == "--help" { throw .helpRequested(self) }
             guard word.hasPrefix("-"), word != "-" else {
-                guard parsed.positionals.count < arguments.count else {
+                guard parsed.positionals.count < arguments.count || variadic else {
                     throw usage("Unexpected argument '\(word)'")
                 }
                 parsed.positionals.append(word)
@@ -95,6 +99,10 @@ struct CommandSpec {
             if let values = option.values, !values.contains(value) {
                 throw usage("The value '\(value)' is invalid for '\(option.synopsis)'. Please provide one of \(values.map { "'\($0)'" }.joined(separator: ", ")).")
             }
+            if option.repeatable {
+                parsed.lists[name, default: []].append(value)
+                continue
+            }
             guard parsed.values[name] == nil else { throw usage("The option '\(name)' was given twice") }
             parsed.values[name] = value
         }
@@ -108,6 +116,8 @@ struct CommandSpec {
 struct ParsedArguments {
     var positionals: [String] = []
     var values: [String: String] = [:]
+    /// The values of repeatable options, in the order given.
+    var lists: [String: [String]] = [:]
     var flags: Set<String> = []
 
     /// The option's value, or its default.

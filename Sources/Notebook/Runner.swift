@@ -1,0 +1,212 @@
+import Foundation
+import Report
+
+/// A directive: the name and arguments a cell may use, and what running it produces.
+public protocol Directive: Sendable {
+    var spec: DirectiveSpec { get }
+    /// Runs the cell with its checked arguments; a thrown error fails the cell with its description.
+    func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult
+}
+
+/// What a cell can see: the notebook's folder (to find input files) and the values earlier cells exported.
+public struct CellContext: Sendable {
+    public let notebookFolder: URL
+    /// Exported values by cell label, then by key.
+    public let values: [String: [String: String]]
+}
+
+/// What running a cell gives: outputs for the report and named values (for `{{label.key}}` and later cells).
+public struct CellResult: Sendable {
+    public let outputs: [CellOutput]
+    public let values: [(key: String, value: String)]
+
+    public init(outputs: [CellOutput], values: [(key: String, value: String)] = []) {
+        self.outputs = outputs
+        self.values = values
+    }
+}
+
+/// A cell's run, for the JSON report and the terminal.
+public struct CellRecord: Sendable {
+    public enum Status: String, Sendable { case ok, error, skipped }
+
+    public let label: String
+    public let directive: String
+    public let line: Int
+    /// The checked arguments.
+    public let arguments: [String: ArgumentValue]
+    public let values: [(key: String, value: String)]
+    public let status: Status
+    public let seconds: Double
+    public let diagnostics: [String]
+}
+
+/// The result of rendering one notebook.
+public struct RenderOutcome: Sendable {
+    public let document: ReportDocument
+    public let records: [CellRecord]
+    /// Diagnostics of failed cells and of prose references, in notebook order.
+    public let diagnostics: [Diagnostic]
+    /// Whether a cell failed (without `#| allow-error: true`).
+    public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+/// Runs a notebook's cells in order and assembles its report.
+///
+/// Before any cell runs, every cell is checked: its directive must exist, its `${param}`s must be
+/// defined, and its arguments must parse and fit the directive's spec; the first problem is thrown.
+/// Then cells run in order. A failing cell stops the run (later cells are skipped) unless
+/// `keepGoing` is set or the cell has `#| allow-error: true`; the report still shows the error where
+/// the cell stood.
+public struct Runner: Sendable {
+    public let directives: [String: any Directive]
+
+    public init(directives: [any Directive]) {
+        self.directives = Dictionary(uniqueKeysWithValues: directives.map { ($0.spec.name, $0) })
+    }
+
+    public func render(_ notebook: Notebook, parameters: Parameters, keepGoing: Bool = false,
+                       progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
+        let checked = try check(notebook, parameters: parameters)
+        let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
+        var values = [String: [String: String]](), records = [CellRecord](), diagnostics = [Diagnostic]()
+        var results = [Int: (result: CellResult?, error: String?)]()
+        var stopped = false
+        for (position, cell) in notebook.cells.enumerated() {
+            let arguments = checked[position]
+            guard !stopped else {
+                records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
+                                          values: [], status: .skipped, seconds: 0, diagnostics: []))
+                continue
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let context = CellContext(notebookFolder: folder, values: values)
+            do {
+                let result = try directives[cell.directive]!.run(arguments, context: context)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+                results[position] = (result, nil)
+                records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
+                                          values: result.values, status: .ok, seconds: seconds, diagnostics: []))
+                progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) \(String(format: "%.1fs", seconds))")
+            } catch {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let allowed = cell.options["allow-error"]?.value == .bool(true)
+                let diagnostic = Diagnostic(allowed ? .warning : .error, file: notebook.path, line: cell.line, label: cell.label,
+                                            directive: cell.directive, message: "\(error)")
+                diagnostics.append(diagnostic)
+                results[position] = (nil, "\(error)")
+                records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
+                                          values: [], status: .error, seconds: seconds, diagnostics: [diagnostic.description]))
+                progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) failed")
+                if !allowed && !keepGoing { stopped = true }
+            }
+        }
+        let document = try assemble(notebook, results: results, values: values, diagnostics: &diagnostics)
+        return RenderOutcome(document: document, records: records, diagnostics: diagnostics)
+    }
+
+    /// Every cell's arguments, checked before anything runs.
+    func check(_ notebook: Notebook, parameters: Parameters) throws(Diagnostic) -> [[String: ArgumentValue]] {
+        try notebook.cells.map { cell throws(Diagnostic) in
+            guard let directive = directives[cell.directive] else {
+                let known = directives.keys.sorted()
+                let hint = Suggestion.nearest(cell.directive, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                throw Diagnostic(file: notebook.path, line: cell.line, column: 1, label: cell.label, directive: cell.directive.isEmpty ? nil : cell.directive,
+                                 message: "unknown directive '\(cell.directive)'\(hint) (known: \(known.joined(separator: ", ")))")
+            }
+            let text = try parameters.substitute(in: cell.arguments, firstLine: cell.argumentsLine, file: notebook.path,
+                                                 label: cell.label, directive: cell.directive).text
+            let node: YAMLNode
+            do throws(YAMLError) { node = try YAML.parse(String(repeating: "\n", count: cell.argumentsLine - 1) + text) } catch {
+                throw Diagnostic(file: notebook.path, line: error.line, column: error.column, label: cell.label, directive: cell.directive,
+                                 message: "arguments: \(error.message)")
+            }
+            return try directive.spec.check(node, cell: cell, file: notebook.path)
+        }
+    }
+
+    /// The report: prose with `{{label.key}}` values and `@tbl-x` / `@fig-x` references filled in, and
+    /// each cell's outputs or error where it stood.
+    func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]],
+                  diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
+        var numbers = [String: String](), tables = 0, figures = 0
+        var kinds = [Int: (CellReport.Kind, Int?)]()
+        for cell in notebook.cells {
+            if cell.label.hasPrefix("tbl-") { tables += 1; numbers[cell.label] = "Table \(tables)"; kinds[cell.index] = (.table, tables) }
+            else if cell.label.hasPrefix("fig-") { figures += 1; numbers[cell.label] = "Figure \(figures)"; kinds[cell.index] = (.figure, figures) }
+            else { kinds[cell.index] = (.plain, nil) }
+        }
+        var blocks = [ReportBlock]()
+        for block in notebook.blocks {
+            switch block {
+            case let .prose(lines):
+                let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
+                let markdown = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers)
+                blocks.append(.prose(markdown: markdown, html: CommonMark.html(markdown)))
+            case let .cell(index):
+                let cell = notebook.cells[index]
+                let outcome = results[index]
+                let (kind, number) = kinds[index]!
+                var caption: String?
+                if case let .string(text)? = cell.options["caption"]?.value { caption = text }
+                blocks.append(.cell(CellReport(label: cell.label, directive: cell.directive, source: cell.source, caption: caption,
+                                               kind: kind, number: number, outputs: outcome?.result?.outputs ?? [], error: outcome?.error)))
+            }
+        }
+        var title: String?
+        if case let .string(text)? = notebook.frontMatter["title"]?.value { title = text }
+        return ReportDocument(title: title, blocks: blocks)
+    }
+}
+
+/// Inline values and cross-references in prose.
+enum Prose {
+    /// `{{label.key}}` replaced by the exported value, `@tbl-x` / `@fig-x` by a link "[Table 2](#tbl-x)".
+    /// An unknown value or label is an error at its line.
+    static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]],
+                     numbers: [String: String]) throws(Diagnostic) -> String {
+        var output = ""
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if offset > 0 { output += "\n" }
+            var rest = Substring(line)
+            while let open = rest.range(of: "{{") {
+                output += rest[..<open.lowerBound]
+                let column = line.distance(from: line.startIndex, to: open.lowerBound) + 1
+                guard let close = rest[open.upperBound...].range(of: "}}") else { output += rest[open.lowerBound...]; rest = ""; break }
+                let reference = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let value = values[parts[0]]?[parts[1]] else {
+                    throw Diagnostic(file: file, line: firstLine + offset, column: column,
+                                     message: "'{{\(reference)}}' names no value a cell exported" + (values[parts.first ?? ""].map { " (\(parts[0]) exports: \($0.keys.sorted().joined(separator: ", ")))" } ?? ""))
+                }
+                output += value
+                rest = rest[close.upperBound...]
+            }
+            output += try references(in: String(rest), line: firstLine + offset, columnOffset: line.count - rest.count, file: file, numbers: numbers)
+        }
+        return output
+    }
+
+    static func references(in text: String, line: Int, columnOffset: Int, file: String, numbers: [String: String]) throws(Diagnostic) -> String {
+        var output = "", characters = Array(text), index = 0
+        while index < characters.count {
+            let startsReference = characters[index] == "@" && (index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber))
+            if startsReference, index + 5 <= characters.count, ["tbl-", "fig-"].contains(String(characters[(index + 1)..<(index + 5)])) {
+                var end = index + 5
+                while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" || characters[end] == "-" { end += 1 }
+                while end > index + 5, characters[end - 1] == "-" { end -= 1 }
+                let label = String(characters[(index + 1)..<end])
+                guard let name = numbers[label] else {
+                    throw Diagnostic(file: file, line: line, column: columnOffset + index + 1, message: "'@\(label)' refers to no table or figure of this notebook")
+                }
+                output += "[\(name)](#\(label))"
+                index = end
+                continue
+            }
+            output.append(characters[index])
+            index += 1
+        }
+        return output
+    }
+}

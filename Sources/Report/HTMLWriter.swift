@@ -1,0 +1,96 @@
+/// One self-contained HTML file: inline CSS (light and dark), inline SVG, no script and no external
+/// address. Prose arrives already rendered (safely) to HTML; every other text is escaped here.
+public enum HTMLWriter {
+    public static func write(_ document: ReportDocument) -> String {
+        var body = ""
+        if let title = document.title { body += "<h1 class=\"title\">\(escape(title))</h1>\n" }
+        for block in document.blocks {
+            switch block {
+            case let .prose(_, html): body += html
+            case let .cell(cell): body += self.cell(cell)
+            }
+        }
+        return """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(document.title ?? "fpgm report"))</title>
+        <style>
+        \(style)
+        </style>
+        </head>
+        <body>
+        <main>
+        \(body)</main>
+        </body>
+        </html>
+
+        """
+    }
+
+    static func cell(_ cell: CellReport) -> String {
+        var html = "<figure class=\"cell\" id=\"\(escape(cell.label))\">\n"
+        let caption = [cell.name.map { "<span class=\"number\">\(escape($0)):</span>" }, cell.caption.map(escape)].compactMap { $0 }.joined(separator: " ")
+        if !caption.isEmpty { html += "<figcaption>\(caption)</figcaption>\n" }
+        for output in cell.outputs {
+            switch output {
+            case let .table(table): html += self.table(table)
+            case let .figure(svg): html += "<div class=\"figure\">\(svg)</div>\n"
+            case let .text(text): html += "<p>\(escape(text))</p>\n"
+            case let .callout(note): html += "<aside class=\"callout\">\(escape(note))</aside>\n"
+            }
+        }
+        if let error = cell.error { html += "<aside class=\"error\"><strong>Error</strong> \(escape(error))</aside>\n" }
+        html += "<details><summary>Source: \(escape(cell.directive))</summary><pre><code>\(escape(cell.source))</code></pre></details>\n"
+        return html + "</figure>\n"
+    }
+
+    static func table(_ table: Table) -> String {
+        func align(_ column: Int) -> String { table.alignments[column] == .right ? " class=\"right\"" : "" }
+        var html = "<table>\n<thead><tr>"
+        for (column, name) in table.columns.enumerated() { html += "<th\(align(column))>\(escape(name))</th>" }
+        html += "</tr></thead>\n<tbody>\n"
+        for row in table.rows {
+            html += "<tr>" + row.enumerated().map { "<td\(align($0.offset))>\(escape($0.element))</td>" }.joined() + "</tr>\n"
+        }
+        return html + "</tbody>\n</table>\n"
+    }
+
+    /// Text for HTML element content and attribute values: & < > " ' escaped.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static let style = """
+    :root { color-scheme: light dark; --text: #1d1f21; --background: #ffffff; --muted: #5f6368; --rule: #d0d4d9; --accent: #1a5fb4; --error: #b3261e; }
+    @media (prefers-color-scheme: dark) { :root { --text: #e6e6e6; --background: #15171a; --muted: #a0a4a8; --rule: #3a3f45; --accent: #78aeed; --error: #f28b82; } }
+    body { margin: 0; background: var(--background); color: var(--text); font: 16px/1.6 system-ui, sans-serif; }
+    main { max-width: 52rem; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
+    a { color: var(--accent); }
+    pre { overflow-x: auto; padding: 0.75rem; border: 1px solid var(--rule); border-radius: 6px; }
+    code { font-family: ui-monospace, monospace; font-size: 0.9em; }
+    table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
+    th, td { border-bottom: 1px solid var(--rule); padding: 0.25rem 0.75rem; text-align: left; }
+    th.right, td.right { text-align: right; }
+    figure.cell { margin: 1.5rem 0; }
+    figcaption { color: var(--muted); margin-bottom: 0.25rem; }
+    figcaption .number { font-weight: 600; color: var(--text); }
+    aside.callout { border-left: 4px solid var(--accent); padding: 0.25rem 0.75rem; margin: 0.5rem 0; }
+    aside.error { border-left: 4px solid var(--error); padding: 0.25rem 0.75rem; margin: 0.5rem 0; color: var(--error); }
+    details summary { color: var(--muted); cursor: pointer; }
+    """
+}

@@ -1,0 +1,67 @@
+/// One rendered notebook: prose and cell outputs in notebook order, which the writers turn into HTML,
+/// Markdown and JSON.
+public struct ReportDocument: Sendable {
+    public var title: String?
+    public var blocks: [ReportBlock]
+
+    public init(title: String?, blocks: [ReportBlock]) {
+        self.title = title
+        self.blocks = blocks
+    }
+}
+
+public enum ReportBlock: Sendable {
+    /// Prose: the notebook's own Markdown text (inline values filled in) and its HTML rendering.
+    case prose(markdown: String, html: String)
+    case cell(CellReport)
+}
+
+/// What a cell contributes to a report.
+public struct CellReport: Sendable {
+    /// What the cell's label makes it: numbered tables (`tbl-*`), numbered figures (`fig-*`), or neither.
+    public enum Kind: Sendable { case table, figure, plain }
+
+    public let label: String
+    public let directive: String
+    /// The cell's source between the fences, shown folded in HTML.
+    public let source: String
+    public let caption: String?
+    public let kind: Kind
+    /// The table or figure number, counted per kind in notebook order.
+    public let number: Int?
+    public let outputs: [CellOutput]
+    /// The error shown where the cell stood, when it failed.
+    public let error: String?
+
+    public init(label: String, directive: String, source: String, caption: String?, kind: Kind, number: Int?,
+                outputs: [CellOutput], error: String?) {
+        self.label = label
+        self.directive = directive
+        self.source = source
+        self.caption = caption
+        self.kind = kind
+        self.number = number
+        self.outputs = outputs
+        self.error = error
+    }
+
+    /// "Table 2" or "Figure 1", or nil for plain cells.
+    public var name: String? {
+        guard let number else { return nil }
+        switch kind {
+        case .table: return "Table \(number)"
+        case .figure: return "Figure \(number)"
+        case .plain: return nil
+        }
+    }
+}
+
+/// One output of a cell.
+public enum CellOutput: Sendable, Equatable {
+    case table(Table)
+    /// A figure as a self-contained SVG document.
+    case figure(svg: String)
+    case text(String)
+    /// A highlighted note (for example: synthetic weights stand in for trained ones).
+    case callout(String)
+}

@@ -1,0 +1,128 @@
+import Analyses
+import FPGM
+import Foundation
+import Notebook
+import Report
+
+/// `fpgm render`: runs notebooks and writes their HTML, Markdown and JSON reports.
+enum RenderCommand {
+    static let formats = ["html", "md", "json"]
+
+    static let spec = CommandSpec(
+        name: "render",
+        overview: "Run Markdown notebooks and write their reports (HTML, Markdown, JSON).",
+        arguments: [("path", "Notebook files (Markdown with ```fpgm cells).")],
+        options: [
+            .value("-o", "dir", help: "The folder the reports are written to.", default: "output"),
+            .value("--to", "formats", help: "Comma-separated formats to write: html, md, json.", default: "html,md,json"),
+            .value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true),
+            .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
+            .flag("--keep-going", help: "Run every cell even after one fails."),
+            .flag("--quiet", help: "Print no progress."),
+        ],
+        usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--keep-going] [--quiet]",
+        variadic: true)
+
+    static func run(_ words: [String]) throws(CommandLineError) -> String {
+        let arguments = try spec.parse(words)
+        guard !arguments.positionals.isEmpty else { throw spec.usage("Missing expected argument '<path>'") }
+        let output = arguments.value("-o", in: spec) ?? "output"
+        let formats = (arguments.value("--to", in: spec) ?? "").split(separator: ",").map(String.init)
+        if let unknown = formats.first(where: { !Self.formats.contains($0) }) {
+            throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json'.")
+        }
+        let quiet = arguments.flags.contains("--quiet") || isatty(2) == 0
+        let runner = Runner(directives: Directives.all)
+        var failed = false
+        for path in arguments.positionals {
+            let notebook = try read(path)
+            let file = try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) }
+            var parameters: Parameters
+            do throws(Diagnostic) {
+                parameters = try Parameters(frontMatter: notebook.frontMatter, file: path)
+                if let (name, node) = file { try parameters.merge(node, file: name) }
+                for assignment in arguments.lists["-p"] ?? [] { try parameters.assign(assignment) }
+            } catch { throw .notebook(error.description) }
+            let outcome: RenderOutcome
+            do {
+                outcome = try runner.render(notebook, parameters: parameters, keepGoing: arguments.flags.contains("--keep-going"),
+                                            progress: quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            } catch { throw .notebook(error.description) }
+            for diagnostic in outcome.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
+            try write(outcome, notebook: notebook, to: output, formats: formats)
+            failed = failed || outcome.failed
+        }
+        if failed { throw .failure("a cell failed; the report shows the error where the cell stood") }
+        return ""
+    }
+
+    static func read(_ path: String) throws(CommandLineError) -> Notebook {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .input("\(path): no such file, or it cannot be read") }
+        guard let text = String(data: data, encoding: .utf8) else { throw .input("\(path): is not valid UTF-8 text") }
+        do { return try Notebook(path: path, text: text) } catch { throw .notebook(error.description) }
+    }
+
+    static func parametersFile(_ path: String) throws(CommandLineError) -> YAMLNode {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .input("\(path): no such file, or it cannot be read as text")
+        }
+        do { return try YAML.parse(text) } catch { throw .notebook("\(path):\(error.line):\(error.column): error: \(error.message)") }
+    }
+
+    /// Writes the chosen formats atomically (temporary file, then rename) into `folder`.
+    static func write(_ outcome: RenderOutcome, notebook: Notebook, to folder: String, formats: [String]) throws(CommandLineError) {
+        let name = URL(fileURLWithPath: notebook.path).deletingPathExtension().lastPathComponent
+        let base = URL(fileURLWithPath: folder)
+        var files = [(path: String, contents: String)]()
+        if formats.contains("html") { files.append(("\(name).html", HTMLWriter.write(outcome.document))) }
+        if formats.contains("md") {
+            let markdown = MarkdownWriter.write(outcome.document, filesFolder: "\(name)_files")
+            files.append(("\(name).md", markdown.text))
+            files += markdown.files
+        }
+        if formats.contains("json") { files.append(("\(name).json", ReportJSON.text(outcome, notebook: notebook))) }
+        for file in files {
+            let url = base.appendingPathComponent(file.path)
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(file.contents.utf8).write(to: url, options: .atomic)
+            } catch {
+                throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
+            }
+        }
+    }
+}
+
+/// The JSON report: every cell's label, directive, arguments, exported values, status, timing and diagnostics.
+enum ReportJSON {
+    static func text(_ outcome: RenderOutcome, notebook: Notebook) -> String {
+        let cells = outcome.records.map { record -> JSONValue in
+            .object([
+                ("label", .string(record.label)),
+                ("directive", .string(record.directive)),
+                ("line", .int(record.line)),
+                ("arguments", .object(record.arguments.keys.sorted().map { ($0, json(record.arguments[$0]!)) })),
+                ("values", .object(record.values.map { ($0.key, .string($0.value)) })),
+                ("status", .string(record.status.rawValue)),
+                ("seconds", .double((record.seconds * 1e4).rounded() / 1e4)),
+                ("diagnostics", .array(record.diagnostics.map(JSONValue.string))),
+            ])
+        }
+        return JSONValue.object([
+            ("notebook", .string(notebook.path)),
+            ("title", outcome.document.title.map(JSONValue.string) ?? .null),
+            ("cells", .array(cells)),
+        ]).text(indent: 2) + "\n"
+    }
+
+    static func json(_ value: ArgumentValue) -> JSONValue {
+        switch value {
+        case let .bool(flag): return .bool(flag)
+        case let .integer(number): return .int(number)
+        case let .number(number): return .double(number)
+        case let .string(text): return .string(text)
+        case let .strings(texts): return .array(texts.map(JSONValue.string))
+        case let .numbers(numbers): return .array(numbers.map(JSONValue.double))
+        }
+    }
+}
