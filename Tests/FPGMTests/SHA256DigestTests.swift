@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FPGM
+import Digest
 
 @Suite("SHA-256")
 struct SHA256DigestTests {
@@ -16,7 +16,8 @@ struct SHA256DigestTests {
         defer { try? FileManager.default.removeItem(atPath: abc); try? FileManager.default.removeItem(atPath: empty) }
         #expect(try SHA256Digest(fileAt: abc).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(try SHA256Digest(fileAt: empty).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(throws: CheckpointError.self) { try SHA256Digest(fileAt: "/nonexistent/file") }
+        #expect(throws: DigestError.self) { try SHA256Digest(fileAt: "/nonexistent/file") }
+        #expect(SHA256Digest(of: Data("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test("the trained checkpoints hash to the values of weights/expected.json", .enabled(if: weights != nil))

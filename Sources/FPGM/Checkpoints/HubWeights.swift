@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -67,7 +68,7 @@ public struct HubWeights: Sendable {
     }
 
     private func verified(_ path: String, _ entry: Entry) throws(CheckpointError) -> String {
-        let digest = try SHA256Digest(fileAt: path).hex
+        let digest = try Self.digest(path)
         guard digest.hasPrefix(entry.sha256) else {
             throw CheckpointError(file: path, problem: "has SHA-256 \(digest), not the \(entry.sha256) of \(entry.file)")
         }
@@ -89,7 +90,7 @@ public struct HubWeights: Sendable {
         do { try data.write(to: temporary) } catch {
             throw CheckpointError(file: temporary.path, problem: "cannot be written (\(error.localizedDescription))")
         }
-        let digest = try SHA256Digest(fileAt: temporary.path).hex
+        let digest = try Self.digest(temporary.path)
         guard digest.hasPrefix(entry.sha256) else {
             throw CheckpointError(file: url.absoluteString, problem: "sent \(data.count) bytes with SHA-256 \(digest), not the \(entry.sha256) of \(entry.file); nothing was kept")
         }
@@ -97,6 +98,11 @@ public struct HubWeights: Sendable {
             throw CheckpointError(file: final.path, problem: "cannot be put in place (\(String(cString: strerror(errno))))")
         }
         return final.path
+    }
+
+    /// The file's SHA-256 in hexadecimal.
+    private static func digest(_ path: String) throws(CheckpointError) -> String {
+        do { return try SHA256Digest(fileAt: path).hex } catch { throw CheckpointError(file: path, problem: error.reason) }
     }
 
     /// The body of a GET request, or an error naming the address and the status.

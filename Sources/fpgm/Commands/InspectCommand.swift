@@ -1,3 +1,4 @@
+import Digest
 import FPGM
 import Foundation
 import Report
