@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import Report
 
@@ -8,11 +9,37 @@ public protocol Directive: Sendable {
     func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult
 }
 
-/// What a cell can see: the notebook's folder (to find input files) and the values earlier cells exported.
-public struct CellContext: Sendable {
+/// What a cell can see: input files next to the notebook and the values earlier cells exported. What
+/// it reads is recorded, so that the cache re-runs the cell when those change.
+public final class CellContext: @unchecked Sendable {
     public let notebookFolder: URL
-    /// Exported values by cell label, then by key.
-    public let values: [String: [String: String]]
+    private let exported: [String: [String: String]]
+    /// Labels of earlier cells whose values this cell read.
+    private(set) var readLabels: Set<String> = []
+    /// Input files this cell read, as named.
+    private(set) var inputs: [String] = []
+
+    init(notebookFolder: URL, exported: [String: [String: String]]) {
+        self.notebookFolder = notebookFolder
+        self.exported = exported
+    }
+
+    /// The values an earlier cell exported, by key; reading them makes this cell depend on that one.
+    public func values(of label: String) -> [String: String]? {
+        readLabels.insert(label)
+        return exported[label]
+    }
+
+    /// The path of an input file named relative to the notebook (or absolute); this cell's cache entry
+    /// then depends on the file's contents.
+    public func input(_ path: String) -> String {
+        if !inputs.contains(path) { inputs.append(path) }
+        return CellContext.resolve(path, in: notebookFolder)
+    }
+
+    static func resolve(_ path: String, in folder: URL) -> String {
+        path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path
+    }
 }
 
 /// What running a cell gives: outputs for the report and named values (for `{{label.key}}` and later cells).
@@ -28,7 +55,7 @@ public struct CellResult: Sendable {
 
 /// A cell's run, for the JSON report and the terminal.
 public struct CellRecord: Sendable {
-    public enum Status: String, Sendable { case ok, error, skipped }
+    public enum Status: String, Sendable { case ok, cached, error, skipped }
 
     public let label: String
     public let directive: String
@@ -60,31 +87,57 @@ public struct RenderOutcome: Sendable {
 /// the cell stood.
 public struct Runner: Sendable {
     public let directives: [String: any Directive]
+    /// Part of every cache key: results of another engine version are never reused.
+    public let engineVersion: String
 
-    public init(directives: [any Directive]) {
+    public init(directives: [any Directive], engineVersion: String) {
         self.directives = Dictionary(uniqueKeysWithValues: directives.map { ($0.spec.name, $0) })
+        self.engineVersion = engineVersion
     }
 
-    public func render(_ notebook: Notebook, parameters: Parameters, keepGoing: Bool = false,
+    public func render(_ notebook: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
                        progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
         let checked = try check(notebook, parameters: parameters)
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
-        var values = [String: [String: String]](), records = [CellRecord](), diagnostics = [Diagnostic]()
+        let cache = CellCache(notebookPath: notebook.path)
+        var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord](), diagnostics = [Diagnostic]()
         var results = [Int: (result: CellResult?, error: String?)]()
         var stopped = false
         for (position, cell) in notebook.cells.enumerated() {
-            let arguments = checked[position]
+            let (arguments, used) = checked[position]
             guard !stopped else {
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
                                           values: [], status: .skipped, seconds: 0, diagnostics: []))
                 continue
             }
             let start = DispatchTime.now().uptimeNanoseconds
-            let context = CellContext(notebookFolder: folder, values: values)
+            let key = CellCache.key(engine: engineVersion, directive: cell.directive, arguments: arguments,
+                                    parameters: used.compactMap { name in parameters[name].map { (name, $0) } })
+            if useCache, let entry = cache.valid(label: cell.label, key: key, cellKeys: cellKeys, folder: folder) {
+                let result = CellResult(outputs: entry.outputs, values: entry.values.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil })
+                values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+                cellKeys[cell.label] = entry.cellKey
+                results[position] = (result, nil)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
+                                          values: result.values, status: .cached, seconds: seconds, diagnostics: []))
+                progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) (cached)")
+                continue
+            }
+            let context = CellContext(notebookFolder: folder, exported: values)
             do {
                 let result = try directives[cell.directive]!.run(arguments, context: context)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+                var inputs = [String: String]()
+                for path in context.inputs {
+                    inputs[path] = (try? SHA256Digest(fileAt: CellContext.resolve(path, in: folder)).hex) ?? "unreadable"
+                }
+                let entry = CellCache.Entry(key: key, inputs: inputs,
+                                            dependencies: Dictionary(uniqueKeysWithValues: context.readLabels.compactMap { label in cellKeys[label].map { (label, $0) } }),
+                                            values: result.values.map { [$0.key, $0.value] }, outputs: result.outputs)
+                cellKeys[cell.label] = entry.cellKey
+                if useCache { cache.store(entry, label: cell.label) }
                 results[position] = (result, nil)
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
                                           values: result.values, status: .ok, seconds: seconds, diagnostics: []))
@@ -106,8 +159,8 @@ public struct Runner: Sendable {
         return RenderOutcome(document: document, records: records, diagnostics: diagnostics)
     }
 
-    /// Every cell's arguments, checked before anything runs.
-    func check(_ notebook: Notebook, parameters: Parameters) throws(Diagnostic) -> [[String: ArgumentValue]] {
+    /// Every cell's arguments, checked before anything runs, and the parameters each used.
+    func check(_ notebook: Notebook, parameters: Parameters) throws(Diagnostic) -> [(arguments: [String: ArgumentValue], parameters: [String])] {
         try notebook.cells.map { cell throws(Diagnostic) in
             guard let directive = directives[cell.directive] else {
                 let known = directives.keys.sorted()
@@ -115,14 +168,14 @@ public struct Runner: Sendable {
                 throw Diagnostic(file: notebook.path, line: cell.line, column: 1, label: cell.label, directive: cell.directive.isEmpty ? nil : cell.directive,
                                  message: "unknown directive '\(cell.directive)'\(hint) (known: \(known.joined(separator: ", ")))")
             }
-            let text = try parameters.substitute(in: cell.arguments, firstLine: cell.argumentsLine, file: notebook.path,
-                                                 label: cell.label, directive: cell.directive).text
+            let (text, used) = try parameters.substitute(in: cell.arguments, firstLine: cell.argumentsLine, file: notebook.path,
+                                                         label: cell.label, directive: cell.directive)
             let node: YAMLNode
             do throws(YAMLError) { node = try YAML.parse(String(repeating: "\n", count: cell.argumentsLine - 1) + text) } catch {
                 throw Diagnostic(file: notebook.path, line: error.line, column: error.column, label: cell.label, directive: cell.directive,
                                  message: "arguments: \(error.message)")
             }
-            return try directive.spec.check(node, cell: cell, file: notebook.path)
+            return (try directive.spec.check(node, cell: cell, file: notebook.path), used)
         }
     }
 

@@ -57,7 +57,7 @@ public struct CellReport: Sendable {
 }
 
 /// One output of a cell.
-public enum CellOutput: Sendable, Equatable {
+public enum CellOutput: Sendable, Equatable, Codable {
     case table(Table)
     /// A figure as a self-contained SVG document.
     case figure(svg: String)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A table of a report: a header row, body rows of text cells, and a column alignment each.
-public struct Table: Sendable, Equatable {
-    public enum Alignment: Sendable { case left, right }
+public struct Table: Sendable, Equatable, Codable {
+    public enum Alignment: String, Sendable, Codable { case left, right }
 
     public let columns: [String]
     public let alignments: [Alignment]

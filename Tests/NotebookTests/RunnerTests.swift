@@ -5,12 +5,30 @@ import Testing
 
 /// Directives for testing the runner: `echo` shows its text and exports it; `fail` always fails.
 struct EchoDirective: Directive {
-    let spec = DirectiveSpec(name: "echo", summary: "shows its text", arguments: [ArgumentSpec("text", .string, help: "what to show")])
+    /// Counts this directive's runs, when given.
+    var counter: Counter? = nil
+    let spec = DirectiveSpec(name: "echo", summary: "shows its text", arguments: [
+        ArgumentSpec("text", .string, help: "what to show"),
+        ArgumentSpec("after", .string, default: .string(""), help: "a cell whose text to append"),
+        ArgumentSpec("file", .string, default: .string(""), help: "an input file whose contents to append"),
+    ])
     func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(text)? = arguments["text"] else { throw TestFailure(description: "no text") }
+        guard case var .string(text)? = arguments["text"], case let .string(after)? = arguments["after"],
+              case let .string(file)? = arguments["file"] else { throw TestFailure(description: "no text") }
+        if !after.isEmpty { text += " " + (context.values(of: after)?["text"] ?? "?") }
+        if !file.isEmpty { text += " " + ((try? String(contentsOfFile: context.input(file), encoding: .utf8)) ?? "?") }
+        counter?.increment()
         let table = Table(columns: ["Text"], alignments: [.left], rows: [[text]])
-        return CellResult(outputs: [.table(table)], values: [("text", text), ("seen", context.values.keys.sorted().joined(separator: "+"))])
+        return CellResult(outputs: [.table(table)], values: [("text", text)])
     }
+}
+
+/// Counts directive runs, to show which cells the cache re-ran.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func increment() { lock.withLock { value += 1 } }
+    func take() -> Int { lock.withLock { defer { value = 0 }; return value } }
 }
 
 struct FailDirective: Directive {
@@ -24,10 +42,10 @@ struct TestFailure: Error, CustomStringConvertible { let description: String }
 
 @Suite("Running notebooks")
 struct RunnerTests {
-    let runner = Runner(directives: [EchoDirective(), FailDirective()])
+    let runner = Runner(directives: [EchoDirective(), FailDirective()], engineVersion: "test")
 
     func render(_ text: String, parameters: Parameters = Parameters(), keepGoing: Bool = false) throws -> RenderOutcome {
-        try runner.render(try Notebook(path: "x.md", text: text), parameters: parameters, keepGoing: keepGoing)
+        try runner.render(try Notebook(path: "x.md", text: text), parameters: parameters, keepGoing: keepGoing, useCache: false)
     }
 
     @Test("cells run in order, see earlier values, fill prose values and number tables")
@@ -43,13 +61,13 @@ struct RunnerTests {
         ```fpgm echo
         #| label: tbl-b
         text: second
+        after: tbl-a
         ```
         """)
         #expect(outcome.records.map(\.status) == [.ok, .ok])
-        #expect(outcome.records[1].values.first { $0.key == "seen" }?.value == "tbl-a")
         guard case let .prose(markdown, html) = outcome.document.blocks[0] else { Issue.record("no prose"); return }
-        #expect(markdown == "Intro: second and [Table 1](#tbl-a).\n\n")
-        #expect(html == "<p>Intro: second and <a href=\"#tbl-a\">Table 1</a>.</p>\n")
+        #expect(markdown == "Intro: second first and [Table 1](#tbl-a).\n\n")
+        #expect(html == "<p>Intro: second first and <a href=\"#tbl-a\">Table 1</a>.</p>\n")
         guard case let .cell(second) = outcome.document.blocks[3] else { Issue.record("no cell"); return }
         #expect(second.name == "Table 2")
     }
@@ -89,10 +107,10 @@ struct RunnerTests {
     @Test("problems found before any cell runs", arguments: [
         ("```fpgm ecoh\ntext: x\n```\n", "x.md:1:1: error: [cell-1] ecoh: unknown directive 'ecoh'; did you mean 'echo'? (known: echo, fail)"),
         ("```fpgm echo\ntext: ${missing}\n```\n", "x.md:2:7: error: [cell-1] echo: undefined parameter 'missing' (no parameters are defined)"),
-        ("```fpgm echo\ntxt: x\n```\n", "x.md:2:1: error: [cell-1] echo: unknown argument 'txt'; did you mean 'text'? (valid: text)"),
+        ("```fpgm echo\ntxt: x\n```\n", "x.md:2:1: error: [cell-1] echo: unknown argument 'txt'; did you mean 'text'? (valid: text, after, file)"),
         ("```fpgm echo\ntext: [x\n```\n", "x.md:3:1: error: [cell-1] echo: arguments: did not find expected ',' or ']'"),
         ("See @fig-none.\n\n```fpgm echo\ntext: x\n```\n", "x.md:1:5: error: '@fig-none' refers to no table or figure of this notebook"),
-        ("{{cell-1.nothing}}\n\n```fpgm echo\ntext: x\n```\n", "x.md:1:1: error: '{{cell-1.nothing}}' names no value a cell exported (cell-1 exports: seen, text)"),
+        ("{{cell-1.nothing}}\n\n```fpgm echo\ntext: x\n```\n", "x.md:1:1: error: '{{cell-1.nothing}}' names no value a cell exported (cell-1 exports: text)"),
     ])
     func errors(text: String, message: String) {
         do {
@@ -109,5 +127,92 @@ struct RunnerTests {
         try parameters.assign("word=hello")
         let outcome = try render("```fpgm echo\ntext: ${word}\n```\n", parameters: parameters)
         #expect(outcome.records[0].values.first?.value == "hello")
+    }
+}
+
+@Suite("Cell cache", .serialized)
+struct CellCacheTests {
+    let counter = Counter()
+    var runner: Runner { Runner(directives: [EchoDirective(counter: counter)], engineVersion: "test") }
+
+    func notebook(_ text: String, in folder: URL) throws -> Notebook {
+        let path = folder.appendingPathComponent("cached.md").path
+        return try Notebook(path: path, text: text)
+    }
+
+    func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-cache-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func text(a: String = "alpha", rate: String = "${word}") -> String {
+        """
+        ```fpgm echo
+        #| label: a
+        text: \(a)
+        ```
+
+        ```fpgm echo
+        #| label: b
+        text: beta
+        after: a
+        ```
+
+        ```fpgm echo
+        #| label: c
+        text: \(rate)
+        ```
+
+        ```fpgm echo
+        #| label: d
+        text: delta
+        file: input.txt
+        ```
+        """
+    }
+
+    func render(_ text: String, _ folder: URL, word: String = "gamma") throws -> (RenderOutcome, [CellRecord.Status], Int) {
+        var parameters = Parameters()
+        try parameters.assign("word=\(word)")
+        _ = counter.take()
+        let outcome = try runner.render(try notebook(text, in: folder), parameters: parameters)
+        return (outcome, outcome.records.map(\.status), counter.take())
+    }
+
+    @Test("a second render runs nothing; touching an input, a parameter or an upstream cell re-runs exactly its dependants")
+    func invalidation() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("input.txt")
+        try Data("one".utf8).write(to: input)
+        let (fresh, first, firstRuns) = try render(Self.text(), folder)
+        #expect(first == [.ok, .ok, .ok, .ok] && firstRuns == 4)
+        let (cached, second, secondRuns) = try render(Self.text(), folder)
+        #expect(second == [.cached, .cached, .cached, .cached] && secondRuns == 0)
+        #expect(HTMLWriter.write(cached.document) == HTMLWriter.write(fresh.document))
+        #expect(MarkdownWriter.write(cached.document, filesFolder: "f").text == MarkdownWriter.write(fresh.document, filesFolder: "f").text)
+
+        try Data("two".utf8).write(to: input)
+        #expect(try render(Self.text(), folder).1 == [.cached, .cached, .cached, .ok])
+        #expect(try render(Self.text(), folder, word: "other").1 == [.cached, .cached, .ok, .cached])
+        #expect(try render(Self.text(a: "changed"), folder, word: "other").1 == [.ok, .ok, .cached, .cached])
+    }
+
+    @Test("a corrupt entry is ignored and rewritten; --no-cache neither reads nor writes")
+    func corrupt() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("x".utf8).write(to: folder.appendingPathComponent("input.txt"))
+        _ = try render(Self.text(), folder)
+        let entry = folder.appendingPathComponent(".fpgm-cache/cached/a.json")
+        try Data("{ not json".utf8).write(to: entry)
+        #expect(try render(Self.text(), folder).1 == [.ok, .cached, .cached, .cached])
+        #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: entry)) is [String: Any])
+        var parameters = Parameters()
+        try parameters.assign("word=gamma")
+        let uncached = try runner.render(try notebook(Self.text(), in: folder), parameters: parameters, useCache: false)
+        #expect(uncached.records.map(\.status) == [.ok, .ok, .ok, .ok])
     }
 }

@@ -17,10 +17,11 @@ enum RenderCommand {
             .value("--to", "formats", help: "Comma-separated formats to write: html, md, json.", default: "html,md,json"),
             .value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true),
             .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
+            .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
             .flag("--keep-going", help: "Run every cell even after one fails."),
             .flag("--quiet", help: "Print no progress."),
         ],
-        usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--keep-going] [--quiet]",
+        usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--no-cache] [--keep-going] [--quiet]",
         variadic: true)
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
@@ -32,7 +33,7 @@ enum RenderCommand {
             throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json'.")
         }
         let quiet = arguments.flags.contains("--quiet") || isatty(2) == 0
-        let runner = Runner(directives: Directives.all)
+        let runner = Runner(directives: Directives.all, engineVersion: version)
         var failed = false
         for path in arguments.positionals {
             let notebook = try read(path)
@@ -46,6 +47,7 @@ enum RenderCommand {
             let outcome: RenderOutcome
             do {
                 outcome = try runner.render(notebook, parameters: parameters, keepGoing: arguments.flags.contains("--keep-going"),
+                                            useCache: !arguments.flags.contains("--no-cache"),
                                             progress: quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             } catch { throw .notebook(error.description) }
             for diagnostic in outcome.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }

@@ -1,0 +1,79 @@
+import Digest
+import Foundation
+import Report
+
+/// The per-cell cache: `<notebook folder>/.fpgm-cache/<notebook name>/<label>.json`.
+///
+/// An entry holds the cell's outputs and values under a key: the SHA-256 of the engine version, the
+/// directive, its checked arguments and the parameters the cell used. It also records the SHA-256 of
+/// every input file the cell read and the key of every earlier cell whose values it read; the entry
+/// is reused only when the key and all of those still match, so touching an input, a parameter or an
+/// upstream cell re-runs exactly the cells that depend on it. A missing, unreadable or corrupt entry
+/// is treated as absent and rewritten; entries are written atomically.
+struct CellCache {
+    struct Entry: Codable, Equatable {
+        let key: String
+        /// Input file (as the directive named it) to its SHA-256.
+        let inputs: [String: String]
+        /// Label of an earlier cell read to that cell's key.
+        let dependencies: [String: String]
+        let values: [[String]]
+        let outputs: [CellOutput]
+
+        /// The key later cells record when they read this one: everything the result depends on.
+        var cellKey: String {
+            let text = ([key] + inputs.keys.sorted().map { "\($0)=\(inputs[$0]!)" } + dependencies.keys.sorted().map { "\($0)=\(dependencies[$0]!)" })
+                .joined(separator: "\n")
+            return SHA256Digest(of: Data(text.utf8)).hex
+        }
+    }
+
+    let folder: URL
+
+    init(notebookPath: String) {
+        let notebook = URL(fileURLWithPath: notebookPath)
+        folder = notebook.deletingLastPathComponent().appendingPathComponent(".fpgm-cache")
+            .appendingPathComponent(notebook.deletingPathExtension().lastPathComponent)
+    }
+
+    /// The primary key of a cell run.
+    static func key(engine: String, directive: String, arguments: [String: ArgumentValue], parameters: [(String, YAMLNode)]) -> String {
+        var lines = ["engine \(engine)", "directive \(directive)"]
+        for name in arguments.keys.sorted() { lines.append("argument \(name)=\(text(arguments[name]!))") }
+        for (name, value) in parameters.sorted(by: { $0.0 < $1.0 }) { lines.append("parameter \(name)=\(Parameters.yamlText(value))") }
+        return SHA256Digest(of: Data(lines.joined(separator: "\n").utf8)).hex
+    }
+
+    static func text(_ value: ArgumentValue) -> String {
+        switch value {
+        case let .bool(flag): return flag ? "true" : "false"
+        case let .integer(number): return String(number)
+        case let .number(number): return "\(number)"
+        case let .string(text): return Parameters.yamlText(YAMLNode(.string(text), line: 0))
+        case let .strings(texts): return "[" + texts.map { text(.string($0)) }.joined(separator: ", ") + "]"
+        case let .numbers(numbers): return "[" + numbers.map { "\($0)" }.joined(separator: ", ") + "]"
+        }
+    }
+
+    /// The entry for a label when it is still valid: same key, same input files, same upstream keys.
+    func valid(label: String, key: String, cellKeys: [String: String], folder notebookFolder: URL) -> Entry? {
+        guard let data = FileManager.default.contents(atPath: file(label).path),
+              let entry = try? JSONDecoder().decode(Entry.self, from: data), entry.key == key else { return nil }
+        for (label, recorded) in entry.dependencies where cellKeys[label] != recorded { return nil }
+        for (path, recorded) in entry.inputs {
+            guard (try? SHA256Digest(fileAt: CellContext.resolve(path, in: notebookFolder)).hex) == recorded else { return nil }
+        }
+        return entry
+    }
+
+    /// Writes an entry atomically; a cache that cannot be written is skipped, never fatal.
+    func store(_ entry: Entry, label: String) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(entry) else { return }
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? data.write(to: file(label), options: .atomic)
+    }
+
+    private func file(_ label: String) -> URL { folder.appendingPathComponent("\(label).json") }
+}
