@@ -40,13 +40,32 @@ enum CommonMark {
         return blocks
     }
 
-    /// `markdown` rendered to HTML in cmark's safe mode: raw HTML is dropped (left as a comment) and
-    /// `javascript:`, `vbscript:`, `file:` and non-image `data:` links are emptied.
-    static func html(_ markdown: String) -> String {
+    /// `markdown` rendered to HTML in cmark's safe mode (raw HTML is dropped, left as a comment, and
+    /// `javascript:`, `vbscript:`, `file:` and non-image `data:` links are emptied), with the plain text
+    /// and level of each heading in order.
+    static func html(_ markdown: String) -> (html: String, headings: [(level: Int, text: String)]) {
         let bytes = Array(markdown.utf8)
-        guard let rendered = cmark_markdown_to_html(bytes, bytes.count, CMARK_OPT_DEFAULT) else { return "" }
+        guard let root = cmark_parse_document(bytes, bytes.count, CMARK_OPT_DEFAULT) else { return ("", []) }
+        defer { cmark_node_free(root) }
+        var headings = [(level: Int, text: String)]()
+        if let iterator = cmark_iter_new(root) {
+            defer { cmark_iter_free(iterator) }
+            var heading: (level: Int, text: String)?
+            while case let event = cmark_iter_next(iterator), event != CMARK_EVENT_DONE {
+                guard let node = cmark_iter_get_node(iterator) else { continue }
+                let type = cmark_node_get_type(node)
+                if type == CMARK_NODE_HEADING {
+                    if event == CMARK_EVENT_ENTER { heading = (Int(cmark_node_get_heading_level(node)), "") }
+                    else if let finished = heading { headings.append(finished); heading = nil }
+                } else if heading != nil, event == CMARK_EVENT_ENTER, type == CMARK_NODE_TEXT || type == CMARK_NODE_CODE,
+                          let literal = cmark_node_get_literal(node) {
+                    heading!.text += String(cString: literal)
+                }
+            }
+        }
+        guard let rendered = cmark_render_html(root, CMARK_OPT_DEFAULT) else { return ("", headings) }
         defer { free(rendered) }
-        return String(cString: rendered)
+        return (String(cString: rendered), headings)
     }
 
     /// Whether the 1-based line is a code fence: up to three spaces, then three or more backticks or tildes.

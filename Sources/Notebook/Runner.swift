@@ -190,13 +190,14 @@ public struct Runner: Sendable {
             else if cell.label.hasPrefix("fig-") { figures += 1; numbers[cell.label] = "Figure \(figures)"; kinds[cell.index] = (.figure, figures) }
             else { kinds[cell.index] = (.plain, nil) }
         }
-        var blocks = [ReportBlock]()
+        var blocks = [ReportBlock](), headings = Headings()
         for block in notebook.blocks {
             switch block {
             case let .prose(lines):
                 let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
                 let markdown = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers)
-                blocks.append(.prose(markdown: markdown, html: CommonMark.html(markdown)))
+                let rendered = CommonMark.html(markdown)
+                blocks.append(.prose(markdown: markdown, html: headings.anchoring(rendered.html, headings: rendered.headings)))
             case let .cell(index):
                 let cell = notebook.cells[index]
                 let outcome = results[index]
@@ -209,7 +210,7 @@ public struct Runner: Sendable {
         }
         var title: String?
         if case let .string(text)? = notebook.frontMatter["title"]?.value { title = text }
-        return ReportDocument(title: title, blocks: blocks)
+        return ReportDocument(title: title, blocks: blocks, contents: TableOfContents(entries: headings.entries))
     }
 }
 

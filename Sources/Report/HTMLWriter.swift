@@ -4,6 +4,7 @@ public enum HTMLWriter {
     public static func write(_ document: ReportDocument) -> String {
         var body = ""
         if let title = document.title { body += "<h1 class=\"title\">\(escape(title))</h1>\n" }
+        body += contents(document.contents)
         for block in document.blocks {
             switch block {
             case let .prose(_, html): body += html
@@ -28,6 +29,17 @@ public enum HTMLWriter {
         </html>
 
         """
+    }
+
+    /// A list of links to the headings, when there are at least two.
+    static func contents(_ contents: TableOfContents) -> String {
+        guard contents.entries.count >= 2 else { return "" }
+        let top = contents.entries.map(\.level).min() ?? 1
+        var html = "<nav class=\"contents\"><p>Contents</p>\n<ul>\n"
+        for entry in contents.entries {
+            html += "<li class=\"level\(entry.level - top + 1)\"><a href=\"#\(escape(entry.anchor))\">\(escape(entry.text))</a></li>\n"
+        }
+        return html + "</ul>\n</nav>\n"
     }
 
     static func cell(_ cell: CellReport) -> String {
@@ -92,5 +104,10 @@ public enum HTMLWriter {
     aside.callout { border-left: 4px solid var(--accent); padding: 0.25rem 0.75rem; margin: 0.5rem 0; }
     aside.error { border-left: 4px solid var(--error); padding: 0.25rem 0.75rem; margin: 0.5rem 0; color: var(--error); }
     details summary { color: var(--muted); cursor: pointer; }
+    nav.contents { border: 1px solid var(--rule); border-radius: 6px; padding: 0.5rem 1rem; margin-bottom: 1.5rem; }
+    nav.contents p { margin: 0; font-weight: 600; }
+    nav.contents ul { list-style: none; margin: 0.25rem 0 0; padding: 0; }
+    nav.contents li.level2 { padding-left: 1rem; }
+    nav.contents li.level3, nav.contents li.level4, nav.contents li.level5, nav.contents li.level6 { padding-left: 2rem; }
     """
 }

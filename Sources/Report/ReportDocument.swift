@@ -3,11 +3,32 @@
 public struct ReportDocument: Sendable {
     public var title: String?
     public var blocks: [ReportBlock]
+    public var contents: TableOfContents
 
-    public init(title: String?, blocks: [ReportBlock]) {
+    public init(title: String?, blocks: [ReportBlock], contents: TableOfContents = TableOfContents(entries: [])) {
         self.title = title
         self.blocks = blocks
+        self.contents = contents
     }
+}
+
+/// The headings of a report's prose, with their anchors.
+public struct TableOfContents: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public let level: Int
+        public let text: String
+        public let anchor: String
+
+        public init(level: Int, text: String, anchor: String) {
+            self.level = level
+            self.text = text
+            self.anchor = anchor
+        }
+    }
+
+    public let entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
 }
 
 public enum ReportBlock: Sendable {

@@ -216,3 +216,40 @@ struct CellCacheTests {
         #expect(uncached.records.map(\.status) == [.ok, .ok, .ok, .ok])
     }
 }
+
+@Suite("Headings and contents")
+struct HeadingsTests {
+    @Test("headings get unique anchors and a table of contents; code and raw HTML are not headings")
+    func anchors() throws {
+        let text = """
+        # Norms & *distances*
+
+        ```text
+        <h2>not a heading</h2>
+        # nor this
+        ```
+
+        <h2>raw html</h2>
+
+        ## Results
+
+        ```fpgm echo
+        text: x
+        ```
+
+        ## Results
+        """
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        let outcome = try runner.render(try Notebook(path: "x.md", text: text), parameters: Parameters(), useCache: false)
+        #expect(outcome.document.contents.entries == [
+            TableOfContents.Entry(level: 1, text: "Norms & distances", anchor: "norms-distances"),
+            TableOfContents.Entry(level: 2, text: "Results", anchor: "results"),
+            TableOfContents.Entry(level: 2, text: "Results", anchor: "results-2"),
+        ])
+        let html = HTMLWriter.write(outcome.document)
+        #expect(html.contains("<h1 id=\"norms-distances\">Norms &amp; <em>distances</em></h1>"))
+        #expect(html.contains("<h2 id=\"results-2\">Results</h2>"))
+        #expect(html.contains("&lt;h2&gt;not a heading&lt;/h2&gt;") && !html.contains("<h2>raw html</h2>"))
+        #expect(html.contains("<li class=\"level2\"><a href=\"#results\">Results</a></li>"))
+    }
+}
