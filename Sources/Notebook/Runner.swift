@@ -196,8 +196,11 @@ public struct Runner: Sendable {
             case let .prose(lines):
                 let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
                 let markdown = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers)
-                let rendered = CommonMark.html(markdown)
-                blocks.append(.prose(markdown: markdown, html: headings.anchoring(rendered.html, headings: rendered.headings)))
+                var math = MathSpans()
+                let rendered = CommonMark.html(math.protect(markdown))
+                let html = math.restore(headings.anchoring(rendered.html, headings: rendered.headings), firstLine: lines.lowerBound,
+                                        file: notebook.path, warnings: &diagnostics)
+                blocks.append(.prose(markdown: markdown, html: html))
             case let .cell(index):
                 let cell = notebook.cells[index]
                 let outcome = results[index]

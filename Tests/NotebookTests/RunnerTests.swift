@@ -253,3 +253,41 @@ struct HeadingsTests {
         #expect(html.contains("<li class=\"level2\"><a href=\"#results\">Results</a></li>"))
     }
 }
+
+@Suite("Math in prose")
+struct MathSpansTests {
+    @Test("math becomes MathML in HTML and stays as written in Markdown; code is left alone")
+    func spans() throws {
+        let text = """
+        Inline $g(x)=\\sum_{j} \\|x - F_j\\|_2$ and a price of \\$5.
+
+        $$
+        x^{*} = \\arg\\min_{x} f(x)
+        $$
+
+        Code `$not math$` stays.
+
+        ```text
+        $also not math$
+        ```
+        """
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        let outcome = try runner.render(try Notebook(path: "x.md", text: text), parameters: Parameters(), useCache: false)
+        let html = HTMLWriter.write(outcome.document)
+        #expect(html.contains("<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mrow><mi>g</mi>"))
+        #expect(html.contains("display=\"block\""))
+        #expect(html.contains("<code>$not math$</code>") && html.contains("$also not math$"))
+        #expect(html.contains("price of $5"))
+        #expect(MarkdownWriter.write(outcome.document, filesFolder: "f").text == text + "\n")
+        #expect(outcome.diagnostics.isEmpty)
+    }
+
+    @Test("an unsupported macro shows the source as code, with a warning at its line")
+    func unsupported() throws {
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        let outcome = try runner.render(try Notebook(path: "x.md", text: "One.\n\nSee $\\foo x$ here.\n"), parameters: Parameters(), useCache: false)
+        #expect(HTMLWriter.write(outcome.document).contains("<code class=\"math\">$\\foo x$</code>"))
+        #expect(outcome.diagnostics.map(\.description) == ["x.md:3:1: warning: math shown as source: the macro \\foo is not supported"])
+        #expect(!outcome.failed)
+    }
+}

@@ -1,0 +1,95 @@
+import Report
+
+/// `$...$` and `$$...$$` in prose: taken out before cmark parses the text (so `_` and `*` inside stay
+/// math, not emphasis) and put back into the HTML as MathML. Fenced code, indented lines inside fences
+/// and inline code spans are left alone; `\$` is a dollar sign.
+struct MathSpans {
+    struct Span {
+        let tex: String
+        let display: Bool
+        /// 0-based line within the prose text where the span starts.
+        let line: Int
+    }
+
+    private(set) var spans: [Span] = []
+
+    /// The placeholder standing for span `index`: letters only, so cmark keeps it as plain text.
+    static func placeholder(_ index: Int) -> String { "FPGMMATHSPAN\(index)Z" }
+
+    /// `markdown` with every math span replaced by its placeholder.
+    mutating func protect(_ markdown: String) -> String {
+        var output = "", inFence = false
+        let characters = Array(markdown)
+        var index = 0, line = 0
+        func atLineStart(_ i: Int) -> Bool { i == 0 || characters[i - 1] == "\n" }
+        while index < characters.count {
+            let character = characters[index]
+            if atLineStart(index) {
+                let rest = String(characters[index..<min(characters.count, index + 3)])
+                if rest == "```" || rest == "~~~" { inFence.toggle() }
+            }
+            if character == "\n" { line += 1 }
+            if inFence { output.append(character); index += 1; continue }
+            if character == "\\", index + 1 < characters.count, characters[index + 1] == "$" {
+                output += "\\$"; index += 2; continue
+            }
+            if character == "`" {
+                var run = 0
+                while index + run < characters.count, characters[index + run] == "`" { run += 1 }
+                let fence = String(repeating: "`", count: run)
+                if let close = MathSpans.find(fence, in: characters, from: index + run) {
+                    output += String(characters[index..<(close + run)])
+                    line += characters[index..<(close + run)].filter { $0 == "\n" }.count
+                    index = close + run
+                    continue
+                }
+            }
+            if character == "$" {
+                let display = index + 1 < characters.count && characters[index + 1] == "$"
+                let delimiter = display ? "$$" : "$"
+                let start = index + delimiter.count
+                if let close = MathSpans.find(delimiter, in: characters, from: start), close > start,
+                   display || !characters[start..<close].contains("\n") {
+                    let tex = String(characters[start..<close])
+                    spans.append(Span(tex: tex, display: display, line: line))
+                    output += MathSpans.placeholder(spans.count - 1)
+                    line += tex.filter { $0 == "\n" }.count
+                    index = close + delimiter.count
+                    continue
+                }
+            }
+            output.append(character)
+            index += 1
+        }
+        return output
+    }
+
+    /// The first position at or after `from` where `needle` starts (not preceded by a backslash).
+    static func find(_ needle: String, in characters: [Character], from: Int) -> Int? {
+        let pattern = Array(needle)
+        var index = from
+        while index + pattern.count <= characters.count {
+            if Array(characters[index..<(index + pattern.count)]) == pattern, index == 0 || characters[index - 1] != "\\" { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// `html` with each placeholder replaced by MathML, or by the source in `<code>` with a warning
+    /// when the TeX is not supported.
+    func restore(_ html: String, firstLine: Int, file: String, warnings: inout [Diagnostic]) -> String {
+        var output = html
+        for (index, span) in spans.enumerated().reversed() {
+            let markup: String
+            do {
+                markup = try MathML.convert(span.tex, display: span.display)
+            } catch {
+                warnings.append(Diagnostic(.warning, file: file, line: firstLine + span.line, message: "math shown as source: \(error.reason)"))
+                let delimiter = span.display ? "$$" : "$"
+                markup = "<code class=\"math\">\(HTMLWriter.escape(delimiter + span.tex + delimiter))</code>"
+            }
+            output = output.replacingOccurrences(of: MathSpans.placeholder(index), with: markup)
+        }
+        return output
+    }
+}
