@@ -188,11 +188,17 @@ struct HostileCheckpointTests {
 
 @Suite("Inputs found by fuzzing")
 struct FuzzFindingsTests {
-    @Test("each input that once crashed a reader is now refused with one sentence")
+    @Test("each input that once crashed a reader is now read, or refused with one sentence")
     func findings() throws {
         let folder = Fixtures.root.appendingPathComponent("fuzz")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(!files.isEmpty)
-        for file in files { refusal(folder.appendingPathComponent(file).path) }
+        #expect(files.count >= 2)
+        for file in files {
+            let path = folder.appendingPathComponent(file).path
+            do { _ = try Checkpoint.read(path: path) } catch {
+                #expect(error.file == path && !error.problem.contains("\n"))
+            }
+        }
+        #expect(try Checkpoint.read(path: folder.appendingPathComponent("npy-empty-fortran-array-with-huge-extents.npy").path).tensors[0].tensor.count == 0)
     }
 }

@@ -48,12 +48,14 @@ enum NPYReader {
             throw fail("declares shape \(header.shape) of \(header.dtype.rawValue), more data than the \(source.remaining) bytes present")
         }
         let scalars = try source.readScalars(header.dtype, count: count, bigEndian: header.bigEndian)
-        guard header.fortranOrder else {
+        // An empty array has no order to undo (and its other extents may be huge).
+        guard header.fortranOrder, count > 0 else {
             return StoredTensor(name: name, dtype: header.dtype, tensor: Tensor(validShape: header.shape, scalars: scalars))
         }
-        // Column-major data: axis j advances by the product of the extents before it.
+        // Column-major data: axis j advances by the product of the extents before it (which cannot
+        // overflow: their product, the element count, did not).
         var strides = [Int](), step = 1
-        for extent in header.shape { strides.append(step); step *= max(extent, 1) }
+        for extent in header.shape { strides.append(step); step *= extent }
         guard let tensor = Tensor(viewing: scalars, shape: header.shape, strides: strides, offset: 0) else {
             throw fail("has Fortran-ordered data that does not fill its shape")
         }
