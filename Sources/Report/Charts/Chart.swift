@@ -1,0 +1,161 @@
+/// A chart drawn as a self-contained SVG document (no script, no external reference), with the same
+/// bytes for the same data on every machine: coordinates are written with two decimals.
+public struct Chart: Sendable, Equatable {
+    /// One named series of (x, y) points.
+    public struct Series: Sendable, Equatable {
+        public let name: String
+        public let points: [(x: Double, y: Double)]
+
+        public init(name: String, points: [(x: Double, y: Double)]) {
+            self.name = name
+            self.points = points
+        }
+
+        public static func == (a: Series, b: Series) -> Bool {
+            a.name == b.name && a.points.map(\.x) == b.points.map(\.x) && a.points.map(\.y) == b.points.map(\.y)
+        }
+    }
+
+    public enum Mark: Sendable, Equatable {
+        /// Connected points.
+        case lines([Series])
+        /// Vertical bars from zero, one group per category, one bar per series.
+        case bars(categories: [String], series: [(name: String, values: [Double])])
+        /// Bars spanning [edges[i], edges[i+1]) with the given heights (a histogram).
+        case histogram(edges: [Double], counts: [Double])
+        /// A density curve with a rug: one tick per observation along the x axis.
+        case density(curve: [(x: Double, y: Double)], rug: [Double])
+        /// A matrix of values as coloured cells, row 0 at the top.
+        case heatMap(values: [[Double]], rowLabels: [String], columnLabels: [String])
+
+        public static func == (a: Mark, b: Mark) -> Bool { String(describing: a) == String(describing: b) }
+    }
+
+    public let title: String
+    public let mark: Mark
+    public let xAxis: Axis?
+    public let yAxis: Axis?
+    /// Prefix of element ids, so that several charts can share one HTML page.
+    public let id: String
+
+    public init(id: String, title: String, mark: Mark, xAxis: Axis? = nil, yAxis: Axis? = nil) {
+        self.id = id
+        self.title = title
+        self.mark = mark
+        self.xAxis = xAxis
+        self.yAxis = yAxis
+    }
+
+    static let width = 640.0, height = 360.0
+    static let left = 64.0, right = 16.0, top = 32.0, bottom = 48.0
+    static let palette = ["#1a5fb4", "#c64600", "#26a269", "#a51d2d", "#613583", "#986a44"]
+
+    /// The chart as an SVG document.
+    public var svg: String {
+        var body = ""
+        let plotWidth = Chart.width - Chart.left - Chart.right, plotHeight = Chart.height - Chart.top - Chart.bottom
+        func x(_ value: Double, _ axis: Axis) -> Double { Chart.left + axis.fraction(value) * plotWidth }
+        func y(_ value: Double, _ axis: Axis) -> Double { Chart.top + (1 - axis.fraction(value)) * plotHeight }
+        var legend = [(String, String)]()
+        switch mark {
+        case let .lines(series):
+            guard let xAxis, let yAxis else { break }
+            for (index, line) in series.enumerated() {
+                let colour = Chart.palette[index % Chart.palette.count]
+                let path = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(x($0.x, xAxis))),\(f(y($0.y, yAxis)))" }.joined(separator: " ")
+                body += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+                legend.append((line.name, colour))
+            }
+        case let .bars(categories, series):
+            guard let yAxis, !categories.isEmpty else { break }
+            let group = plotWidth / Double(categories.count), barWidth = group * 0.8 / Double(max(1, series.count))
+            for (s, entry) in series.enumerated() {
+                let colour = Chart.palette[s % Chart.palette.count]
+                for (c, value) in entry.values.enumerated() where c < categories.count && value.isFinite {
+                    let top = y(max(value, yAxis.lower), yAxis), base = y(max(0, yAxis.lower), yAxis)
+                    body += "<rect x=\"\(f(Chart.left + Double(c) * group + group * 0.1 + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(base - top)))\" fill=\"\(colour)\"/>\n"
+                }
+                legend.append((entry.name, colour))
+            }
+            for (c, category) in categories.enumerated() {
+                body += "<text x=\"\(f(Chart.left + (Double(c) + 0.5) * group))\" y=\"\(f(Chart.top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLWriter.escape(category))</text>\n"
+            }
+        case let .histogram(edges, counts):
+            guard let xAxis, let yAxis else { break }
+            for (index, count) in counts.enumerated() where index + 1 < edges.count {
+                let left = x(edges[index], xAxis), right = x(edges[index + 1], xAxis), top = y(count, yAxis), base = y(yAxis.lower, yAxis)
+                body += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(max(0, right - left - 1)))\" height=\"\(f(max(0, base - top)))\" fill=\"\(Chart.palette[0])\" fill-opacity=\"0.8\"/>\n"
+            }
+        case let .density(curve, rug):
+            guard let xAxis, let yAxis else { break }
+            let path = curve.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(x($0.x, xAxis))),\(f(y($0.y, yAxis)))" }.joined(separator: " ")
+            body += "<polyline fill=\"none\" stroke=\"\(Chart.palette[0])\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+            let base = Chart.top + plotHeight
+            for value in rug where value.isFinite && (xAxis.scale == .linear || value > 0) {
+                body += "<line x1=\"\(f(x(value, xAxis)))\" x2=\"\(f(x(value, xAxis)))\" y1=\"\(f(base))\" y2=\"\(f(base - 10))\" stroke=\"\(Chart.palette[2])\" stroke-width=\"1\"/>\n"
+            }
+        case let .heatMap(values, rowLabels, columnLabels):
+            let rows = values.count, columns = values.first?.count ?? 0
+            guard rows > 0, columns > 0 else { break }
+            let finite = values.flatMap { $0 }.filter(\.isFinite)
+            let low = finite.min() ?? 0, high = finite.max() ?? 1
+            let cellWidth = plotWidth / Double(columns), cellHeight = plotHeight / Double(rows)
+            for (r, row) in values.enumerated() {
+                for (c, value) in row.enumerated() {
+                    let t = high > low && value.isFinite ? (value - low) / (high - low) : 0
+                    body += "<rect x=\"\(f(Chart.left + Double(c) * cellWidth))\" y=\"\(f(Chart.top + Double(r) * cellHeight))\" width=\"\(f(cellWidth))\" height=\"\(f(cellHeight))\" fill=\"\(Chart.colour(t))\"/>\n"
+                }
+            }
+            for (r, label) in rowLabels.enumerated() where r < rows {
+                body += "<text x=\"\(f(Chart.left - 4))\" y=\"\(f(Chart.top + (Double(r) + 0.5) * cellHeight + 4))\" text-anchor=\"end\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
+            }
+            for (c, label) in columnLabels.enumerated() where c < columns {
+                body += "<text x=\"\(f(Chart.left + (Double(c) + 0.5) * cellWidth))\" y=\"\(f(Chart.top + plotHeight + 14))\" text-anchor=\"middle\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
+            }
+            legend.append(("\(NumberFormat.trimmed(low, digits: 3)) to \(NumberFormat.trimmed(high, digits: 3))", Chart.colour(1)))
+        }
+        var axes = ""
+        if let xAxis { axes += horizontal(xAxis, plotWidth: plotWidth, plotHeight: plotHeight) }
+        if let yAxis { axes += vertical(yAxis, plotHeight: plotHeight) }
+        var key = ""
+        for (index, (name, colour)) in legend.enumerated() where !name.isEmpty {
+            let top = Chart.top + 4 + Double(index) * 16
+            key += "<rect x=\"\(f(Chart.width - Chart.right - 150))\" y=\"\(f(top))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
+            key += "<text x=\"\(f(Chart.width - Chart.right - 135))\" y=\"\(f(top + 9))\" font-size=\"11\">\(HTMLWriter.escape(name))</text>\n"
+        }
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(HTMLWriter.escape(id))\" viewBox=\"0 0 \(Int(Chart.width)) \(Int(Chart.height))\" width=\"\(Int(Chart.width))\" height=\"\(Int(Chart.height))\" role=\"img\" aria-labelledby=\"\(HTMLWriter.escape(id))-title\" font-family=\"system-ui, sans-serif\" fill=\"currentColor\">\n"
+            + "<title id=\"\(HTMLWriter.escape(id))-title\">\(HTMLWriter.escape(title))</title>\n"
+            + "<text x=\"\(f(Chart.left))\" y=\"18\" font-size=\"13\" font-weight=\"600\">\(HTMLWriter.escape(title))</text>\n"
+            + axes + body + key + "</svg>\n"
+    }
+
+    private func horizontal(_ axis: Axis, plotWidth: Double, plotHeight: Double) -> String {
+        let base = Chart.top + plotHeight
+        var svg = "<line x1=\"\(f(Chart.left))\" x2=\"\(f(Chart.left + plotWidth))\" y1=\"\(f(base))\" y2=\"\(f(base))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>\n"
+        for tick in axis.ticks {
+            let position = Chart.left + axis.fraction(tick) * plotWidth
+            svg += "<line x1=\"\(f(position))\" x2=\"\(f(position))\" y1=\"\(f(base))\" y2=\"\(f(base + 4))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>"
+            svg += "<text x=\"\(f(position))\" y=\"\(f(base + 16))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLWriter.escape(axis.tickLabel(tick)))</text>\n"
+        }
+        return svg + "<text x=\"\(f(Chart.left + plotWidth / 2))\" y=\"\(f(Chart.height - 8))\" text-anchor=\"middle\" font-size=\"12\">\(HTMLWriter.escape(axis.label))</text>\n"
+    }
+
+    private func vertical(_ axis: Axis, plotHeight: Double) -> String {
+        var svg = "<line x1=\"\(f(Chart.left))\" x2=\"\(f(Chart.left))\" y1=\"\(f(Chart.top))\" y2=\"\(f(Chart.top + plotHeight))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>\n"
+        for tick in axis.ticks {
+            let position = Chart.top + (1 - axis.fraction(tick)) * plotHeight
+            svg += "<line x1=\"\(f(Chart.left - 4))\" x2=\"\(f(Chart.left))\" y1=\"\(f(position))\" y2=\"\(f(position))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>"
+            svg += "<text x=\"\(f(Chart.left - 6))\" y=\"\(f(position + 4))\" text-anchor=\"end\" font-size=\"11\">\(HTMLWriter.escape(axis.tickLabel(tick)))</text>\n"
+        }
+        return svg + "<text transform=\"translate(14 \(f(Chart.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">\(HTMLWriter.escape(axis.label))</text>\n"
+    }
+
+    /// A colour from light (t = 0) to dark blue (t = 1).
+    static func colour(_ t: Double) -> String {
+        let clamped = min(1, max(0, t))
+        let r = Int((247 - clamped * 221).rounded()), g = Int((251 - clamped * 156).rounded()), b = Int((255 - clamped * 75).rounded())
+        return "rgb(\(r),\(g),\(b))"
+    }
+
+    private func f(_ value: Double) -> String { String(format: "%.2f", value) }
+}

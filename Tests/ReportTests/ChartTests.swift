@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import Report
+
+@Suite("Charts")
+struct ChartTests {
+    @Test("linear axes end on nice steps; log axes on powers of ten")
+    func axes() {
+        let linear = Axis(covering: [0.3, 9.7], label: "x")
+        #expect(linear.lower == 0 && linear.upper == 10)
+        #expect(linear.ticks == [0, 2, 4, 6, 8, 10])
+        let log = Axis(covering: [2e-6, 3], scale: .log, label: "norm")
+        #expect(log.lower == 1e-6 && log.upper == 10)
+        #expect(log.ticks.map { log.tickLabel($0) } == ["1e-6", "1e-5", "1e-4", "1e-3", "0.01", "0.1", "1", "10"])
+        #expect(abs(log.fraction(1e-1) - 5.0 / 7.0) < 1e-12)
+        #expect(Axis.niceStep(0.37) == 0.5 && Axis.niceStep(1200) == 2000)
+    }
+
+    @Test("a Gaussian kernel density integrates to 1 and peaks near the mode of a normal sample")
+    func kde() {
+        var state: UInt64 = 7
+        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return (Double(state >> 11) + 0.5) * 0x1p-53 }
+        let sample = (0..<2000).map { _ in (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
+        let curve = Chart.kernelDensity(sample, points: 400)
+        let area = zip(curve, curve.dropFirst()).reduce(0) { $0 + ($1.1.x - $1.0.x) * ($1.0.y + $1.1.y) / 2 }
+        #expect(abs(area - 1) < 1e-3)
+        let peak = curve.max { $0.y < $1.y }!
+        #expect(abs(peak.x) < 0.25 && abs(peak.y - 1 / (2 * Double.pi).squareRoot()) < 0.05)
+    }
+
+    @Test("SVG output is deterministic, self-contained and escapes text")
+    func svg() {
+        let chart = Chart(id: "fig-x", title: "A </svg><script>alert(1)</script> & more",
+                          mark: .lines([Chart.Series(name: "a<b", points: [(0, 0), (1, 2), (2, 1)])]),
+                          xAxis: Axis(covering: [0, 2], label: "x"), yAxis: Axis(covering: [0, 2], label: "y"))
+        #expect(chart.svg == chart.svg)
+        #expect(!chart.svg.contains("<script") && chart.svg.contains("&lt;/svg&gt;&lt;script&gt;") && chart.svg.contains("a&lt;b"))
+        #expect(chart.svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"fig-x\""))
+        #expect(chart.svg.components(separatedBy: "<svg").count == 2)
+        #expect(chart.svg.contains("<polyline fill=\"none\" stroke=\"#1a5fb4\" stroke-width=\"2\" points=\"64.00,312.00 344.00,32.00 624.00,172.00\"/>"))
+    }
+
+    @Test("every kind of chart draws: bars, histogram, density on a log axis, heat map", arguments: [
+        Chart(id: "b", title: "bars", mark: .bars(categories: ["l2", "fpgm"], series: [("overlap", [0.5, 1])]), yAxis: Axis(covering: [0, 1], label: "share", includeZero: true)),
+        Chart.histogram(id: "h", title: "histogram", values: [1, 2, 2, 3, 3, 3], bins: 3, xLabel: "norm"),
+        Chart.density(id: "d", title: "density", values: [1e-6, 1e-3, 0.5, 1, 2], scale: .log, xLabel: "norm"),
+        Chart(id: "m", title: "distances", mark: .heatMap(values: [[0, 1], [1, 0]], rowLabels: ["0", "1"], columnLabels: ["0", "1"])),
+    ])
+    func kinds(chart: Chart) {
+        let svg = chart.svg
+        #expect(svg.hasSuffix("</svg>\n"))
+        #expect(svg.contains("<rect") || svg.contains("<polyline"))
+    }
+}
