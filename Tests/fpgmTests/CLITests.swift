@@ -340,3 +340,52 @@ struct RenderCLITests {
         #expect(missing.status == 3)
     }
 }
+
+@Suite("Hostile notebooks")
+struct HostileNotebookTests {
+    func render(_ contents: Data, _ name: String) throws -> (FPGMProcess, String?) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-hostile-nb-\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("\(name).md").path
+        FileManager.default.createFile(atPath: path, contents: contents)
+        let run = try FPGMProcess(["render", path, "-o", folder.path, "--to", "html", "--no-cache"])
+        return (run, try? String(contentsOfFile: folder.appendingPathComponent("\(name).html").path, encoding: .utf8))
+    }
+
+    @Test("script, javascript: links and </svg> in a caption are escaped or dropped, never executed")
+    func markup() throws {
+        let text = """
+        <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3)) [y](JAVASCRIPT:alert(4))
+
+        ```fpgm flops
+        #| label: tbl-x
+        #| caption: "</svg><script>alert(5)</script>"
+        archs: [resnet20]
+        ```
+        """
+        let (run, html) = try render(Data(text.utf8), "markup")
+        #expect(run.status == 0, "\(run.stderr)")
+        let page = try #require(html)
+        #expect(!page.contains("<script") && !page.contains("onerror") && !page.lowercased().contains("javascript:"))
+        #expect(page.contains("&lt;/svg&gt;&lt;script&gt;alert(5)&lt;/script&gt;"))
+    }
+
+    @Test("a 10 MB line and 100,000 levels of nesting render without a crash")
+    func large() throws {
+        let (long, longHTML) = try render(Data((String(repeating: "a", count: 10_000_000) + "\n").utf8), "long")
+        #expect(long.status == 0 && (longHTML?.count ?? 0) > 10_000_000)
+        let (quotes, _) = try render(Data((String(repeating: "> ", count: 100_000) + "x\n").utf8), "quotes")
+        #expect(quotes.status == 0)
+        let (lists, _) = try render(Data((0..<5_000).map { String(repeating: "  ", count: $0) + "- item" }.joined(separator: "\n").utf8), "lists")
+        #expect(lists.status == 0)
+    }
+
+    @Test("invalid UTF-8 is refused with one sentence, exit 3")
+    func encoding() throws {
+        let (run, html) = try render(Data([0x23, 0x20, 0xFF, 0xFE, 0x0A]), "binary")
+        #expect(run.status == 3)
+        #expect(run.stderr.hasSuffix("binary.md: is not valid UTF-8 text\n") && html == nil)
+    }
+}
