@@ -17,10 +17,11 @@ struct FPGMProcess {
     let stdout: String
     let stderr: String
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], in directory: URL? = nil) throws {
         let process = Process()
         process.executableURL = FPGMProcess.binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -387,5 +388,41 @@ struct HostileNotebookTests {
         let (run, html) = try render(Data([0x23, 0x20, 0xFF, 0xFE, 0x0A]), "binary")
         #expect(run.status == 3)
         #expect(run.stderr.hasSuffix("binary.md: is not valid UTF-8 text\n") && html == nil)
+    }
+}
+
+@Suite("Golden reports")
+struct GoldenReportTests {
+    /// The JSON report with every cell's timing set to 0, the one part that differs between runs.
+    static func withoutTimings(_ json: String) -> String {
+        json.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.trimmingCharacters(in: .whitespaces).hasPrefix("\"seconds\": ")
+                ? String(line.prefix { $0 == " " }) + "\"seconds\": 0," : String(line)
+        }.joined(separator: "\n")
+    }
+
+    @Test("the feature notebook renders to the golden HTML, Markdown and JSON; the cached second render gives the same reports")
+    func golden() throws {
+        let fixtures = FPGMProcess.fixtures.appendingPathComponent("notebooks")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-golden-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let notebook = work.appendingPathComponent("features.md")
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("features.md"), to: notebook)
+        for round in 1...2 {
+            let run = try FPGMProcess(["render", "features.md", "-o", "out", "-p", "rate=0.4"], in: work)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr == "features.md:39:1: warning: [cell-3] flops: unknown arch 'resnet57' (known: resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202, resnet18, resnet34, resnet50, resnet101, resnet152, vgg16)\n")
+            for file in round == 1 ? ["features.html", "features.md", "features.json"] : ["features.html", "features.md"] {
+                var text = try String(contentsOf: work.appendingPathComponent("out/\(file)"), encoding: .utf8)
+                if file.hasSuffix(".json") { text = Self.withoutTimings(text) }
+                let golden = fixtures.appendingPathComponent("golden-\(file)")
+                if ProcessInfo.processInfo.environment["FPGM_RECORD"] == "1" && round == 1 { try Data(text.utf8).write(to: golden) }
+                #expect(text == (try String(contentsOf: golden, encoding: .utf8)), "\(file), round \(round)")
+            }
+        }
+        let json = try String(contentsOf: work.appendingPathComponent("out/features.json"), encoding: .utf8)
+        #expect(json.components(separatedBy: "\"status\": \"cached\"").count == 3)
     }
 }
