@@ -86,6 +86,17 @@ public struct Cell: Sendable, Equatable {
     public let line: Int
     public let argumentsLine: Int
 
+    /// The `#|` options a cell may set: `label` and `caption`; `echo` (show the cell's source, default
+    /// true) and `fold` (fold the source away, default true) in HTML; `allow-error` (a failure does not
+    /// stop the run or fail it).
+    static let optionKinds: [String: ArgumentKind] = ["label": .string, "caption": .string, "echo": .bool, "fold": .bool, "allow-error": .bool]
+
+    /// A boolean option's value, or `fallback` when it is not set.
+    public func flag(_ name: String, default fallback: Bool) -> Bool {
+        if case let .bool(value)? = options[name]?.value { return value }
+        return fallback
+    }
+
     /// A label names files and anchors, so it is limited to letters, digits, `_` and `-`.
     public static func isValidLabel(_ label: String) -> Bool {
         !label.isEmpty && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
@@ -110,6 +121,19 @@ public struct Cell: Sendable, Equatable {
             }
         }
         self.options = options
+        if case let .mapping(entries) = options.value {
+            for (key, value) in entries {
+                guard let kind = Cell.optionKinds[key] else {
+                    let known = Cell.optionKinds.keys.sorted()
+                    let hint = Suggestion.nearest(key, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                    throw Diagnostic(file: file, line: value.line, column: 4, directive: directive,
+                                     message: "unknown cell option '\(key)'\(hint) (known: \(known.joined(separator: ", ")))")
+                }
+                guard DirectiveSpec.convert(value.value, to: kind) != nil else {
+                    throw Diagnostic(file: file, line: value.line, column: 4, directive: directive, message: "cell option '\(key)' must be \(kind.name)")
+                }
+            }
+        }
         if let node = options["label"] {
             guard case let .string(label) = node.value, Cell.isValidLabel(label) else {
                 throw Diagnostic(file: file, line: node.line, column: 3, directive: directive,

@@ -144,7 +144,7 @@ public struct Runner: Sendable {
                 progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) \(String(format: "%.1fs", seconds))")
             } catch {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                let allowed = cell.options["allow-error"]?.value == .bool(true)
+                let allowed = cell.flag("allow-error", default: false)
                 let diagnostic = Diagnostic(allowed ? .warning : .error, file: notebook.path, line: cell.line, label: cell.label,
                                             directive: cell.directive, message: "\(error)")
                 diagnostics.append(diagnostic)
@@ -208,12 +208,14 @@ public struct Runner: Sendable {
                 var caption: String?
                 if case let .string(text)? = cell.options["caption"]?.value { caption = text }
                 blocks.append(.cell(CellReport(label: cell.label, directive: cell.directive, source: cell.source, caption: caption,
-                                               kind: kind, number: number, outputs: outcome?.result?.outputs ?? [], error: outcome?.error)))
+                                               kind: kind, number: number, outputs: outcome?.result?.outputs ?? [], error: outcome?.error,
+                                               source: cell.flag("echo", default: true) ? (cell.flag("fold", default: true) ? .folded : .shown) : .hidden)))
             }
         }
-        var title: String?
+        var title: String?, author: String?
         if case let .string(text)? = notebook.frontMatter["title"]?.value { title = text }
-        return ReportDocument(title: title, blocks: blocks, contents: TableOfContents(entries: headings.entries))
+        if case let .string(text)? = notebook.frontMatter["author"]?.value { author = text }
+        return ReportDocument(title: title, author: author, blocks: blocks, contents: TableOfContents(entries: headings.entries))
     }
 }
 

@@ -4,6 +4,7 @@ public enum HTMLWriter {
     public static func write(_ document: ReportDocument) -> String {
         var body = ""
         if let title = document.title { body += "<h1 class=\"title\">\(escape(title))</h1>\n" }
+        if let author = document.author { body += "<p class=\"author\">\(escape(author))</p>\n" }
         body += contents(document.contents)
         for block in document.blocks {
             switch block {
@@ -55,7 +56,11 @@ public enum HTMLWriter {
             }
         }
         if let error = cell.error { html += "<aside class=\"error\"><strong>Error</strong> \(escape(error))</aside>\n" }
-        html += "<details><summary>Source: \(escape(cell.directive))</summary><pre><code>\(escape(cell.source))</code></pre></details>\n"
+        switch cell.sourceDisplay {
+        case .folded: html += "<details><summary>Source: \(escape(cell.directive))</summary><pre><code>\(escape(cell.source))</code></pre></details>\n"
+        case .shown: html += "<pre class=\"source\"><code>\(escape(cell.source))</code></pre>\n"
+        case .hidden: break
+        }
         return html + "</figure>\n"
     }
 
@@ -104,6 +109,7 @@ public enum HTMLWriter {
     aside.callout { border-left: 4px solid var(--accent); padding: 0.25rem 0.75rem; margin: 0.5rem 0; }
     aside.error { border-left: 4px solid var(--error); padding: 0.25rem 0.75rem; margin: 0.5rem 0; color: var(--error); }
     details summary { color: var(--muted); cursor: pointer; }
+    p.author { color: var(--muted); margin-top: -0.5rem; }
     nav.contents { border: 1px solid var(--rule); border-radius: 6px; padding: 0.5rem 1rem; margin-bottom: 1.5rem; }
     nav.contents p { margin: 0; font-weight: 600; }
     nav.contents ul { list-style: none; margin: 0.25rem 0 0; padding: 0; }

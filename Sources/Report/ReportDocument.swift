@@ -2,11 +2,13 @@
 /// Markdown and JSON.
 public struct ReportDocument: Sendable {
     public var title: String?
+    public var author: String?
     public var blocks: [ReportBlock]
     public var contents: TableOfContents
 
-    public init(title: String?, blocks: [ReportBlock], contents: TableOfContents = TableOfContents(entries: [])) {
+    public init(title: String?, author: String? = nil, blocks: [ReportBlock], contents: TableOfContents = TableOfContents(entries: [])) {
         self.title = title
+        self.author = author
         self.blocks = blocks
         self.contents = contents
     }
@@ -53,9 +55,13 @@ public struct CellReport: Sendable {
     public let outputs: [CellOutput]
     /// The error shown where the cell stood, when it failed.
     public let error: String?
+    /// How HTML shows the cell's source (`#| echo` and `#| fold`).
+    public let sourceDisplay: SourceDisplay
+
+    public enum SourceDisplay: Sendable { case folded, shown, hidden }
 
     public init(label: String, directive: String, source: String, caption: String?, kind: Kind, number: Int?,
-                outputs: [CellOutput], error: String?) {
+                outputs: [CellOutput], error: String?, source sourceDisplay: SourceDisplay = .folded) {
         self.label = label
         self.directive = directive
         self.source = source
@@ -64,6 +70,7 @@ public struct CellReport: Sendable {
         self.number = number
         self.outputs = outputs
         self.error = error
+        self.sourceDisplay = sourceDisplay
     }
 
     /// "Table 2" or "Figure 1", or nil for plain cells.

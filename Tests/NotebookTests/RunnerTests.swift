@@ -291,3 +291,47 @@ struct MathSpansTests {
         #expect(!outcome.failed)
     }
 }
+
+@Suite("Cell options")
+struct CellOptionsTests {
+    @Test("echo and fold decide how HTML shows a cell's source; the front matter's author is shown")
+    func display() throws {
+        let text = """
+        ---
+        author: A. Reader
+        ---
+        ```fpgm echo
+        #| echo: false
+        text: hidden
+        ```
+
+        ```fpgm echo
+        #| fold: false
+        text: shown
+        ```
+
+        ```fpgm echo
+        text: folded
+        ```
+        """
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        let html = HTMLWriter.write(try runner.render(try Notebook(path: "x.md", text: text), parameters: Parameters(), useCache: false).document)
+        #expect(!html.contains("text: hidden"))
+        #expect(html.contains("<pre class=\"source\"><code>#| fold: false\ntext: shown\n</code></pre>"))
+        #expect(html.contains("<details><summary>Source: echo</summary><pre><code>text: folded\n</code></pre></details>"))
+        #expect(html.contains("<p class=\"author\">A. Reader</p>"))
+    }
+
+    @Test("unknown options and options of the wrong type are named", arguments: [
+        ("```fpgm echo\n#| captoin: x\ntext: a\n```\n", "x.md:2:4: error: echo: unknown cell option 'captoin'; did you mean 'caption'? (known: allow-error, caption, echo, fold, label)"),
+        ("```fpgm echo\n#| echo: maybe\ntext: a\n```\n", "x.md:2:4: error: echo: cell option 'echo' must be true or false"),
+    ])
+    func errors(text: String, message: String) {
+        do {
+            _ = try Notebook(path: "x.md", text: text)
+            Issue.record("parsed")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+}

@@ -322,21 +322,42 @@ struct RenderCLITests {
         #expect(try String(contentsOfFile: out + "/flops.md", encoding: .utf8) == markdown)
     }
 
+    @Test("the front matter's output chooses the formats, and cache: false writes no cache")
+    func frontMatterSettings() throws {
+        let work = try folder("settings")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let path = work.appendingPathComponent("settings.md").path
+        try Data("---\noutput: [md]\ncache: false\n---\n```fpgm flops\narchs: [resnet20]\n```\n".utf8).write(to: URL(fileURLWithPath: path))
+        let out = work.appendingPathComponent("out")
+        let run = try FPGMProcess(["render", path, "-o", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["settings.md"])
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent(".fpgm-cache").path))
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let overwrite = try FPGMProcess(["render", path, "-o", work.path])
+        #expect(overwrite.status == 3 && overwrite.stderr.contains("would overwrite the notebook itself"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == original)
+        let bad = work.appendingPathComponent("bad.md").path
+        try Data("---\noutput: [pdf]\n---\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let refused = try FPGMProcess(["render", bad, "-o", out.path])
+        #expect(refused.status == 2 && refused.stderr == "\(bad):2:1: error: front matter: 'output' must be a list of formats (html, md, json)\n")
+    }
+
     @Test("a syntax error prints its diagnostic alone and exits 2; a failing cell exits 1 after writing the report")
     func failures() throws {
         let work = try folder("bad")
         defer { try? FileManager.default.removeItem(at: work) }
         let syntax = work.appendingPathComponent("syntax.md").path
         try Data("```fpgm flops\narchs: [resnet20]\nrate: 0.4\n```\n".utf8).write(to: URL(fileURLWithPath: syntax))
-        let run = try FPGMProcess(["render", syntax, "-o", work.path])
+        let run = try FPGMProcess(["render", syntax, "-o", work.path + "/out"])
         #expect(run.status == 2)
         #expect(run.stderr == "\(syntax):3:1: error: [cell-1] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention)\n")
         let failing = work.appendingPathComponent("failing.md").path
         try Data("```fpgm flops\narchs: [resnet57]\n```\n".utf8).write(to: URL(fileURLWithPath: failing))
-        let failed = try FPGMProcess(["render", failing, "-o", work.path])
+        let failed = try FPGMProcess(["render", failing, "-o", work.path + "/out"])
         #expect(failed.status == 1)
         #expect(failed.stderr.hasPrefix("\(failing):1:1: error: [cell-1] flops: unknown arch 'resnet57' (known: resnet20"))
-        #expect(try String(contentsOfFile: work.path + "/failing.md", encoding: .utf8).contains("> **Error** in `cell-1`: unknown arch 'resnet57'"))
+        #expect(try String(contentsOfFile: work.path + "/out/failing.md", encoding: .utf8).contains("> **Error** in `cell-1`: unknown arch 'resnet57'"))
         let missing = try FPGMProcess(["render", work.appendingPathComponent("none.md").path])
         #expect(missing.status == 3)
     }

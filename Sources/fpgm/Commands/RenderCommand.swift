@@ -14,7 +14,7 @@ enum RenderCommand {
         arguments: [("path", "Notebook files (Markdown with ```fpgm cells).")],
         options: [
             .value("-o", "dir", help: "The folder the reports are written to.", default: "output"),
-            .value("--to", "formats", help: "Comma-separated formats to write: html, md, json.", default: "html,md,json"),
+            .value("--to", "formats", help: "Comma-separated formats to write: html, md, json (default: the front matter's 'output', else all three)."),
             .value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true),
             .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
             .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
@@ -28,8 +28,8 @@ enum RenderCommand {
         let arguments = try spec.parse(words)
         guard !arguments.positionals.isEmpty else { throw spec.usage("Missing expected argument '<path>'") }
         let output = arguments.value("-o", in: spec) ?? "output"
-        let formats = (arguments.value("--to", in: spec) ?? "").split(separator: ",").map(String.init)
-        if let unknown = formats.first(where: { !Self.formats.contains($0) }) {
+        let requested = arguments.values["--to"].map { $0.split(separator: ",").map(String.init) }
+        if let unknown = requested?.first(where: { !Self.formats.contains($0) }) {
             throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json'.")
         }
         let quiet = arguments.flags.contains("--quiet") || isatty(2) == 0
@@ -44,14 +44,15 @@ enum RenderCommand {
                 if let (name, node) = file { try parameters.merge(node, file: name) }
                 for assignment in arguments.lists["-p"] ?? [] { try parameters.assign(assignment) }
             } catch { throw .notebook(error.description) }
+            let settings = try FrontMatterSettings(notebook)
             let outcome: RenderOutcome
             do {
                 outcome = try runner.render(notebook, parameters: parameters, keepGoing: arguments.flags.contains("--keep-going"),
-                                            useCache: !arguments.flags.contains("--no-cache"),
+                                            useCache: !arguments.flags.contains("--no-cache") && settings.cache,
                                             progress: quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             } catch { throw .notebook(error.description) }
             for diagnostic in outcome.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
-            try write(outcome, notebook: notebook, to: output, formats: formats)
+            try write(outcome, notebook: notebook, to: output, formats: requested ?? settings.formats)
             failed = failed || outcome.failed
         }
         if failed { throw .failure("a cell failed; the report shows the error where the cell stood") }
@@ -83,6 +84,10 @@ enum RenderCommand {
             files += markdown.files
         }
         if formats.contains("json") { files.append(("\(name).json", ReportJSON.text(outcome, notebook: notebook))) }
+        let source = URL(fileURLWithPath: notebook.path).standardizedFileURL.resolvingSymlinksInPath().path
+        for file in files where base.appendingPathComponent(file.path).standardizedFileURL.resolvingSymlinksInPath().path == source {
+            throw .input("\(notebook.path): writing the \(URL(fileURLWithPath: file.path).pathExtension) report to '\(folder)' would overwrite the notebook itself; choose another folder with -o")
+        }
         for file in files {
             let url = base.appendingPathComponent(file.path)
             do {
@@ -91,6 +96,34 @@ enum RenderCommand {
             } catch {
                 throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
             }
+        }
+    }
+}
+
+/// What the front matter says about rendering: `output` (the formats, default all three) and `cache`
+/// (default true).
+struct FrontMatterSettings {
+    let formats: [String]
+    let cache: Bool
+
+    init(_ notebook: Notebook) throws(CommandLineError) {
+        func fail(_ line: Int, _ message: String) -> CommandLineError { .notebook("\(notebook.path):\(line):1: error: front matter: \(message)") }
+        var formats = RenderCommand.formats
+        if let node = notebook.frontMatter["output"] {
+            let names: [String]
+            switch node.value {
+            case let .string(name): names = [name]
+            case let .sequence(items): names = items.compactMap { if case let .string(name) = $0.value { name } else { nil } }
+            default: throw fail(node.line, "'output' must be a list of formats (html, md, json)")
+            }
+            guard !names.isEmpty, names.allSatisfy(RenderCommand.formats.contains) else { throw fail(node.line, "'output' must be a list of formats (html, md, json)") }
+            formats = names
+        }
+        self.formats = formats
+        switch notebook.frontMatter["cache"]?.value {
+        case nil: cache = true
+        case let .bool(flag)?: cache = flag
+        default: throw fail(notebook.frontMatter["cache"]!.line, "'cache' must be true or false")
         }
     }
 }
