@@ -447,3 +447,40 @@ struct GoldenReportTests {
         #expect(json.components(separatedBy: "\"status\": \"cached\"").count == 3)
     }
 }
+
+/// The HTML report in a real browser: Debian's headless Chromium (which `make test` installs when it
+/// can; the test is skipped, saying so, where it is missing).
+@Suite("HTML in a browser")
+struct BrowserTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test("the feature notebook's HTML loads in headless Chromium with its MathML and tables, and no console error",
+          .enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium when it can)"))
+    func chromiumLoads() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-browser-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        try FileManager.default.copyItem(at: FPGMProcess.fixtures.appendingPathComponent("notebooks/features.md"), to: work.appendingPathComponent("features.md"))
+        let render = try FPGMProcess(["render", "features.md", "-o", "out", "--to", "html", "--no-cache"], in: work)
+        #expect(render.status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
+                             "--user-data-dir=\(work.appendingPathComponent("profile").path)", "--dump-dom",
+                             work.appendingPathComponent("out/features.html").absoluteString]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(dom.components(separatedBy: "<math").count == 4)
+        #expect(dom.contains("<mover><mrow><mo>=</mo></mrow><mrow><mtext>def</mtext></mrow></mover>"))
+        #expect(dom.components(separatedBy: "<table>").count == 3)
+        #expect(dom.contains("<nav class=\"contents\">"))
+        #expect(!log.contains("CONSOLE"), "\(log)")
+    }
+}
