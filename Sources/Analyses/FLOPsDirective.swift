@@ -14,11 +14,12 @@ public struct FLOPsDirective: Directive {
         ArgumentSpec("rates", .numbers, default: .numbers([0.4]), help: "fractions of filters pruned in every layer"),
         ArgumentSpec("convention", .choice(FLOPsCount.Convention.allCases.map(\.rawValue)), default: .string("paper"),
                      help: "paper: conv-only MACs with a continuous keep ratio; exact: integer filter counts, conv and fc"),
+        ArgumentSpec("chart", .bool, default: .bool(false), help: "also draw the reductions as a bar chart"),
     ])
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .strings(names)? = arguments["archs"], case let .numbers(rates)? = arguments["rates"],
-              case let .string(conventionName)? = arguments["convention"],
+              case let .string(conventionName)? = arguments["convention"], case let .bool(chart)? = arguments["chart"],
               let convention = FLOPsCount.Convention(rawValue: conventionName) else {
             throw DirectiveFailure("the flops arguments did not reach the directive")
         }
@@ -37,7 +38,19 @@ public struct FLOPsDirective: Directive {
         let unit = convention == .paper
             ? "MACs per image, paper convention: convolutions only, continuous keep ratio."
             : "MACs per image, exact convention: integer filter counts, convolutions and classifier."
-        return CellResult(outputs: [.table(table.table), .text(unit)], values: values)
+        var outputs: [CellOutput] = [.table(table.table), .text(unit)]
+        if chart {
+            let series = rates.map { rate in
+                (name: "\(NumberFormat.trimmed(rate * 100))% pruned", values: architectures.map { architecture in
+                    (table.rows.first { $0.arch == architecture.name && $0.rates.rateDist == rate }?.count.reduction ?? 0) * 100
+                })
+            }
+            let bars = Chart(id: "flops-\(names.joined(separator: "-"))", title: "FLOPs reduction (\(conventionName) convention)",
+                             mark: .bars(categories: names, series: series),
+                             yAxis: Axis(covering: series.flatMap(\.values), label: "reduction (%)", includeZero: true))
+            outputs.insert(.figure(svg: bars.svg), at: 0)
+        }
+        return CellResult(outputs: outputs, values: values)
     }
 }
 

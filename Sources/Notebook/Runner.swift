@@ -31,15 +31,24 @@ public final class CellContext: @unchecked Sendable {
     }
 
     /// The path of an input file named relative to the notebook (or absolute); this cell's cache entry
-    /// then depends on the file's contents.
-    public func input(_ path: String) -> String {
+    /// then depends on the file's contents. Fails, naming the file as the notebook does, when it does
+    /// not exist.
+    public func input(_ path: String) throws(MissingInput) -> String {
+        let resolved = CellContext.resolve(path, in: notebookFolder)
+        guard FileManager.default.fileExists(atPath: resolved) else { throw MissingInput(path: path) }
         if !inputs.contains(path) { inputs.append(path) }
-        return CellContext.resolve(path, in: notebookFolder)
+        return resolved
     }
 
     static func resolve(_ path: String, in folder: URL) -> String {
         path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path
     }
+}
+
+/// An input file a cell names that does not exist.
+public struct MissingInput: Error, Equatable, CustomStringConvertible {
+    public let path: String
+    public var description: String { "the input file '\(path)' does not exist (paths are relative to the notebook)" }
 }
 
 /// What running a cell gives: outputs for the report and named values (for `{{label.key}}` and later cells).

@@ -16,7 +16,7 @@ struct EchoDirective: Directive {
         guard case var .string(text)? = arguments["text"], case let .string(after)? = arguments["after"],
               case let .string(file)? = arguments["file"] else { throw TestFailure(description: "no text") }
         if !after.isEmpty { text += " " + (context.values(of: after)?["text"] ?? "?") }
-        if !file.isEmpty { text += " " + ((try? String(contentsOfFile: context.input(file), encoding: .utf8)) ?? "?") }
+        if !file.isEmpty { text += " " + (try String(contentsOfFile: context.input(file), encoding: .utf8)) }
         counter?.increment()
         let table = Table(columns: ["Text"], alignments: [.left], rows: [[text]])
         return CellResult(outputs: [.table(table)], values: [("text", text)])
@@ -119,6 +119,28 @@ struct RunnerTests {
         } catch {
             #expect("\(error)" == message)
         }
+    }
+
+    @Test("a missing input file fails its cell with a message naming the file as the notebook does")
+    func missingInput() throws {
+        let outcome = try render("```fpgm echo\ntext: x\nfile: data/none.txt\n```\n")
+        #expect(outcome.diagnostics.map(\.description) == ["x.md:1:1: error: [cell-1] echo: the input file 'data/none.txt' does not exist (paths are relative to the notebook)"])
+    }
+
+    @Test("progress lines name the cell, its directive and its time, or that it came from the cache")
+    func progress() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-progress-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let notebook = try Notebook(path: folder.appendingPathComponent("p.md").path, text: "```fpgm echo\n#| label: tbl-a\ntext: x\n```\n")
+        final class Lines: @unchecked Sendable { var all = [String]() }
+        let lines = Lines()
+        _ = try runner.render(notebook, parameters: Parameters(), progress: { lines.all.append($0) })
+        _ = try runner.render(notebook, parameters: Parameters(), progress: { lines.all.append($0) })
+        #expect(lines.all.count == 2)
+        #expect(lines.all[0].hasPrefix("[1/1] tbl-a (echo) ") && lines.all[0].hasSuffix("s"))
+        #expect(lines.all[1] == "[1/1] tbl-a (echo) (cached)")
     }
 
     @Test("parameters reach the arguments")

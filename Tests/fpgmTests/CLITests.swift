@@ -434,7 +434,7 @@ struct GoldenReportTests {
         for round in 1...2 {
             let run = try FPGMProcess(["render", "features.md", "-o", "out", "-p", "rate=0.4"], in: work)
             #expect(run.status == 0, "\(run.stderr)")
-            #expect(run.stderr == "features.md:39:1: warning: [cell-3] flops: unknown arch 'resnet57' (known: resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202, resnet18, resnet34, resnet50, resnet101, resnet152, vgg16)\n")
+            #expect(run.stderr == "features.md:52:1: warning: [cell-4] flops: unknown arch 'resnet57' (known: resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202, resnet18, resnet34, resnet50, resnet101, resnet152, vgg16)\n")
             for file in round == 1 ? ["features.html", "features.md", "features.json"] : ["features.html", "features.md"] {
                 var text = try String(contentsOf: work.appendingPathComponent("out/\(file)"), encoding: .utf8)
                 if file.hasSuffix(".json") { text = Self.withoutTimings(text) }
@@ -444,7 +444,8 @@ struct GoldenReportTests {
             }
         }
         let json = try String(contentsOf: work.appendingPathComponent("out/features.json"), encoding: .utf8)
-        #expect(json.components(separatedBy: "\"status\": \"cached\"").count == 3)
+        #expect(json.components(separatedBy: "\"status\": \"cached\"").count == 4)
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("out/features_files/fig-reduction.svg").path))
     }
 }
 
@@ -479,7 +480,9 @@ struct BrowserTests {
         #expect(process.terminationStatus == 0)
         #expect(dom.components(separatedBy: "<math").count == 4)
         #expect(dom.contains("<mover><mrow><mo>=</mo></mrow><mrow><mtext>def</mtext></mrow></mover>"))
-        #expect(dom.components(separatedBy: "<table>").count == 3)
+        #expect(dom.components(separatedBy: "<table>").count == 4)
+        #expect(dom.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"flops-resnet20-resnet32-resnet56-resnet110\""))
+        #expect(dom.contains("<figcaption><span class=\"number\">Figure 1:</span> FLOPs reduction by network and rate</figcaption>"))
         #expect(dom.contains("<nav class=\"contents\">"))
         #expect(!log.contains("CONSOLE"), "\(log)")
     }
