@@ -351,7 +351,7 @@ struct RenderCLITests {
         try Data("```fpgm flops\narchs: [resnet20]\nrate: 0.4\n```\n".utf8).write(to: URL(fileURLWithPath: syntax))
         let run = try FPGMProcess(["render", syntax, "-o", work.path + "/out"])
         #expect(run.status == 2)
-        #expect(run.stderr == "\(syntax):3:1: error: [cell-1] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention)\n")
+        #expect(run.stderr == "\(syntax):3:1: error: [cell-1] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention, chart)\n")
         let failing = work.appendingPathComponent("failing.md").path
         try Data("```fpgm flops\narchs: [resnet57]\n```\n".utf8).write(to: URL(fileURLWithPath: failing))
         let failed = try FPGMProcess(["render", failing, "-o", work.path + "/out"])
