@@ -8,10 +8,9 @@ FLOPS_ARCHS := resnet20 resnet32 resnet56 resnet110 resnet18 resnet34 resnet50 r
 export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 
 FUZZ_SECONDS ?= 600
-FUZZ_READERS := npy npz safetensors torch-legacy torch-zip
-FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O -module-name FuzzTarget \
-	-I Sources/CBLAS -I Sources/CZip -I Sources/CCrypto $$(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g') \
-	$$(pkg-config --libs openblas libzip libcrypto)
+FUZZ_READERS ?= npy npz safetensors torch-legacy torch-zip
+FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O \
+	-I Sources/CBLAS -I Sources/CZip -I Sources/CCrypto -I .build/fuzz $$(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g')
 
 .PHONY: run test setup browser build bench fuzz clean
 
@@ -59,10 +58,12 @@ bench: setup
 # starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.
 fuzz: setup
 	@mkdir -p .build/fuzz
+	@swiftc $(FUZZ_FLAGS) -module-name Digest -emit-module -emit-module-path .build/fuzz/Digest.swiftmodule \
+	  -emit-library -static Sources/Digest/*.swift -o .build/fuzz/libDigest.a
 	@for reader in $(FUZZ_READERS); do \
 	  echo "fuzz: building $$reader"; \
-	  swiftc $(FUZZ_FLAGS) $$(find Sources/FPGM -name '*.swift') Fuzz/$$reader.swift Fuzz/Scratch.swift \
-	    -o .build/fuzz/$$reader || exit 1; \
+	  swiftc $(FUZZ_FLAGS) -module-name FuzzTarget $$(find Sources/FPGM -name '*.swift') Fuzz/$$reader.swift Fuzz/Scratch.swift \
+	    -L .build/fuzz -lDigest $$(pkg-config --libs openblas libzip libcrypto) -o .build/fuzz/$$reader || exit 1; \
 	  mkdir -p .build/fuzz/corpus-$$reader; \
 	  (cd .build/fuzz && ./$$reader -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
 	    -artifact_prefix=$$reader- corpus-$$reader ../../Fuzz/corpus/$$reader > $$reader.log 2>&1) \
