@@ -4,7 +4,7 @@ import Foundation
 enum FuzzScratch {
     static func write(_ data: UnsafePointer<UInt8>, _ size: Int, suffix: String) -> String {
         let path = NSTemporaryDirectory() + "fpgm-fuzz-\(getpid()).\(suffix)"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
         return path
     }
 }
