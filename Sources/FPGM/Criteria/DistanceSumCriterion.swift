@@ -12,11 +12,12 @@ public struct DistanceSumCriterion: FilterCriterion {
 
     /// For the Euclidean distance, `DistanceSums.smallestEuclideanSums`: a Float32 estimate with the
     /// filters near the cut re-checked exactly, so the choice equals ranking the exact sums.
-    public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Int] {
+    public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String, norms: [Double]) -> [Int] {
         guard distance == .euclidean else {
             return FilterSelector.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
         }
         let allRows = candidates.count == filters.rows && candidates.elementsEqual(0..<filters.rows)
-        return DistanceSums.smallestEuclideanSums(k, of: allRows ? filters : filters.gathering(rows: candidates)).map { candidates[$0] }
+        return DistanceSums.smallestEuclideanSums(k, of: allRows ? filters : filters.gathering(rows: candidates),
+                                                  squaredNorms: candidates.map { norms[$0] * norms[$0] }).map { candidates[$0] }
     }
 }

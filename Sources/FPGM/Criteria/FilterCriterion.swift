@@ -6,13 +6,14 @@ public protocol FilterCriterion: Sendable {
     /// One score per entry of `candidates` (row indices into `filters`), in the same order.
     /// `layer` names the layer, for criteria that draw per-layer random numbers.
     func scores(of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Double]
-    /// The `k` candidates with the lowest scores, ties to the lower filter index.
-    func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Int]
+    /// The `k` candidates with the lowest scores, ties to the lower filter index. `norms` holds the L2
+    /// norm of every filter of the layer (the selection has them already), for criteria that use them.
+    func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String, norms: [Double]) -> [Int]
 }
 
 extension FilterCriterion {
     /// Ranks all scores; criteria with a faster exact way to find the lowest k override this.
-    public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String) -> [Int] {
+    public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String, norms: [Double]) -> [Int] {
         FilterSelector.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
     }
 }

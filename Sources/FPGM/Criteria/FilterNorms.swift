@@ -21,7 +21,7 @@ public enum FilterNorm: String, CaseIterable, Sendable {
                 var lanes = SIMD8<Double>()
                 var k = 0
                 while k + 8 <= d {
-                    let values = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: row + k, count: 8)))
+                    let values = wideLoad(row + k)
                     lanes += self == .l1 ? values.replacing(with: -values, where: values .< 0) : values * values
                     k += 8
                 }

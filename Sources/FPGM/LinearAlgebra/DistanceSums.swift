@@ -75,8 +75,7 @@ public enum DistanceSums {
             var lanes = SIMD8<Double>()
             var k = 0
             while k + 8 <= d {
-                let diff = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: a + k, count: 8)))
-                    - SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: b + k, count: 8)))
+                let diff = wideLoad(a + k) - wideLoad(b + k)
                 lanes += diff * diff
                 k += 8
             }

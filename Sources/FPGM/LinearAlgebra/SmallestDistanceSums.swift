@@ -12,12 +12,13 @@ extension DistanceSums {
     /// below every possible k-th smallest sum is in; one whose interval lies above is out; the rows in
     /// between (those near the cut) get their sums in Float64 (`euclideanSums(ofRows:)`), which decide.
     /// - Complexity: n^2 D / 2 Float32 multiply-adds in BLAS, plus O(m n D) for the m rows near the cut.
-    public static func smallestEuclideanSums(_ k: Int, of filters: FilterMatrix) -> [Int] {
+    /// `squaredNorms`, when given, are the rows' |x|^2 (computed in Float64), saving a pass over the filters.
+    public static func smallestEuclideanSums(_ k: Int, of filters: FilterMatrix, squaredNorms given: [Double]? = nil) -> [Int] {
         let n = filters.rows, d = filters.columns
         guard k > 0 else { return [] }
         guard k < n else { return Array(0..<n) }
         let gram = Float32GramMatrix(filters).values
-        let squaredNorms = FilterNorm.l2.values(of: filters).map { $0 * $0 }
+        let squaredNorms = given ?? FilterNorm.l2.values(of: filters).map { $0 * $0 }
         let (estimate, bound) = estimatedSums(gram: gram, squaredNorms: squaredNorms, dimension: d)
         // The k-th smallest true sum lies between the k-th smallest lower and upper bounds.
         let lower = (0..<n).map { estimate[$0] - bound[$0] }, upper = (0..<n).map { estimate[$0] + bound[$0] }
@@ -56,9 +57,9 @@ extension DistanceSums {
                                 var rowEstimate = SIMD8<Double>(), rowBound = SIMD8<Double>()
                                 var j = i + 1
                                 while j + 8 <= n {
-                                    let dot = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: g + i * n + j, count: 8)))
-                                    let nj = SIMD8<Double>(UnsafeBufferPointer(start: sq + j, count: 8))
-                                    let rj = SIMD8<Double>(UnsafeBufferPointer(start: root + j, count: 8))
+                                    let dot = wideLoad(g + i * n + j)
+                                    let nj = wideLoad(sq + j)
+                                    let rj = wideLoad(root + j)
                                     let squared = ni + nj - 2 * dot
                                     let distance = squared.replacing(with: 0, where: squared .< 0).squareRoot()
                                     let delta = dotBound * ri * rj + roundingBound * (ni + nj)

@@ -59,7 +59,7 @@ public struct FilterSelector: Sendable {
         let normSet = Set(byNorm)
         let survivors = all.filter { !normSet.contains($0) }
         let distanceCount = layerRate.distanceCount(filters: n)
-        let byDistance = distanceCount == 0 ? [] : criterion.lowest(distanceCount, of: survivors, in: filters, layer: name)
+        let byDistance = distanceCount == 0 ? [] : criterion.lowest(distanceCount, of: survivors, in: filters, layer: name, norms: norms)
         return LayerPlan(name: name, filters: n, prunedByNorm: byNorm.sorted(), prunedByDistance: byDistance.sorted())
     }
 
