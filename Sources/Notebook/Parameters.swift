@@ -1,4 +1,5 @@
 import Foundation
+import Report
 
 /// A notebook's parameters: the front matter's `params`, overridden by a `--params` file, overridden by
 /// `-p key=value` assignments (typed as YAML: `true`, `56`, `0.4`, `[0.3, 0.4]`, or a string).
@@ -60,28 +61,19 @@ public struct Parameters: Sendable {
     /// `firstLine` is the notebook line of the text's first line, for diagnostics.
     public func substitute(in text: String, firstLine: Int, file: String, label: String? = nil,
                            directive: String? = nil) throws(Diagnostic) -> (text: String, used: [String]) {
-        var output = "", used = [String]()
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if offset > 0 { output += "\n" }
-            var rest = Substring(line)
-            while let start = rest.range(of: "${") {
-                output += rest[..<start.lowerBound]
-                let column = line.distance(from: line.startIndex, to: start.lowerBound) + 1
-                guard let close = rest[start.upperBound...].firstIndex(of: "}") else {
-                    throw Diagnostic(file: file, line: firstLine + offset, column: column, label: label, directive: directive,
-                                     message: "'${' is not closed by '}'")
-                }
-                let name = String(rest[start.upperBound..<close])
-                guard let value = self[name] else {
-                    let known = values.map(\.name)
-                    throw Diagnostic(file: file, line: firstLine + offset, column: column, label: label, directive: directive,
-                                     message: "undefined parameter '\(name)'" + (known.isEmpty ? " (no parameters are defined)" : " (defined: \(known.joined(separator: ", ")))"))
-                }
-                output += Parameters.yamlText(value)
-                if !used.contains(name) { used.append(name) }
-                rest = rest[rest.index(after: close)...]
+        var used = [String]()
+        func diagnostic(_ line: Int, _ column: Int, _ message: String) -> Diagnostic {
+            Diagnostic(file: file, line: line, column: column, label: label, directive: directive, message: message)
+        }
+        let output = try Placeholders.replace(in: text, open: "${", close: "}", firstLine: firstLine, unclosed: "'${' is not closed by '}'",
+                                              diagnostic: diagnostic) { name, line, column throws(Diagnostic) in
+            guard let value = self[name] else {
+                let known = values.map(\.name)
+                throw diagnostic(line, column, "undefined parameter '\(name)'"
+                                 + (known.isEmpty ? " (no parameters are defined)" : " (defined: \(known.joined(separator: ", ")))"))
             }
-            output += rest
+            if !used.contains(name) { used.append(name) }
+            return Parameters.yamlText(value)
         }
         return (output, used)
     }
@@ -93,18 +85,7 @@ public struct Parameters: Sendable {
         case let .bool(flag): return flag ? "true" : "false"
         case let .int(number): return String(number)
         case let .double(number): return "\(number)"
-        case let .string(text):
-            var quoted = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": quoted += "\\\""
-                case "\\": quoted += "\\\\"
-                case "\n": quoted += "\\n"
-                case _ where scalar.value < 0x20: quoted += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-                default: quoted.unicodeScalars.append(scalar)
-                }
-            }
-            return quoted + "\""
+        case let .string(text): return JSONValue.quoted(text)  // a JSON string is a YAML double-quoted scalar
         case let .sequence(items): return "[" + items.map(yamlText).joined(separator: ", ") + "]"
         case let .mapping(entries):
             return "{" + entries.map { yamlText(YAMLNode(.string($0.key), line: 0)) + ": " + yamlText($0.value) }.joined(separator: ", ") + "}"

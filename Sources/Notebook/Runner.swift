@@ -234,29 +234,25 @@ enum Prose {
     /// An unknown value or label is an error at its line.
     static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]],
                      numbers: [String: String]) throws(Diagnostic) -> String {
-        var output = ""
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if offset > 0 { output += "\n" }
-            var rest = Substring(line)
-            while let open = rest.range(of: "{{") {
-                output += rest[..<open.lowerBound]
-                let column = line.distance(from: line.startIndex, to: open.lowerBound) + 1
-                guard let close = rest[open.upperBound...].range(of: "}}") else { output += rest[open.lowerBound...]; rest = ""; break }
-                let reference = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-                let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let value = values[parts[0]]?[parts[1]] else {
-                    throw Diagnostic(file: file, line: firstLine + offset, column: column,
-                                     message: "'{{\(reference)}}' names no value a cell exported" + (values[parts.first ?? ""].map { " (\(parts[0]) exports: \($0.keys.sorted().joined(separator: ", ")))" } ?? ""))
-                }
-                output += value
-                rest = rest[close.upperBound...]
+        let filled = try Placeholders.replace(in: text, open: "{{", close: "}}", firstLine: firstLine,
+                                              diagnostic: { Diagnostic(file: file, line: $0, column: $1, message: $2) }) { content, line, column throws(Diagnostic) in
+            let reference = content.trimmingCharacters(in: .whitespaces)
+            let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = values[parts[0]]?[parts[1]] else {
+                let exported = values[parts.first ?? ""].map { " (\(parts[0]) exports: \($0.keys.sorted().joined(separator: ", ")))" } ?? ""
+                throw Diagnostic(file: file, line: line, column: column, message: "'{{\(reference)}}' names no value a cell exported" + exported)
             }
-            output += try references(in: String(rest), line: firstLine + offset, columnOffset: line.count - rest.count, file: file, numbers: numbers)
+            return value
+        }
+        var output = ""
+        for (offset, line) in filled.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if offset > 0 { output += "\n" }
+            output += try references(in: String(line), line: firstLine + offset, file: file, numbers: numbers)
         }
         return output
     }
 
-    static func references(in text: String, line: Int, columnOffset: Int, file: String, numbers: [String: String]) throws(Diagnostic) -> String {
+    static func references(in text: String, line: Int, file: String, numbers: [String: String]) throws(Diagnostic) -> String {
         var output = "", characters = Array(text), index = 0
         while index < characters.count {
             let startsReference = characters[index] == "@" && (index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber))
@@ -266,7 +262,7 @@ enum Prose {
                 while end > index + 5, characters[end - 1] == "-" { end -= 1 }
                 let label = String(characters[(index + 1)..<end])
                 guard let name = numbers[label] else {
-                    throw Diagnostic(file: file, line: line, column: columnOffset + index + 1, message: "'@\(label)' refers to no table or figure of this notebook")
+                    throw Diagnostic(file: file, line: line, column: index + 1, message: "'@\(label)' refers to no table or figure of this notebook")
                 }
                 output += "[\(name)](#\(label))"
                 index = end

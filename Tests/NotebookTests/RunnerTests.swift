@@ -51,7 +51,7 @@ struct RunnerTests {
     @Test("cells run in order, see earlier values, fill prose values and number tables")
     func order() throws {
         let outcome = try render("""
-        Intro: {{tbl-b.text}} and @tbl-a.
+        Intro: @tbl-b says {{tbl-b.text}} and @tbl-a.
 
         ```fpgm echo
         #| label: tbl-a
@@ -66,8 +66,8 @@ struct RunnerTests {
         """)
         #expect(outcome.records.map(\.status) == [.ok, .ok])
         guard case let .prose(markdown, html) = outcome.document.blocks[0] else { Issue.record("no prose"); return }
-        #expect(markdown == "Intro: second first and [Table 1](#tbl-a).\n\n")
-        #expect(html == "<p>Intro: second first and <a href=\"#tbl-a\">Table 1</a>.</p>\n")
+        #expect(markdown == "Intro: [Table 2](#tbl-b) says second first and [Table 1](#tbl-a).\n\n")
+        #expect(html == "<p>Intro: <a href=\"#tbl-b\">Table 2</a> says second first and <a href=\"#tbl-a\">Table 1</a>.</p>\n")
         guard case let .cell(second) = outcome.document.blocks[3] else { Issue.record("no cell"); return }
         #expect(second.name == "Table 2")
     }
