@@ -1,3 +1,5 @@
+import Foundation
+
 /// One self-contained HTML file: inline CSS (light and dark), inline SVG, no script and no external
 /// address. Prose arrives already rendered (safely) to HTML; every other text is escaped here.
 public enum HTMLWriter {
@@ -50,7 +52,7 @@ public enum HTMLWriter {
         for output in cell.outputs {
             switch output {
             case let .table(table): html += self.table(table)
-            case let .figure(svg): html += "<div class=\"figure\">\(svg)</div>\n"
+            case let .figure(svg): html += "<div class=\"figure\">\(inline(svg))</div>\n"
             case let .text(text): html += "<p>\(escape(text))</p>\n"
             case let .callout(note): html += "<aside class=\"callout\">\(escape(note))</aside>\n"
             }
@@ -62,6 +64,12 @@ public enum HTMLWriter {
         case .hidden: break
         }
         return html + "</figure>\n"
+    }
+
+    /// An SVG document as an element of the page: without its `xmlns` (the HTML parser puts `<svg>` in
+    /// the SVG namespace), so that the page names no address.
+    static func inline(_ svg: String) -> String {
+        svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
     }
 
     static func table(_ table: Table) -> String {

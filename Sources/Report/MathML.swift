@@ -12,11 +12,12 @@ public enum MathML {
     /// Groups nested deeper than this are refused, so that no formula can exhaust the stack.
     static let maximumDepth = 40
 
-    /// `<math>` for `tex`, displayed as a block when `display` is set.
+    /// `<math>` for `tex` (for HTML), displayed as a block when `display` is set.
     public static func convert(_ tex: String, display: Bool) throws(Unsupported) -> String {
         var parser = Parser(tokens: tokenize(tex))
         let body = try parser.sequence(until: nil, depth: 0)
-        return "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"" + (display ? " display=\"block\"" : "") + ">"
+        // No xmlns: the HTML parser puts <math> in the MathML namespace, and the page names no address.
+        return "<math" + (display ? " display=\"block\"" : "") + ">"
             + "<mrow>" + body + "</mrow></math>"
     }
 

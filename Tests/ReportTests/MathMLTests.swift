@@ -7,7 +7,7 @@ struct MathMLTests {
     func equationOne() throws {
         let tex = #"x^{*}=\arg\min_{x\in\mathbb{R}^{d}} f(x)\quad\text{where}\quad f(x)\overset{\text{def}}{=}\sum_{i\in[1,n]}\left\|x-a^{(i)}\right\|_{2}"#
         let math = try MathML.convert(tex, display: true)
-        #expect(math.hasPrefix("<math xmlns=\"http://www.w3.org/1998/Math/MathML\" display=\"block\"><mrow><msup><mi>x</mi><mrow><mo>*</mo></mrow></msup><mo>=</mo><mo>arg</mo><munder><mo>min</mo>"))
+        #expect(math.hasPrefix("<math display=\"block\"><mrow><msup><mi>x</mi><mrow><mo>*</mo></mrow></msup><mo>=</mo><mo>arg</mo><munder><mo>min</mo>"))
         #expect(math.contains("<mi mathvariant=\"double-struck\">R</mi>"))
         #expect(math.contains("<mtext>where</mtext>"))
         #expect(math.contains("<mover><mrow><mo>=</mo></mrow><mrow><mtext>def</mtext></mrow></mover>"))
@@ -17,7 +17,7 @@ struct MathMLTests {
 
     @Test("fractions, Greek, relations, calligraphic letters, sub- and superscripts together")
     func pieces() throws {
-        #expect(try MathML.convert(#"\frac{a}{b}"#, display: false) == "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"><mrow><mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi></mrow></mfrac></mrow></math>")
+        #expect(try MathML.convert(#"\frac{a}{b}"#, display: false) == "<math><mrow><mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi></mrow></mfrac></mrow></math>")
         #expect(try MathML.convert(#"\sigma(\mathbb{V}) \neq 0, \forall x"#, display: false).contains("<mi>σ</mi><mo>(</mo><mstyle mathvariant=\"double-struck\"><mrow><mi mathvariant=\"double-struck\">V</mi></mrow></mstyle><mo>)</mo><mo>≠</mo><mn>0</mn><mo>,</mo><mo>∀</mo><mi>x</mi>"))
         #expect(try MathML.convert(#"\mathcal{F}_{i,j}^{2}"#, display: false).contains("<msubsup><mstyle mathvariant=\"script\">"))
         #expect(try MathML.convert("1 < 2 & x", display: false).contains("<mo>&lt;</mo>"))

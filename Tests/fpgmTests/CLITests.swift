@@ -443,6 +443,10 @@ struct GoldenReportTests {
                 #expect(text == (try String(contentsOf: golden, encoding: .utf8)), "\(file), round \(round)")
             }
         }
+        let html = try String(contentsOf: work.appendingPathComponent("out/features.html"), encoding: .utf8)
+        #expect(!html.contains("<script") && !html.contains("http"))
+        #expect(try String(contentsOf: work.appendingPathComponent("out/features_files/fig-reduction.svg"), encoding: .utf8)
+                .hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         let json = try String(contentsOf: work.appendingPathComponent("out/features.json"), encoding: .utf8)
         #expect(json.components(separatedBy: "\"status\": \"cached\"").count == 4)
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("out/features_files/fig-reduction.svg").path))
@@ -481,7 +485,7 @@ struct BrowserTests {
         #expect(dom.components(separatedBy: "<math").count == 4)
         #expect(dom.contains("<mover><mrow><mo>=</mo></mrow><mrow><mtext>def</mtext></mrow></mover>"))
         #expect(dom.components(separatedBy: "<table>").count == 4)
-        #expect(dom.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"flops-resnet20-resnet32-resnet56-resnet110\""))
+        #expect(dom.contains("<svg id=\"flops-resnet20-resnet32-resnet56-resnet110\""))
         #expect(dom.contains("<figcaption><span class=\"number\">Figure 1:</span> FLOPs reduction by network and rate</figcaption>"))
         #expect(dom.contains("<nav class=\"contents\">"))
         #expect(!log.contains("CONSOLE"), "\(log)")
