@@ -53,6 +53,7 @@ test: setup browser
 bench: setup
 	swift run -c release fpgm-bench selection
 	swift run -c release fpgm-bench loading
+	swift run -c release fpgm-bench render
 
 # Fuzz every checkpoint reader with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
 # starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.

@@ -17,6 +17,7 @@ Tests/Fixtures/torch/
   hostile/*.pt                    pickles that call os.system, builtins.eval, subprocess.Popen, nest deeply,
                                   or refer to memo entries that do not exist
   select-resnet56.json            the official selection on weights/resnet56-4bfd9763.th (if the weights are given)
+  norms-resnet56.json             the L2-norm statistics of its conv layers, computed with numpy
 """
 import collections
 import io
@@ -335,6 +336,21 @@ def official_selection(weight, rate_norm, rate_dist):
     return sorted(int(i) for i in order[:pruned_num]), sorted(int(large[i]) for i in small)
 
 
+def norms_fixture(weights_dir):
+    """Per conv layer of the trained ResNet-56: min, max, mean and population std of the filters' L2 norms."""
+    state = read_legacy_state_dict(os.path.join(weights_dir, "resnet56-4bfd9763.th"))
+    layers = []
+    for name, array in state.items():
+        if array.ndim != 4:
+            continue
+        norms = np.linalg.norm(array.reshape(array.shape[0], -1).astype(np.float64), axis=1)
+        layers.append({"name": name[len("module."):-len(".weight")], "min": float(norms.min()), "max": float(norms.max()),
+                       "mean": float(norms.mean()), "std": float(norms.std())})
+    with open(os.path.join(ROOT, "norms-resnet56.json"), "w") as f:
+        json.dump({"file": "resnet56-4bfd9763.th", "layers": layers}, f, indent=1)
+        f.write("\n")
+
+
 def selection_fixture(weights_dir):
     state = read_legacy_state_dict(os.path.join(weights_dir, "resnet56-4bfd9763.th"))
     convs = [(name[len("module."):-len(".weight")], array) for name, array in state.items()
@@ -364,3 +380,4 @@ if __name__ == "__main__":
     write_hostile()
     if len(sys.argv) > 1:
         selection_fixture(sys.argv[1])
+        norms_fixture(sys.argv[1])

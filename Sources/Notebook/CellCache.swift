@@ -11,7 +11,7 @@ import Report
 /// upstream cell re-runs exactly the cells that depend on it. A missing, unreadable or corrupt entry
 /// is treated as absent and rewritten; entries are written atomically.
 struct CellCache {
-    struct Entry: Codable, Equatable {
+    struct Entry: Equatable {
         let key: String
         /// Input file (as the directive named it) to its SHA-256.
         let inputs: [String: String]
@@ -19,6 +19,36 @@ struct CellCache {
         let dependencies: [String: String]
         let values: [[String]]
         let outputs: [CellOutput]
+
+        init(key: String, inputs: [String: String], dependencies: [String: String], values: [[String]], outputs: [CellOutput]) {
+            self.key = key
+            self.inputs = inputs
+            self.dependencies = dependencies
+            self.values = values
+            self.outputs = outputs
+        }
+
+        /// The entry as written to its file.
+        var json: JSONValue {
+            .object([
+                ("key", .string(key)),
+                ("inputs", .object(inputs.keys.sorted().map { ($0, .string(inputs[$0]!)) })),
+                ("dependencies", .object(dependencies.keys.sorted().map { ($0, .string(dependencies[$0]!)) })),
+                ("values", .array(values.map { .array($0.map(JSONValue.string)) })),
+                ("outputs", .array(outputs.map(\.json))),
+            ])
+        }
+
+        /// An entry read back from its file; nil when the file is not one (a corrupt entry).
+        init?(json data: Data) {
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                  let key = object["key"] as? String, let inputs = object["inputs"] as? [String: String],
+                  let dependencies = object["dependencies"] as? [String: String], let values = object["values"] as? [[String]],
+                  let outputValues = object["outputs"] as? [Any] else { return nil }
+            let outputs = outputValues.compactMap(CellOutput.init(json:))
+            guard outputs.count == outputValues.count else { return nil }
+            self.init(key: key, inputs: inputs, dependencies: dependencies, values: values, outputs: outputs)
+        }
 
         /// The key later cells record when they read this one: everything the result depends on.
         var cellKey: String {
@@ -58,7 +88,7 @@ struct CellCache {
     /// The entry for a label when it is still valid: same key, same input files, same upstream keys.
     func valid(label: String, key: String, cellKeys: [String: String], folder notebookFolder: URL) -> Entry? {
         guard let data = FileManager.default.contents(atPath: file(label).path),
-              let entry = try? JSONDecoder().decode(Entry.self, from: data), entry.key == key else { return nil }
+              let entry = Entry(json: data), entry.key == key else { return nil }
         for (label, recorded) in entry.dependencies where cellKeys[label] != recorded { return nil }
         for (path, recorded) in entry.inputs {
             guard (try? SHA256Digest(fileAt: CellContext.resolve(path, in: notebookFolder)).hex) == recorded else { return nil }
@@ -68,11 +98,8 @@ struct CellCache {
 
     /// Writes an entry atomically; a cache that cannot be written is skipped, never fatal.
     func store(_ entry: Entry, label: String) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(entry) else { return }
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try? data.write(to: file(label), options: .atomic)
+        try? Data(entry.json.text().utf8).write(to: file(label), options: .atomic)
     }
 
     private func file(_ label: String) -> URL { folder.appendingPathComponent("\(label).json") }

@@ -18,8 +18,9 @@ enum CommonMark {
         let endLine: Int
     }
 
-    /// The top-level fenced code blocks of `markdown`, in document order.
-    static func fencedBlocks(in markdown: String) -> [FencedBlock] {
+    /// The top-level fenced code blocks of the document made of `lines`, in document order.
+    static func fencedBlocks(in lines: [String]) -> [FencedBlock] {
+        let markdown = lines.joined(separator: "\n") + "\n"
         let bytes = Array(markdown.utf8)
         guard let root = cmark_parse_document(bytes, bytes.count, CMARK_OPT_SOURCEPOS) else { return [] }
         defer { cmark_node_free(root) }
@@ -29,7 +30,8 @@ enum CommonMark {
             if cmark_node_get_type(current) == CMARK_NODE_CODE_BLOCK, let info = cmark_node_get_fence_info(current) {
                 let fence = String(cString: info)
                 // Indented code blocks have an empty info string and no fence line of their own.
-                if !fence.isEmpty || Self.isFence(line: Int(cmark_node_get_start_line(current)), in: markdown) {
+                let start = Int(cmark_node_get_start_line(current))
+                if !fence.isEmpty || (start >= 1 && start <= lines.count && Self.isFence(lines[start - 1])) {
                     blocks.append(FencedBlock(info: fence, literal: cmark_node_get_literal(current).map { String(cString: $0) } ?? "",
                                               startLine: Int(cmark_node_get_start_line(current)),
                                               endLine: Int(cmark_node_get_end_line(current))))
@@ -68,9 +70,8 @@ enum CommonMark {
         return (String(cString: rendered), headings)
     }
 
-    /// Whether the 1-based line is a code fence: up to three spaces, then three or more backticks or tildes.
-    static func isFence(line number: Int, in markdown: String) -> Bool {
-        guard let line = markdown.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(number - 1).first else { return false }
+    /// Whether a line is a code fence: up to three spaces, then three or more backticks or tildes.
+    static func isFence(_ line: String) -> Bool {
         let trimmed = line.drop { $0 == " " }
         guard line.count - trimmed.count <= 3, let mark = trimmed.first, mark == "`" || mark == "~" else { return false }
         return trimmed.prefix { $0 == mark }.count >= 3

@@ -43,12 +43,11 @@ public struct Notebook: Sendable {
             proseStart = end + 2
         }
         self.frontMatter = frontMatter
-        let markdown = body.joined(separator: "\n") + "\n"
         var cells = [Cell](), blocks = [Block](), labels = [String: Int]()
-        for fenced in CommonMark.fencedBlocks(in: markdown) {
+        for fenced in CommonMark.fencedBlocks(in: body) {
             let words = fenced.info.split(separator: " ", omittingEmptySubsequences: true)
             guard words.first == "fpgm" else { continue }
-            guard fenced.endLine > fenced.startLine, CommonMark.isFence(line: fenced.endLine, in: markdown) else {
+            guard fenced.endLine > fenced.startLine, fenced.endLine <= body.count, CommonMark.isFence(body[fenced.endLine - 1]) else {
                 throw Diagnostic(file: path, line: fenced.startLine, message: "the fpgm cell opened here is never closed (a fence of ``` is missing)")
             }
             let cell = try Cell(index: cells.count, directive: words.dropFirst().first.map(String.init) ?? "",

@@ -85,6 +85,8 @@ public enum HTMLWriter {
 
     /// Text for HTML element content and attribute values: & < > " ' escaped.
     public static func escape(_ text: String) -> String {
+        let special: Set<UInt8> = [UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'")]
+        if !text.utf8.contains(where: special.contains) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {

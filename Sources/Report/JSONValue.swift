@@ -23,8 +23,8 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     private func write(to out: inout String, indent: Int, level: Int) {
         let newline = indent > 0 ? "\n" : ""
-        let pad = String(repeating: " ", count: indent * (level + 1))
-        let closingPad = String(repeating: " ", count: indent * level)
+        var pad: String { String(repeating: " ", count: indent * (level + 1)) }
+        var closingPad: String { String(repeating: " ", count: indent * level) }
         switch self {
         case .null: out += "null"
         case let .bool(value): out += value ? "true" : "false"
@@ -42,8 +42,9 @@ public indirect enum JSONValue: Sendable, Equatable {
                 out += "]"
             } else {
                 out += "[" + newline
+                let itemPad = pad
                 for (i, item) in items.enumerated() {
-                    out += pad
+                    out += itemPad
                     item.write(to: &out, indent: indent, level: level + 1)
                     out += (i < items.count - 1 ? "," : "") + newline
                 }
@@ -52,8 +53,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case let .object(members):
             guard !members.isEmpty else { out += "{}"; return }
             out += "{" + newline
+            let memberPad = pad
             for (i, (key, value)) in members.enumerated() {
-                out += pad + JSONValue.quoted(key) + (indent > 0 ? ": " : ":")
+                out += memberPad + JSONValue.quoted(key) + (indent > 0 ? ": " : ":")
                 value.write(to: &out, indent: indent, level: level + 1)
                 out += (i < members.count - 1 ? "," : "") + newline
             }
@@ -63,6 +65,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// A JSON string literal with quotes, backslashes and control characters escaped.
     public static func quoted(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

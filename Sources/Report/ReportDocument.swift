@@ -85,7 +85,7 @@ public struct CellReport: Sendable {
 }
 
 /// One output of a cell.
-public enum CellOutput: Sendable, Equatable, Codable {
+public enum CellOutput: Sendable, Equatable {
     case table(Table)
     /// A figure as a self-contained SVG document.
     case figure(svg: String)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A table of a report: a header row, body rows of text cells, and a column alignment each.
-public struct Table: Sendable, Equatable, Codable {
-    public enum Alignment: String, Sendable, Codable { case left, right }
+public struct Table: Sendable, Equatable {
+    public enum Alignment: Sendable { case left, right }
 
     public let columns: [String]
     public let alignments: [Alignment]
@@ -20,19 +20,22 @@ public struct Table: Sendable, Equatable, Codable {
     /// The table as a GitHub-flavoured Markdown pipe table, columns padded to equal width
     /// (so it also reads well as plain text); `|` in a cell is escaped.
     public var markdown: String {
-        let escaped = ([columns] + rows).map { $0.map { $0.replacingOccurrences(of: "|", with: "\\|") } }
-        let widths = columns.indices.map { column in max(3, escaped.map { $0[column].count }.max() ?? 3) }
-        func line(_ cells: [String]) -> String {
-            let padded = cells.indices.map { column -> String in
-                let padding = String(repeating: " ", count: widths[column] - cells[column].count)
-                return alignments[column] == .right ? padding + cells[column] : cells[column] + padding
+        let escaped = ([columns] + rows).map { $0.map { $0.contains("|") ? $0.replacingOccurrences(of: "|", with: "\\|") : $0 } }
+        // Widths in Unicode scalars, counted once per cell.
+        let lengths = escaped.map { $0.map(\.unicodeScalars.count) }
+        let widths = columns.indices.map { column in max(3, lengths.map { $0[column] }.max() ?? 3) }
+        func line(_ row: Int) -> String {
+            var text = "|"
+            for column in columns.indices {
+                let padding = String(repeating: " ", count: widths[column] - lengths[row][column])
+                text += " " + (alignments[column] == .right ? padding + escaped[row][column] : escaped[row][column] + padding) + " |"
             }
-            return "| " + padded.joined(separator: " | ") + " |"
+            return text
         }
         let rule = "| " + columns.indices.map { column in
             let dashes = String(repeating: "-", count: widths[column] - 1)
             return alignments[column] == .right ? dashes + ":" : ":" + dashes
         }.joined(separator: " | ") + " |"
-        return ([line(escaped[0]), rule] + escaped.dropFirst().map(line)).joined(separator: "\n") + "\n"
+        return ([line(0), rule] + escaped.indices.dropFirst().map(line)).joined(separator: "\n") + "\n"
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 ///
 ///     swift run -c release fpgm-bench selection
 ///     swift run -c release fpgm-bench loading
+///     swift run -c release fpgm-bench render
 
 /// Summary of repeated timings in seconds.
 struct Timings {
@@ -133,7 +134,8 @@ if arguments.first == "peak-memory", arguments.count > 1 {
         exit(1)
     }
 }
-let benchmarks: [String: () throws -> Void] = ["selection": SelectionBenchmark.run, "loading": LoadingBenchmark.run]
+let benchmarks: [String: () throws -> Void] = ["selection": SelectionBenchmark.run, "loading": LoadingBenchmark.run,
+                                                "render": RenderBenchmark.run]
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
     print("USAGE: fpgm-bench <\(benchmarks.keys.sorted().joined(separator: "|"))>")
     exit(arguments.isEmpty ? 0 : 2)

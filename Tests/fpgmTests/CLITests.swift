@@ -491,3 +491,59 @@ struct BrowserTests {
         #expect(!log.contains("CONSOLE"), "\(log)")
     }
 }
+
+@Suite("Filter norms")
+struct NormsTests {
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"]
+
+    @Test("norms of the trained ResNet-56 agree with numpy to 1e-6 relative", .enabled(if: weights != nil))
+    func trained() throws {
+        let run = try FPGMProcess(["norms", "hub:akamaster/resnet56", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let layers = try #require(run.json?["layers"] as? [[String: Any]])
+        let fixture = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: FPGMProcess.fixtures.appendingPathComponent("torch/norms-resnet56.json"))) as? [String: Any])
+        let expected = try #require(fixture["layers"] as? [[String: Any]])
+        #expect(layers.count == 55 && expected.count == 55)
+        for (mine, theirs) in zip(layers, expected) {
+            #expect(mine["name"] as? String == theirs["name"] as? String)
+            for key in ["min", "max", "mean", "std"] {
+                let a = mine[key] as? Double ?? .nan, b = theirs[key] as? Double ?? 0
+                #expect(abs(a - b) <= 1e-6 * abs(b), "\(theirs["name"] ?? "") \(key)")
+            }
+        }
+    }
+
+    @Test("the norms directive: a table per layer, a density chart, and a callout for synthetic weights")
+    func directive() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-norms-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = """
+        ```fpgm norms
+        #| label: fig-norms
+        weights: synthetic
+        arch: resnet20
+        seed: 3
+        layers: [conv1, layer3.2.conv2]
+        chart: log
+        ```
+
+        ```fpgm norms
+        weights: synthetic
+        arch: resnet20
+        layers: [conv9]
+        ```
+        """
+        try Data(text.utf8).write(to: work.appendingPathComponent("n.md"))
+        let run = try FPGMProcess(["render", "n.md", "-o", "out", "--keep-going"], in: work)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("n.md:10:1: error: [cell-2] norms: no conv layer 'conv9' (layers: conv1, layer1.0.conv1"))
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/n.md"), encoding: .utf8)
+        #expect(markdown.contains("> **Note:** Synthetic weights: resnet20 drawn with the official initialisation (synthetic (seed 3)), not a trained network."))
+        #expect(markdown.contains("![Figure 1](n_files/fig-norms.svg)"))
+        #expect(markdown.contains("| layer3.2.conv2 |      64 |"))
+        let svg = try String(contentsOf: work.appendingPathComponent("out/n_files/fig-norms.svg"), encoding: .utf8)
+        #expect(svg.contains("L2 norms of conv1") && svg.contains("<polyline"))
+    }
+}

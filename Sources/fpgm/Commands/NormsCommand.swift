@@ -1,3 +1,4 @@
+import Analyses
 import FPGM
 import Foundation
 import Report
@@ -27,16 +28,9 @@ enum NormsCommand {
         do { (layers, architecture) = try PrunableLayers.find(in: checkpoint, architecture: architecture) } catch {
             throw .input("\(path): \(error.description)")
         }
-        let summaries = layers.map { NormSummary(name: $0.name, l2: FilterNorm.l2.values(of: $0.filters), l1: FilterNorm.l1.values(of: $0.filters)) }
+        let summaries = layers.map { NormSummary(name: $0.name, filters: $0.filters) }
         guard arguments.flags.contains("--json") else {
-            let table = Table(
-                columns: ["Layer", "Filters", "Min L2", "Max L2", "Mean L2", "Std L2", "Std / mean", "Min / max"],
-                alignments: [.left] + [Table.Alignment](repeating: .right, count: 7),
-                rows: summaries.map { s in
-                    [s.name, String(s.l2.count)] + [s.minimum, s.maximum, s.mean, s.deviation, s.relativeDeviation, s.relativeMinimum]
-                        .map { String(format: "%.4g", $0) }
-                })
-            return table.markdown + "\nL2 norms of each filter; std is the population standard deviation.\n"
+            return NormSummary.table(summaries).markdown + "\nL2 norms of each filter; std is the population standard deviation.\n"
         }
         let members: [(String, JSONValue)] = [
             ("checkpoint", .string(argument)),
@@ -51,25 +45,4 @@ enum NormsCommand {
         ]
         return JSONValue.object(members).text(indent: 2) + "\n"
     }
-}
-
-/// Statistics of one layer's L2 filter norms.
-struct NormSummary {
-    let name: String
-    let l2: [Double]
-    let l1: [Double]
-
-    var minimum: Double { l2.min() ?? 0 }
-    var maximum: Double { l2.max() ?? 0 }
-    var mean: Double { l2.isEmpty ? 0 : l2.reduce(0, +) / Double(l2.count) }
-    /// Population standard deviation: sqrt(sum (v - mean)^2 / n).
-    var deviation: Double {
-        guard !l2.isEmpty else { return 0 }
-        let m = mean
-        return (l2.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(l2.count)).squareRoot()
-    }
-    /// Requirement 1 of Sec. 3.2 asks for a large deviation: std / mean.
-    var relativeDeviation: Double { mean == 0 ? 0 : deviation / mean }
-    /// Requirement 2 asks for a minimum near zero: min / max.
-    var relativeMinimum: Double { maximum == 0 ? 0 : minimum / maximum }
 }

@@ -1,0 +1,36 @@
+import FPGM
+import Foundation
+import Notebook
+
+/// The network a cell works on: trained weights from a file or `hub:akamaster/<model>`, or seeded
+/// synthetic weights with the official initialisation (then the report says so in a callout).
+struct ModelSource {
+    let architecture: Architecture?
+    let layers: [(name: String, filters: FilterMatrix)]
+    let synthetic: Bool
+    /// How the report names the weights: the file or hub reference as written, or "synthetic (seed S)".
+    let description: String
+
+    /// Loads `weights` ("synthetic", a path relative to the notebook, or `hub:...`) for `arch`
+    /// (required for synthetic weights; otherwise checked, or inferred when empty).
+    static func load(weights: String, arch: String, seed: Int, context: CellContext) throws -> ModelSource {
+        let architecture = arch.isEmpty ? nil : try Architecture.named(arch)
+        if weights == "synthetic" {
+            guard let architecture else { throw DirectiveFailure("synthetic weights need an arch") }
+            let tensors = architecture.syntheticWeights(seed: UInt64(max(0, seed)))
+            return ModelSource(architecture: architecture,
+                               layers: architecture.prunableConvolutions.map { ($0.name, tensors["\($0.name).weight"]!.filters) },
+                               synthetic: true, description: "synthetic (seed \(seed))")
+        }
+        let path = HubWeights.isReference(weights) ? try context.input(try HubWeights().resolve(weights)) : try context.input(weights)
+        let checkpoint = try Checkpoint.read(path: path)
+        let bound = try architecture.map { try $0.bind(checkpoint) } ?? (try Architecture.infer(from: checkpoint))
+        return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, synthetic: false, description: weights)
+    }
+
+    /// The callout a report shows when the weights are synthetic.
+    var callout: String? {
+        guard synthetic, let architecture else { return nil }
+        return "Synthetic weights: \(architecture.name) drawn with the official initialisation (\(description)), not a trained network."
+    }
+}

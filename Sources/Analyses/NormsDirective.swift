@@ -1,0 +1,50 @@
+import FPGM
+import Notebook
+import Report
+
+/// ```` ```fpgm norms ````: the L2 norms of every filter, per conv layer (Sec. 3.2 and Fig. 3 of the
+/// paper): min, max, mean, std, std / mean (the spread requirement 1 asks for) and min / max (the
+/// near-zero minimum requirement 2 asks for); with `chart`, the density of one layer's norms with a rug.
+/// Exports `<layer>_min`, `<layer>_max`, `<layer>_mean`, `<layer>_std` and `layers`.
+public struct NormsDirective: Directive {
+    public init() {}
+
+    public let spec = DirectiveSpec(name: "norms", summary: "filter-norm statistics per conv layer", arguments: [
+        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
+        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
+        ArgumentSpec("layers", .strings, default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+        ArgumentSpec("chart", .choice(["none", "linear", "log"]), default: .string("none"),
+                     help: "draw the density of the first listed layer's norms, on a linear or log axis"),
+    ])
+
+    public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
+        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
+              case let .integer(seed)? = arguments["seed"], case let .strings(wanted)? = arguments["layers"],
+              case let .string(chart)? = arguments["chart"] else {
+            throw DirectiveFailure("the norms arguments did not reach the directive")
+        }
+        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let names = model.layers.map(\.name)
+        if let unknown = wanted.first(where: { !names.contains($0) }) {
+            throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
+        }
+        let chosen = wanted.isEmpty ? model.layers : wanted.map { name in model.layers.first { $0.name == name }! }
+        let summaries = chosen.map { NormSummary(name: $0.name, filters: $0.filters) }
+        var outputs = [CellOutput]()
+        if let callout = model.callout { outputs.append(.callout(callout)) }
+        if chart != "none", let first = summaries.first {
+            outputs.append(.figure(svg: Chart.density(id: "norms-\(first.name)", title: "L2 norms of \(first.name) (\(model.description))",
+                                                      values: first.l2, scale: chart == "log" ? .log : .linear, xLabel: "L2 norm").svg))
+        }
+        outputs.append(.table(NormSummary.table(summaries)))
+        var values: [(key: String, value: String)] = [("layers", String(summaries.count))]
+        for s in summaries {
+            values += [("\(s.name)_min", format(s.minimum)), ("\(s.name)_max", format(s.maximum)),
+                       ("\(s.name)_mean", format(s.mean)), ("\(s.name)_std", format(s.deviation))]
+        }
+        return CellResult(outputs: outputs, values: values)
+    }
+
+    private func format(_ value: Double) -> String { NumberFormat.trimmed(value, digits: 4) }
+}
