@@ -107,6 +107,7 @@ public struct Runner: Sendable {
     public func render(_ notebook: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
                        progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
         let checked = try check(notebook, parameters: parameters)
+        try Runner.checkReferences(notebook, names: Runner.numbering(notebook).names)
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
         let cache = CellCache(notebookPath: notebook.path)
         var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord](), diagnostics = [Diagnostic]()
@@ -190,21 +191,38 @@ public struct Runner: Sendable {
 
     /// The report: prose with `{{label.key}}` values and `@tbl-x` / `@fig-x` references filled in, and
     /// each cell's outputs or error where it stood.
-    func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]],
-                  diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
-        var numbers = [String: String](), tables = 0, figures = 0
+    /// Tables (`tbl-*`) and figures (`fig-*`) numbered in notebook order: each cell's kind and number,
+    /// and "Table 2" / "Figure 1" by label.
+    static func numbering(_ notebook: Notebook) -> (kinds: [Int: (CellReport.Kind, Int?)], names: [String: String]) {
+        var names = [String: String](), tables = 0, figures = 0
         var kinds = [Int: (CellReport.Kind, Int?)]()
         for cell in notebook.cells {
-            if cell.label.hasPrefix("tbl-") { tables += 1; numbers[cell.label] = "Table \(tables)"; kinds[cell.index] = (.table, tables) }
-            else if cell.label.hasPrefix("fig-") { figures += 1; numbers[cell.label] = "Figure \(figures)"; kinds[cell.index] = (.figure, figures) }
+            if cell.label.hasPrefix("tbl-") { tables += 1; names[cell.label] = "Table \(tables)"; kinds[cell.index] = (.table, tables) }
+            else if cell.label.hasPrefix("fig-") { figures += 1; names[cell.label] = "Figure \(figures)"; kinds[cell.index] = (.figure, figures) }
             else { kinds[cell.index] = (.plain, nil) }
         }
+        return (kinds, names)
+    }
+
+    /// Every `@tbl-x` / `@fig-x` in prose must name a numbered cell: checked before any cell runs.
+    static func checkReferences(_ notebook: Notebook, names: [String: String]) throws(Diagnostic) {
+        for case let .prose(lines) in notebook.blocks {
+            for number in lines {
+                _ = try Prose.references(in: notebook.lines[number - 1], line: number, file: notebook.path, numbers: names)
+            }
+        }
+    }
+
+    func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]],
+                  diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
+        let (kinds, numbers) = Runner.numbering(notebook)
         var blocks = [ReportBlock](), headings = Headings()
         for block in notebook.blocks {
             switch block {
             case let .prose(lines):
                 let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
-                let markdown = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers)
+                let markdown = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers,
+                                              diagnostics: &diagnostics)
                 var math = MathSpans()
                 let rendered = CommonMark.html(math.protect(markdown))
                 let html = math.restore(headings.anchoring(rendered.html, headings: rendered.headings), firstLine: lines.lowerBound,
@@ -231,19 +249,23 @@ public struct Runner: Sendable {
 /// Inline values and cross-references in prose.
 enum Prose {
     /// `{{label.key}}` replaced by the exported value, `@tbl-x` / `@fig-x` by a link "[Table 2](#tbl-x)".
-    /// An unknown value or label is an error at its line.
+    /// A value no cell exported (its cell failed, or the name is wrong) stays as written, with an error
+    /// in `diagnostics`; an unknown label is an error (found before any cell ran).
     static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]],
-                     numbers: [String: String]) throws(Diagnostic) -> String {
+                     numbers: [String: String], diagnostics: inout [Diagnostic]) throws(Diagnostic) -> String {
+        var missing = [Diagnostic]()
         let filled = try Placeholders.replace(in: text, open: "{{", close: "}}", firstLine: firstLine,
                                               diagnostic: { Diagnostic(file: file, line: $0, column: $1, message: $2) }) { content, line, column throws(Diagnostic) in
             let reference = content.trimmingCharacters(in: .whitespaces)
             let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2, let value = values[parts[0]]?[parts[1]] else {
                 let exported = values[parts.first ?? ""].map { " (\(parts[0]) exports: \($0.keys.sorted().joined(separator: ", ")))" } ?? ""
-                throw Diagnostic(file: file, line: line, column: column, message: "'{{\(reference)}}' names no value a cell exported" + exported)
+                missing.append(Diagnostic(file: file, line: line, column: column, message: "'{{\(reference)}}' names no value a cell exported" + exported))
+                return "{{" + content + "}}"
             }
             return value
         }
+        diagnostics += missing
         var output = ""
         for (offset, line) in filled.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if offset > 0 { output += "\n" }

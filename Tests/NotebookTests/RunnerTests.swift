@@ -110,7 +110,6 @@ struct RunnerTests {
         ("```fpgm echo\ntxt: x\n```\n", "x.md:2:1: error: [cell-1] echo: unknown argument 'txt'; did you mean 'text'? (valid: text, after, file)"),
         ("```fpgm echo\ntext: [x\n```\n", "x.md:3:1: error: [cell-1] echo: arguments: did not find expected ',' or ']'"),
         ("See @fig-none.\n\n```fpgm echo\ntext: x\n```\n", "x.md:1:5: error: '@fig-none' refers to no table or figure of this notebook"),
-        ("{{cell-1.nothing}}\n\n```fpgm echo\ntext: x\n```\n", "x.md:1:1: error: '{{cell-1.nothing}}' names no value a cell exported (cell-1 exports: text)"),
     ])
     func errors(text: String, message: String) {
         do {
@@ -141,6 +140,15 @@ struct RunnerTests {
         #expect(lines.all.count == 2)
         #expect(lines.all[0].hasPrefix("[1/1] tbl-a (echo) ") && lines.all[0].hasSuffix("s"))
         #expect(lines.all[1] == "[1/1] tbl-a (echo) (cached)")
+    }
+
+    @Test("an inline value no cell exported stays as written, with an error, and the report is still made")
+    func missingValue() throws {
+        let outcome = try render("{{cell-1.nothing}}\n\n```fpgm echo\ntext: x\n```\n")
+        #expect(outcome.failed)
+        #expect(outcome.diagnostics.map(\.description) == ["x.md:1:1: error: '{{cell-1.nothing}}' names no value a cell exported (cell-1 exports: text)"])
+        guard case let .prose(markdown, _) = outcome.document.blocks[0] else { Issue.record("no prose"); return }
+        #expect(markdown == "{{cell-1.nothing}}\n\n")
     }
 
     @Test("parameters reach the arguments")

@@ -547,3 +547,49 @@ struct NormsTests {
         #expect(svg.contains("L2 norms of conv1") && svg.contains("<polyline"))
     }
 }
+
+@Suite("Render errors")
+struct RenderErrorTests {
+    static let cell = "```fpgm flops\narchs: [resnet20]\n```\n"
+
+    @Test("each notebook error gives its exact message and exit code", arguments: [
+        ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: flops, norms)"),
+        ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart)"),
+        ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
+        ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
+        ("```fpgm flops\n#| label: a\narchs: [resnet20]\n```\n\n```fpgm flops\n#| label: a\narchs: [resnet20]\n```\n", 2, "e.md:6:1: error: [a] the label 'a' is already used by the cell on line 1"),
+        ("See @fig-missing.\n\n" + cell, 2, "e.md:1:5: error: '@fig-missing' refers to no table or figure of this notebook"),
+        ("{{cell-1.typo}}\n\n" + cell, 1, "e.md:1:1: error: '{{cell-1.typo}}' names no value a cell exported (cell-1 exports: resnet20_0.4_pruned_macs, resnet20_0.4_reduction, resnet20_baseline_macs)"),
+        ("```fpgm norms\nweights: data/none.th\n```\n", 1, "e.md:1:1: error: [cell-1] norms: the input file 'data/none.th' does not exist (paths are relative to the notebook)"),
+    ] as [(String, Int32, String)])
+    func errors(text: String, status: Int32, message: String) throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-errors-\(getpid())-\(abs(text.hashValue))")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Data(text.utf8).write(to: work.appendingPathComponent("e.md"))
+        let run = try FPGMProcess(["render", "e.md", "-o", "out"], in: work)
+        #expect(run.status == status)
+        #expect(run.stderr.split(separator: "\n").first.map(String.init) == message)
+    }
+
+    @Test("a failing cell in the middle: the report is written with the error in place, later cells do not run")
+    func middle() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-middle-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = Self.cell + "\n```fpgm flops\narchs: [resnet57]\n```\n\n" + Self.cell
+        try Data(text.utf8).write(to: work.appendingPathComponent("m.md"))
+        let stop = try FPGMProcess(["render", "m.md", "-o", "out", "--no-cache"], in: work)
+        #expect(stop.status == 1)
+        let json = try String(contentsOf: work.appendingPathComponent("out/m.json"), encoding: .utf8)
+        #expect(json.components(separatedBy: "\"status\": ").dropFirst().map { String($0.prefix(9)) } == ["\"ok\",\n   ", "\"error\",\n", "\"skipped\""])
+        #expect(try String(contentsOf: work.appendingPathComponent("out/m.md"), encoding: .utf8).contains("> **Error** in `cell-2`"))
+        let keepGoing = try FPGMProcess(["render", "m.md", "-o", "out", "--no-cache", "--keep-going"], in: work)
+        #expect(keepGoing.status == 1)
+        let all = try String(contentsOf: work.appendingPathComponent("out/m.json"), encoding: .utf8)
+        #expect(all.components(separatedBy: "\"status\": \"ok\"").count == 3)
+    }
+}
