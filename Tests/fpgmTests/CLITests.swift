@@ -574,6 +574,25 @@ struct RenderErrorTests {
         #expect(run.stderr.split(separator: "\n").first.map(String.init) == message)
     }
 
+    @Test("parameters: the front matter, overridden by --params, overridden by -p")
+    func parameters() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-params-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = "---\nparams:\n  arch: resnet20\n  rate: 0.1\n  chart: false\n---\n```fpgm flops\narchs: [${arch}]\nrates: [${rate}]\nchart: ${chart}\n```\n"
+        try Data(text.utf8).write(to: work.appendingPathComponent("p.md"))
+        try Data("arch: resnet56\nrate: 0.3\n".utf8).write(to: work.appendingPathComponent("params.yml"))
+        let run = try FPGMProcess(["render", "p.md", "-o", "out", "--to", "json", "--params", "params.yml", "-p", "rate=0.4"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try String(contentsOf: work.appendingPathComponent("out/p.json"), encoding: .utf8)
+        #expect(json.contains("\"archs\": [\"resnet56\"]") && json.contains("\"rates\": [0.4]") && json.contains("\"chart\": false"))
+        let missing = try FPGMProcess(["render", "p.md", "-o", "out", "--params", "none.yml"], in: work)
+        #expect(missing.status == 3 && missing.stderr == "Error: none.yml: no such file, or it cannot be read as text\n")
+        let bad = try FPGMProcess(["render", "p.md", "-o", "out", "-p", "rate"], in: work)
+        #expect(bad.status == 2 && bad.stderr == "-p:1:1: error: 'rate' is not of the form name=value\n")
+    }
+
     @Test("a failing cell in the middle: the report is written with the error in place, later cells do not run")
     func middle() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-middle-\(getpid())")
