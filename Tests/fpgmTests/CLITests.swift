@@ -554,7 +554,7 @@ struct RenderErrorTests {
 
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
-        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: flops, norms)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: flops, norms, select)"),
         ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
@@ -610,5 +610,49 @@ struct RenderErrorTests {
         #expect(keepGoing.status == 1)
         let all = try String(contentsOf: work.appendingPathComponent("out/m.json"), encoding: .utf8)
         #expect(all.components(separatedBy: "\"status\": \"ok\"").count == 3)
+    }
+}
+
+@Suite("The select directive")
+struct SelectDirectiveTests {
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"]
+
+    @Test("on the trained ResNet-56 it prunes what the numpy restatement of the official code prunes", .enabled(if: weights != nil))
+    func official() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-seldir-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = "```fpgm select\n#| label: tbl-s\nweights: hub:akamaster/resnet56\nrate_norm: 0.7\nrate_dist: 0.1\ncriteria: [fpgm, l2]\nlayers: [conv1, layer2.4.conv1, layer3.8.conv2]\n```\n"
+        try Data(text.utf8).write(to: work.appendingPathComponent("s.md"))
+        let run = try FPGMProcess(["render", "s.md", "-o", "out", "--to", "md,json"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/s.md"), encoding: .utf8)
+        let fixture = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: FPGMProcess.fixtures.appendingPathComponent("torch/select-resnet56.json"))) as? [String: Any])
+        let mix = try #require((fixture["runs"] as? [[String: Any]])?.first { $0["rate_norm"] as? Double == 0.7 })
+        for layer in ["conv1", "layer2.4.conv1", "layer3.8.conv2"] {
+            let official = try #require((mix["layers"] as? [[String: Any]])?.first { $0["name"] as? String == layer })
+            let pruned = ((official["pruned_norm"] as! [Int]) + (official["pruned_dist"] as! [Int])).sorted().map(String.init).joined(separator: " ")
+            let row = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("| \(layer) ") })
+            #expect(row.hasSuffix("| " + pruned + " |") || row.contains("| " + pruned + " "), "\(layer): \(row)")
+        }
+        let json = try String(contentsOf: work.appendingPathComponent("out/s.json"), encoding: .utf8)
+        #expect(json.contains("\"fpgm_pruned\"") && json.contains("\"overlap_fpgm_l2\""))
+    }
+
+    @Test("an unknown criterion fails the cell by name; a non-Euclidean distance gets the official code's caveat")
+    func caveats() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-seldir2-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = "```fpgm select\nweights: synthetic\narch: resnet20\ndistance: cosine\nlayers: [conv1]\n```\n\n```fpgm select\nweights: synthetic\narch: resnet20\ncriteria: [fpgm, norm]\n```\n"
+        try Data(text.utf8).write(to: work.appendingPathComponent("c.md"))
+        let run = try FPGMProcess(["render", "c.md", "-o", "out", "--to", "md", "--keep-going"], in: work)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("c.md:8:1: error: [cell-2] select: unknown criterion 'norm' (known: fpgm, l2, l1, random, gm-exact)"))
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/c.md"), encoding: .utf8)
+        #expect(markdown.contains("its cosine ablation used Euclidean distances; this one uses cosine."))
+        #expect(markdown.contains("> **Note:** Synthetic weights: resnet20"))
     }
 }

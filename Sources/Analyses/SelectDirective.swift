@@ -1,0 +1,79 @@
+import FPGM
+import Notebook
+import Report
+
+/// ```` ```fpgm select ````: which filters each criterion prunes in every conv layer, with the official
+/// two steps (`rate_norm`, then `rate_dist` among the norm survivors), and how much the criteria agree:
+/// per layer, the number of filters both the first criterion and each other one prune.
+/// Exports `<criterion>_pruned` (total filters pruned) and `overlap_<a>_<b>` (shared pruned filters,
+/// as a percentage of the first criterion's) for every other criterion b.
+public struct SelectDirective: Directive {
+    public init() {}
+
+    public let spec = DirectiveSpec(name: "select", summary: "filters chosen by each criterion, and their overlap", arguments: [
+        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
+        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
+        ArgumentSpec("rate_norm", .number, default: .number(1.0), help: "fraction kept by the norm step"),
+        ArgumentSpec("rate_dist", .number, default: .number(0.4), help: "fraction pruned by the criterion among the norm survivors"),
+        ArgumentSpec("criteria", .strings, default: .strings(["fpgm", "l2"]), help: "criteria to compare: fpgm, l2, l1, random, gm-exact"),
+        ArgumentSpec("distance", .choice(FilterDistance.allCases.map(\.rawValue)), default: .string("euclidean"), help: "the distance of fpgm"),
+        ArgumentSpec("layers", .strings, default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+    ])
+
+    public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
+        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
+              case let .integer(seed)? = arguments["seed"], case let .number(rateNorm)? = arguments["rate_norm"],
+              case let .number(rateDist)? = arguments["rate_dist"], case let .strings(criteriaNames)? = arguments["criteria"],
+              case let .string(distanceName)? = arguments["distance"], case let .strings(wanted)? = arguments["layers"],
+              let distance = FilterDistance(rawValue: distanceName) else {
+            throw DirectiveFailure("the select arguments did not reach the directive")
+        }
+        let kinds = try criteriaNames.map { name in
+            guard let kind = CriterionKind(rawValue: name) else {
+                throw DirectiveFailure("unknown criterion '\(name)' (known: \(CriterionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return kind
+        }
+        guard !kinds.isEmpty else { throw DirectiveFailure("criteria lists no criterion") }
+        let rates = try PruningRates(rateNorm: rateNorm, rateDist: rateDist)
+        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let names = model.layers.map(\.name)
+        if let unknown = wanted.first(where: { !names.contains($0) }) {
+            throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
+        }
+        let layers = wanted.isEmpty ? model.layers : wanted.map { name in model.layers.first { $0.name == name }! }
+        let plans = try kinds.map { kind in
+            try FilterSelector(rates: rates, criterion: kind.criterion(distance: distance, seed: UInt64(max(0, seed)))).plan(for: layers)
+        }
+        let first = kinds[0].rawValue
+        var rows = [[String]]()
+        for (index, layer) in layers.enumerated() {
+            let reference = Set(plans[0].layers[index].pruned)
+            var row = [layer.name, String(layer.filters.rows)]
+            row += plans.map { String($0.layers[index].pruned.count) }
+            row += plans.dropFirst().map { String(reference.intersection($0.layers[index].pruned).count) }
+            row.append(plans[0].layers[index].pruned.map(String.init).joined(separator: " "))
+            rows.append(row)
+        }
+        let columns = ["Layer", "Filters"] + kinds.map { "Pruned by \($0.rawValue)" }
+            + kinds.dropFirst().map { "Also by \(first) and \($0.rawValue)" } + ["Pruned by \(first)"]
+        let table = Table(columns: columns, alignments: [.left] + [Table.Alignment](repeating: .right, count: columns.count - 2) + [.left], rows: rows)
+        var values = [(key: String, value: String)]()
+        for (kind, plan) in zip(kinds, plans) {
+            values.append(("\(kind.rawValue)_pruned", String(plan.layers.reduce(0) { $0 + $1.pruned.count })))
+        }
+        let total = plans[0].layers.reduce(0) { $0 + $1.pruned.count }
+        for (kind, plan) in zip(kinds.dropFirst(), plans.dropFirst()) {
+            let shared = zip(plans[0].layers, plan.layers).reduce(0) { $0 + Set($1.0.pruned).intersection($1.1.pruned).count }
+            values.append(("overlap_\(first)_\(kind.rawValue)", NumberFormat.fixed(total == 0 ? 0 : 100 * Double(shared) / Double(total), digits: 1)))
+        }
+        var outputs = [CellOutput]()
+        if let callout = model.callout { outputs.append(.callout(callout)) }
+        if distance != .euclidean && kinds.contains(.fpgm) {
+            outputs.append(.callout("The official code's distance switch never took effect (a Python 'or' that is always true), so its \(distance.rawValue) ablation used Euclidean distances; this one uses \(distance.rawValue)."))
+        }
+        outputs.append(.table(table))
+        return CellResult(outputs: outputs, values: values)
+    }
+}
