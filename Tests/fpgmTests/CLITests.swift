@@ -554,7 +554,7 @@ struct RenderErrorTests {
 
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
-        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: flops, norms, select)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, norms, select)"),
         ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
@@ -654,5 +654,27 @@ struct SelectDirectiveTests {
         let markdown = try String(contentsOf: work.appendingPathComponent("out/c.md"), encoding: .utf8)
         #expect(markdown.contains("its cosine ablation used Euclidean distances; this one uses cosine."))
         #expect(markdown.contains("> **Note:** Synthetic weights: resnet20"))
+    }
+}
+
+@Suite("The equivalence directive")
+struct EquivalenceDirectiveTests {
+    @Test("g(x) = g'(x) on all 55 conv layers of the trained ResNet-56: max relative difference at most 1e-9, identical argmins",
+          .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+    func resnet56() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-eq-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Data("```fpgm equivalence\n#| label: tbl-eq\nweights: hub:akamaster/resnet56\n```\n".utf8).write(to: work.appendingPathComponent("e.md"))
+        let run = try FPGMProcess(["render", "e.md", "-o", "out", "--to", "json,md"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/e.json"))) as? [String: Any])
+        let values = try #require(((json["cells"] as? [[String: Any]])?.first?["values"]) as? [String: String])
+        #expect(values["layers"] == "55")
+        #expect(values["identical_argmins"] == "55")
+        #expect((values["max_relative_difference"].flatMap(Double.init) ?? 1) <= 1e-9)
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/e.md"), encoding: .utf8)
+        #expect(markdown.contains("| layer3.8.conv2 |      64 |"))
     }
 }

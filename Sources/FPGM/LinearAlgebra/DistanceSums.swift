@@ -55,6 +55,15 @@ public enum DistanceSums {
         return sums
     }
 
+    /// g'(x) of Eq. 6 for each row x: the Euclidean distances to every other row, x itself left out,
+    /// each computed from its definition (no Gram matrix), so that it checks `compute` independently.
+    /// - Complexity: O(n^2 D).
+    public static func excludingSelf(_ filters: FilterMatrix) -> [Double] {
+        (0..<filters.rows).map { i in
+            (0..<filters.rows).reduce(0.0) { $1 == i ? $0 : $0 + exactDistance(filters, i, $1, distance: .euclidean) }
+        }
+    }
+
     /// The distance between rows i and j computed from its definition in Float64.
     static func exactDistance(_ filters: FilterMatrix, _ i: Int, _ j: Int, distance: FilterDistance) -> Double {
         switch distance {

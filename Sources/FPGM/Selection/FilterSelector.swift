@@ -64,7 +64,7 @@ public struct FilterSelector: Sendable {
     }
 
     /// The indices of the k smallest scores, ties to the lower index.
-    static func smallest(_ k: Int, of scores: [Double], indices: [Int]) -> [Int] {
+    public static func smallest(_ k: Int, of scores: [Double], indices: [Int]) -> [Int] {
         guard k > 0 else { return [] }
         let order = scores.indices.sorted { a, b in
             scores[a] != scores[b] ? scores[a] < scores[b] : indices[a] < indices[b]
