@@ -62,5 +62,5 @@ public struct DirectiveFailure: Error, CustomStringConvertible {
 
 /// Every directive notebooks can use.
 public enum Directives {
-    public static let all: [any Directive] = [FLOPsDirective(), NormsDirective(), SelectDirective(), EquivalenceDirective()]
+    public static let all: [any Directive] = [FLOPsDirective(), NormsDirective(), SelectDirective(), EquivalenceDirective(), FreezeDirective()]
 }

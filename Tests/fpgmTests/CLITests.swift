@@ -554,7 +554,7 @@ struct RenderErrorTests {
 
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
-        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, norms, select)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, norms, select)"),
         ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
@@ -676,5 +676,25 @@ struct EquivalenceDirectiveTests {
         #expect((values["max_relative_difference"].flatMap(Double.init) ?? 1) <= 1e-9)
         let markdown = try String(contentsOf: work.appendingPathComponent("out/e.md"), encoding: .utf8)
         #expect(markdown.contains("| layer3.8.conv2 |      64 |"))
+    }
+}
+
+@Suite("The freeze directive")
+struct FreezeDirectiveTests {
+    @Test("after zeroing the chosen filters and perturbing the rest, every layer chooses the same filters again", arguments: [
+        ("1.0", "0.4"), ("0.7", "0.1"), ("0.9", "0.3"),
+    ])
+    func freeze(rateNorm: String, rateDist: String) throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-freeze-\(getpid())-\(rateNorm)")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = "```fpgm freeze\n#| label: tbl-f\nweights: synthetic\narch: resnet20\nseed: 5\nrate_norm: \(rateNorm)\nrate_dist: \(rateDist)\nnoise: 0.2\n```\n"
+        try Data(text.utf8).write(to: work.appendingPathComponent("f.md"))
+        let run = try FPGMProcess(["render", "f.md", "-o", "out", "--to", "json"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/f.json"))) as? [String: Any])
+        let values = try #require(((json["cells"] as? [[String: Any]])?.first?["values"]) as? [String: String])
+        #expect(values["layers"] == "19" && values["unchanged_layers"] == "19" && values["rounds"] == "3")
     }
 }
