@@ -1,4 +1,5 @@
 import FPGM
+import Foundation
 import Notebook
 import Report
 
@@ -15,11 +16,14 @@ public struct FLOPsDirective: Directive {
         ArgumentSpec("convention", .choice(FLOPsCount.Convention.allCases.map(\.rawValue)), default: .string("paper"),
                      help: "paper: conv-only MACs with a continuous keep ratio; exact: integer filter counts, conv and fc"),
         ArgumentSpec("chart", .bool, default: .bool(false), help: "also draw the reductions as a bar chart"),
+        ArgumentSpec("compare", .choice(["none", "paper"]), default: .string("none"),
+                     help: "paper: add the values the paper prints, whether they match, and its misprints"),
     ])
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .strings(names)? = arguments["archs"], case let .numbers(rates)? = arguments["rates"],
               case let .string(conventionName)? = arguments["convention"], case let .bool(chart)? = arguments["chart"],
+              case let .string(compare)? = arguments["compare"],
               let convention = FLOPsCount.Convention(rawValue: conventionName) else {
             throw DirectiveFailure("the flops arguments did not reach the directive")
         }
@@ -38,7 +42,16 @@ public struct FLOPsDirective: Directive {
         let unit = convention == .paper
             ? "MACs per image, paper convention: convolutions only, continuous keep ratio."
             : "MACs per image, exact convention: integer filter counts, convolutions and classifier."
-        var outputs: [CellOutput] = [.table(table.table), .text(unit)]
+        var outputs: [CellOutput] = [.table(compare == "paper" ? comparison(table) : table.table), .text(unit)]
+        if compare == "paper" {
+            let misprints = table.rows.compactMap { row in PrintedFLOPs.entry(arch: row.arch, rate: row.rates.rateDist)?.misprint.map { "\(row.arch) at \(NumberFormat.trimmed(row.rates.rateDist * 100))%: \($0)" } }
+            outputs += misprints.map { CellOutput.callout("Misprint in the paper, " + $0 + ".") }
+            let printed = table.rows.filter { PrintedFLOPs.entry(arch: $0.arch, rate: $0.rates.rateDist) != nil }
+            let matching = printed.filter { matches($0) }
+            values.append(("printed", String(printed.count)))
+            values.append(("matching", String(matching.count)))
+            values.append(("misprints", String(misprints.count)))
+        }
         if chart {
             let series = rates.map { rate in
                 (name: "\(NumberFormat.trimmed(rate * 100))% pruned", values: architectures.map { architecture in
@@ -51,6 +64,37 @@ public struct FLOPsDirective: Directive {
             outputs.insert(.figure(svg: bars.svg), at: 0)
         }
         return CellResult(outputs: outputs, values: values)
+    }
+}
+
+extension FLOPsDirective {
+    /// The table with the paper's printed values beside the computed ones.
+    func comparison(_ table: FLOPsTable) -> Table {
+        let base = table.table
+        return Table(columns: base.columns + ["Printed in", "Printed MACs", "Printed (%)", "Match"],
+                     alignments: base.alignments + [.left, .right, .right, .left],
+                     rows: zip(base.rows, table.rows).map { cells, row in
+                         guard let entry = PrintedFLOPs.entry(arch: row.arch, rate: row.rates.rateDist) else { return cells + ["", "", "", ""] }
+                         let mark = entry.misprint != nil ? "misprint" : matches(row) ? "yes" : "no"
+                         return cells + [entry.table, entry.macs ?? "", NumberFormat.fixed(entry.reduction, digits: 1), mark]
+                     })
+    }
+
+    /// Whether the computed reduction rounds to the printed one (and, where printed, the MACs too).
+    func matches(_ row: FLOPsTable.Row) -> Bool {
+        guard let entry = PrintedFLOPs.entry(arch: row.arch, rate: row.rates.rateDist), entry.misprint == nil else { return false }
+        let reduction = (row.count.reduction * 1000).rounded() / 10 == entry.reduction
+        guard let macs = entry.macs else { return reduction }
+        return reduction && Self.scientific(row.count.pruned) == macs
+    }
+
+    /// Three significant digits in the paper's notation: 23430758 -> "2.34E7".
+    static func scientific(_ value: Double) -> String {
+        guard value > 0 else { return "0" }
+        var exponent = Int(log10(value).rounded(.down))
+        var mantissa = (value / pow(10, Double(exponent)) * 100).rounded() / 100
+        if mantissa >= 10 { mantissa /= 10; exponent += 1 }
+        return String(format: "%.2fE%d", mantissa, exponent)
     }
 }
 

@@ -351,7 +351,7 @@ struct RenderCLITests {
         try Data("```fpgm flops\narchs: [resnet20]\nrate: 0.4\n```\n".utf8).write(to: URL(fileURLWithPath: syntax))
         let run = try FPGMProcess(["render", syntax, "-o", work.path + "/out"])
         #expect(run.status == 2)
-        #expect(run.stderr == "\(syntax):3:1: error: [cell-1] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention, chart)\n")
+        #expect(run.stderr == "\(syntax):3:1: error: [cell-1] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention, chart, compare)\n")
         let failing = work.appendingPathComponent("failing.md").path
         try Data("```fpgm flops\narchs: [resnet57]\n```\n".utf8).write(to: URL(fileURLWithPath: failing))
         let failed = try FPGMProcess(["render", failing, "-o", work.path + "/out"])
@@ -555,7 +555,7 @@ struct RenderErrorTests {
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
         ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, norms, select)"),
-        ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart)"),
+        ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart, compare)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
         ("```fpgm flops\n#| label: a\narchs: [resnet20]\n```\n\n```fpgm flops\n#| label: a\narchs: [resnet20]\n```\n", 2, "e.md:6:1: error: [a] the label 'a' is already used by the cell on line 1"),
@@ -696,5 +696,50 @@ struct FreezeDirectiveTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/f.json"))) as? [String: Any])
         let values = try #require(((json["cells"] as? [[String: Any]])?.first?["values"]) as? [String: String])
         #expect(values["layers"] == "19" && values["unchanged_layers"] == "19" && values["rounds"] == "3")
+    }
+}
+
+@Suite("The paper's FLOPs columns")
+struct PrintedFLOPsTests {
+    @Test("flops with compare: paper reproduces every printed reduction of Tables 1, 2 and 4 and marks exactly the two misprints")
+    func compare() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-compare-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = """
+        ```fpgm flops
+        #| label: tbl-t1
+        archs: [resnet20, resnet32, resnet56, resnet110]
+        rates: [0.3, 0.4]
+        compare: paper
+        ```
+
+        ```fpgm flops
+        #| label: tbl-t2
+        archs: [resnet18, resnet34, resnet50, resnet101]
+        rates: [0.3, 0.4]
+        compare: paper
+        ```
+
+        ```fpgm flops
+        #| label: tbl-t4
+        archs: [vgg16]
+        rates: [0.2]
+        compare: paper
+        ```
+        """
+        try Data(text.utf8).write(to: work.appendingPathComponent("c.md"))
+        let run = try FPGMProcess(["render", "c.md", "-o", "out", "--to", "md,json"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/c.json"))) as? [String: Any])
+        let values = try #require((json["cells"] as? [[String: Any]])?.map { $0["values"] as? [String: String] ?? [:] })
+        #expect(values.map { $0["printed"] } == ["7", "5", "1"])
+        #expect(values.map { $0["matching"] } == ["6", "4", "1"])
+        #expect(values.map { $0["misprints"] } == ["1", "1", "0"])
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/c.md"), encoding: .utf8)
+        #expect(markdown.components(separatedBy: "| misprint |").count == 3)
+        #expect(markdown.contains("| resnet20  |                  30% |    40,550,400 |  23,430,758 |          42.2 | Table 1       |       2.43E7 |        42.2 | misprint |"))
+        #expect(markdown.contains("| resnet101 |                  30% | 7,568,146,432 | 4,230,278,349 |          44.1 | Table 2    |              |        42.2 | misprint |"))
     }
 }
