@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "FPGM", dependencies: ["CBLAS", "CZip", "Digest"]),
         .target(name: "Notebook", dependencies: ["CCMark", "CYAML", "Digest", "Report"]),
         .target(name: "Report"),
-        .target(name: "Analyses", dependencies: ["FPGM", "Notebook", "Report"]),
+        .target(name: "Analyses", dependencies: ["Digest", "FPGM", "Notebook", "Report"]),
         .executableTarget(name: "fpgm", dependencies: ["Analyses", "Digest", "FPGM", "Notebook", "Report"]),
         .executableTarget(name: "fpgm-bench", dependencies: ["FPGM"]),
         .testTarget(name: "FPGMTests", dependencies: ["Digest", "FPGM"]),

@@ -106,5 +106,6 @@ public struct DirectiveFailure: Error, CustomStringConvertible {
 
 /// Every directive notebooks can use.
 public enum Directives {
-    public static let all: [any Directive] = [FLOPsDirective(), NormsDirective(), SelectDirective(), EquivalenceDirective(), FreezeDirective()]
+    public static let all: [any Directive] = [ModelDirective(), FLOPsDirective(), NormsDirective(), SelectDirective(),
+                                              EquivalenceDirective(), FreezeDirective()]
 }

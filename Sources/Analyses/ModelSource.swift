@@ -10,6 +10,8 @@ struct ModelSource {
     let synthetic: Bool
     /// How the report names the weights: the file or hub reference as written, or "synthetic (seed S)".
     let description: String
+    /// The local file the weights were read from (nil for synthetic weights).
+    var path: String? = nil
 
     /// Loads `weights` ("synthetic", a path relative to the notebook, or `hub:...`) for `arch`
     /// (required for synthetic weights; otherwise checked, or inferred when empty).
@@ -25,7 +27,7 @@ struct ModelSource {
         let path = HubWeights.isReference(weights) ? try context.input(try HubWeights().resolve(weights)) : try context.input(weights)
         let checkpoint = try Checkpoint.read(path: path)
         let bound = try architecture.map { try $0.bind(checkpoint) } ?? (try Architecture.infer(from: checkpoint))
-        return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, synthetic: false, description: weights)
+        return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, synthetic: false, description: weights, path: path)
     }
 
     /// The callout a report shows when the weights are synthetic.

@@ -554,7 +554,7 @@ struct RenderErrorTests {
 
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
-        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, norms, select)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, model, norms, select)"),
         ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart, compare)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
@@ -741,5 +741,30 @@ struct PrintedFLOPsTests {
         #expect(markdown.components(separatedBy: "| misprint |").count == 3)
         #expect(markdown.contains("| resnet20  |                  30% |    40,550,400 |  23,430,758 |          42.2 | Table 1       |       2.43E7 |        42.2 | misprint |"))
         #expect(markdown.contains("| resnet101 |                  30% | 7,568,146,432 | 4,230,278,349 |          44.1 | Table 2    |              |        42.2 | misprint |"))
+    }
+}
+
+@Suite("The model directive")
+struct ModelDirectiveTests {
+    @Test("trained weights are summarised with their SHA-256 and credit; missing weights fall back to synthetic ones, visibly",
+          .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+    func model() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-model-\(getpid())")
+        try? FileManager.default.removeItem(at: work)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let text = "```fpgm model\n#| label: tbl-m\nweights: hub:akamaster/resnet56\n```\n\n```fpgm model\n#| label: tbl-f\nweights: none.th\narch: resnet20\nfallback: synthetic\n```\n\n```fpgm model\nweights: none.th\narch: resnet20\n```\n"
+        try Data(text.utf8).write(to: work.appendingPathComponent("m.md"))
+        let run = try FPGMProcess(["render", "m.md", "-o", "out", "--to", "md,json", "--keep-going"], in: work)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("m.md:13:1: error: [cell-3] model: the input file 'none.th' does not exist"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/m.json"))) as? [String: Any])
+        let values = try #require((json["cells"] as? [[String: Any]])?.map { $0["values"] as? [String: String] ?? [:] })
+        #expect(values[0]["sha256"] == "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367")
+        #expect(values[0]["parameters"] == "853,018" && values[0]["macs"] == "125,485,696" && values[0]["synthetic"] == "no")
+        #expect(values[1]["synthetic"] == "yes" && values[1]["arch"] == "resnet20")
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/m.md"), encoding: .utf8)
+        #expect(markdown.contains("Trained weights by Yerlan Idelbayev (akamaster/pytorch_resnet_cifar10, BSD 2-Clause licence)."))
+        #expect(markdown.contains("> **Note:** The weights 'none.th' could not be loaded"))
     }
 }

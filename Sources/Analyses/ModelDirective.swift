@@ -1,0 +1,58 @@
+import Digest
+import FPGM
+import Foundation
+import Notebook
+import Report
+
+/// ```` ```fpgm model ````: the network a notebook studies, summarised: architecture, conv layers,
+/// parameters, MACs (exact convention, per image), where the weights come from and their SHA-256.
+/// With `fallback: synthetic`, weights that cannot be found are replaced by seeded synthetic ones, and
+/// the report says so in a callout (never silently). Exports `arch`, `parameters`, `macs`, `sha256`,
+/// `synthetic`.
+public struct ModelDirective: Directive {
+    public init() {}
+
+    public let spec = DirectiveSpec(name: "model", summary: "the network studied, and where its weights come from", arguments: [
+        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
+        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
+        ArgumentSpec("fallback", .choice(["none", "synthetic"]), default: .string("none"),
+                     help: "synthetic: when the weights cannot be found, use seeded synthetic weights (needs arch) and say so"),
+    ])
+
+    public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
+        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
+              case let .integer(seed)? = arguments["seed"], case let .string(fallback)? = arguments["fallback"] else {
+            throw DirectiveFailure("the model arguments did not reach the directive")
+        }
+        var notes = [String]()
+        let model: ModelSource
+        do {
+            model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        } catch where fallback == "synthetic" && weights != "synthetic" && !arch.isEmpty {
+            notes.append("The weights '\(weights)' could not be loaded (\(error)); this report uses synthetic weights instead.")
+            model = try ModelSource.load(weights: "synthetic", arch: arch, seed: seed, context: context)
+        }
+        guard let architecture = model.architecture else { throw DirectiveFailure("the architecture of '\(weights)' is unknown") }
+        let macs = ExactFLOPsCounter(architecture: architecture).macs { _ in nil }
+        let digest = try model.path.map { try SHA256Digest(fileAt: $0).hex } ?? "none (synthetic)"
+        let table = Table(columns: ["Property", "Value"], alignments: [.left, .left], rows: [
+            ["Architecture", architecture.name],
+            ["Prunable conv layers", String(architecture.prunableConvolutions.count)],
+            ["Parameters", NumberFormat.grouped(Double(architecture.parameterCount))],
+            ["MACs per image (conv + fc)", NumberFormat.grouped(Double(macs))],
+            ["Weights", model.description],
+            ["SHA-256", digest],
+        ])
+        var outputs = notes.map(CellOutput.callout)
+        if let callout = model.callout { outputs.append(.callout(callout)) }
+        if !model.synthetic && HubWeights.isReference(weights) {
+            outputs.append(.text("Trained weights by Yerlan Idelbayev (akamaster/pytorch_resnet_cifar10, BSD 2-Clause licence)."))
+        }
+        outputs.append(.table(table))
+        return CellResult(outputs: outputs, values: [
+            ("arch", architecture.name), ("parameters", NumberFormat.grouped(Double(architecture.parameterCount))),
+            ("macs", NumberFormat.grouped(Double(macs))), ("sha256", digest), ("synthetic", model.synthetic ? "yes" : "no"),
+        ])
+    }
+}
