@@ -26,11 +26,7 @@ public struct EquivalenceDirective: Directive {
             throw DirectiveFailure("the equivalence arguments did not reach the directive")
         }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        let names = model.layers.map(\.name)
-        if let unknown = wanted.first(where: { !names.contains($0) }) {
-            throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
-        }
-        let layers = wanted.isEmpty ? model.layers : wanted.map { name in model.layers.first { $0.name == name }! }
+        let layers = try model.layers(named: wanted)
         let results = layers.map { LayerEquivalence(name: $0.name, filters: $0.filters) }
         let table = Table(
             columns: ["Layer", "Filters", "max |g - g'| / g", "argmin g", "argmin g'", "Weiszfeld iterations",

@@ -30,6 +30,16 @@ struct ModelSource {
         return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, synthetic: false, description: weights, path: path)
     }
 
+    /// The layers named in `wanted`, in that order, or every prunable layer when it is empty; fails
+    /// naming a layer the network does not have.
+    func layers(named wanted: [String]) throws -> [(name: String, filters: FilterMatrix)] {
+        let names = layers.map(\.name)
+        if let unknown = wanted.first(where: { !names.contains($0) }) {
+            throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
+        }
+        return wanted.isEmpty ? layers : wanted.map { name in layers.first { $0.name == name }! }
+    }
+
     /// The callout a report shows when the weights are synthetic.
     var callout: String? {
         guard synthetic, let architecture else { return nil }

@@ -25,11 +25,7 @@ public struct NormsDirective: Directive {
             throw DirectiveFailure("the norms arguments did not reach the directive")
         }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        let names = model.layers.map(\.name)
-        if let unknown = wanted.first(where: { !names.contains($0) }) {
-            throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
-        }
-        let chosen = wanted.isEmpty ? model.layers : wanted.map { name in model.layers.first { $0.name == name }! }
+        let chosen = try model.layers(named: wanted)
         let summaries = chosen.map { NormSummary(name: $0.name, filters: $0.filters) }
         var outputs = [CellOutput]()
         if let callout = model.callout { outputs.append(.callout(callout)) }

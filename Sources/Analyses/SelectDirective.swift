@@ -38,11 +38,7 @@ public struct SelectDirective: Directive {
         guard !kinds.isEmpty else { throw DirectiveFailure("criteria lists no criterion") }
         let rates = try PruningRates(rateNorm: rateNorm, rateDist: rateDist)
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        let names = model.layers.map(\.name)
-        if let unknown = wanted.first(where: { !names.contains($0) }) {
-            throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
-        }
-        let layers = wanted.isEmpty ? model.layers : wanted.map { name in model.layers.first { $0.name == name }! }
+        let layers = try model.layers(named: wanted)
         let plans = try kinds.map { kind in
             try FilterSelector(rates: rates, criterion: kind.criterion(distance: distance, seed: UInt64(max(0, seed)))).plan(for: layers)
         }

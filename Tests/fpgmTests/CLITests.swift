@@ -1,6 +1,14 @@
 import Foundation
 import Testing
 
+/// A fresh, empty folder in the temporary directory (removed first if a previous run left it).
+func scratchFolder(_ name: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+    try? FileManager.default.removeItem(at: folder)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
 /// Runs the built `fpgm` binary, as a user would, and checks its output and exit codes.
 struct FPGMProcess {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -290,16 +298,9 @@ struct RenderCLITests {
     Hostile prose: <script>alert(1)</script>, [a link](javascript:alert(1)).
     """
 
-    func folder(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-render-\(name)-\(getpid())")
-        try? FileManager.default.removeItem(at: url)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test("a notebook renders to HTML, Markdown and JSON, the same bytes twice, with no script")
     func renders() throws {
-        let work = try folder("ok")
+        let work = try scratchFolder("fpgm-render-ok-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let path = work.appendingPathComponent("flops.md").path
         try Data(Self.notebook.utf8).write(to: URL(fileURLWithPath: path))
@@ -324,7 +325,7 @@ struct RenderCLITests {
 
     @Test("the front matter's output chooses the formats, and cache: false writes no cache")
     func frontMatterSettings() throws {
-        let work = try folder("settings")
+        let work = try scratchFolder("fpgm-render-settings-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let path = work.appendingPathComponent("settings.md").path
         try Data("---\noutput: [md]\ncache: false\n---\n```fpgm flops\narchs: [resnet20]\n```\n".utf8).write(to: URL(fileURLWithPath: path))
@@ -345,7 +346,7 @@ struct RenderCLITests {
 
     @Test("a syntax error prints its diagnostic alone and exits 2; a failing cell exits 1 after writing the report")
     func failures() throws {
-        let work = try folder("bad")
+        let work = try scratchFolder("fpgm-render-bad-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let syntax = work.appendingPathComponent("syntax.md").path
         try Data("```fpgm flops\narchs: [resnet20]\nrate: 0.4\n```\n".utf8).write(to: URL(fileURLWithPath: syntax))
@@ -366,9 +367,7 @@ struct RenderCLITests {
 @Suite("Hostile notebooks")
 struct HostileNotebookTests {
     func render(_ contents: Data, _ name: String) throws -> (FPGMProcess, String?) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-hostile-nb-\(getpid())-\(name)")
-        try? FileManager.default.removeItem(at: folder)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder("fpgm-hostile-nb-\(getpid())-\(name)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("\(name).md").path
         FileManager.default.createFile(atPath: path, contents: contents)
@@ -425,9 +424,7 @@ struct GoldenReportTests {
     @Test("the feature notebook renders to the golden HTML, Markdown and JSON; the cached second render gives the same reports")
     func golden() throws {
         let fixtures = FPGMProcess.fixtures.appendingPathComponent("notebooks")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-golden-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-golden-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let notebook = work.appendingPathComponent("features.md")
         try FileManager.default.copyItem(at: fixtures.appendingPathComponent("features.md"), to: notebook)
@@ -462,9 +459,7 @@ struct BrowserTests {
     @Test("the feature notebook's HTML loads in headless Chromium with its MathML and tables, and no console error",
           .enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium when it can)"))
     func chromiumLoads() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-browser-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-browser-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         try FileManager.default.copyItem(at: FPGMProcess.fixtures.appendingPathComponent("notebooks/features.md"), to: work.appendingPathComponent("features.md"))
         let render = try FPGMProcess(["render", "features.md", "-o", "out", "--to", "html", "--no-cache"], in: work)
@@ -515,9 +510,7 @@ struct NormsTests {
 
     @Test("the norms directive: a table per layer, a density chart, and a callout for synthetic weights")
     func directive() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-norms-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-norms-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = """
         ```fpgm norms
@@ -564,9 +557,7 @@ struct RenderErrorTests {
         ("```fpgm norms\nweights: data/none.th\n```\n", 1, "e.md:1:1: error: [cell-1] norms: the input file 'data/none.th' does not exist (paths are relative to the notebook)"),
     ] as [(String, Int32, String)])
     func errors(text: String, status: Int32, message: String) throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-errors-\(getpid())-\(abs(text.hashValue))")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-errors-\(getpid())-\(abs(text.hashValue))")
         defer { try? FileManager.default.removeItem(at: work) }
         try Data(text.utf8).write(to: work.appendingPathComponent("e.md"))
         let run = try FPGMProcess(["render", "e.md", "-o", "out"], in: work)
@@ -576,9 +567,7 @@ struct RenderErrorTests {
 
     @Test("parameters: the front matter, overridden by --params, overridden by -p")
     func parameters() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-params-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-params-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = "---\nparams:\n  arch: resnet20\n  rate: 0.1\n  chart: false\n---\n```fpgm flops\narchs: [${arch}]\nrates: [${rate}]\nchart: ${chart}\n```\n"
         try Data(text.utf8).write(to: work.appendingPathComponent("p.md"))
@@ -595,9 +584,7 @@ struct RenderErrorTests {
 
     @Test("a failing cell in the middle: the report is written with the error in place, later cells do not run")
     func middle() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-middle-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-middle-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = Self.cell + "\n```fpgm flops\narchs: [resnet57]\n```\n\n" + Self.cell
         try Data(text.utf8).write(to: work.appendingPathComponent("m.md"))
@@ -619,9 +606,7 @@ struct SelectDirectiveTests {
 
     @Test("on the trained ResNet-56 it prunes what the numpy restatement of the official code prunes", .enabled(if: weights != nil))
     func official() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-seldir-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-seldir-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = "```fpgm select\n#| label: tbl-s\nweights: hub:akamaster/resnet56\nrate_norm: 0.7\nrate_dist: 0.1\ncriteria: [fpgm, l2]\nlayers: [conv1, layer2.4.conv1, layer3.8.conv2]\n```\n"
         try Data(text.utf8).write(to: work.appendingPathComponent("s.md"))
@@ -642,9 +627,7 @@ struct SelectDirectiveTests {
 
     @Test("an unknown criterion fails the cell by name; a non-Euclidean distance gets the official code's caveat")
     func caveats() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-seldir2-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-seldir2-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = "```fpgm select\nweights: synthetic\narch: resnet20\ndistance: cosine\nlayers: [conv1]\n```\n\n```fpgm select\nweights: synthetic\narch: resnet20\ncriteria: [fpgm, norm]\n```\n"
         try Data(text.utf8).write(to: work.appendingPathComponent("c.md"))
@@ -662,9 +645,7 @@ struct EquivalenceDirectiveTests {
     @Test("g(x) = g'(x) on all 55 conv layers of the trained ResNet-56: max relative difference at most 1e-9, identical argmins",
           .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
     func resnet56() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-eq-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-eq-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         try Data("```fpgm equivalence\n#| label: tbl-eq\nweights: hub:akamaster/resnet56\n```\n".utf8).write(to: work.appendingPathComponent("e.md"))
         let run = try FPGMProcess(["render", "e.md", "-o", "out", "--to", "json,md"], in: work)
@@ -685,9 +666,7 @@ struct FreezeDirectiveTests {
         ("1.0", "0.4"), ("0.7", "0.1"), ("0.9", "0.3"),
     ])
     func freeze(rateNorm: String, rateDist: String) throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-freeze-\(getpid())-\(rateNorm)")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-freeze-\(getpid())-\(rateNorm)")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = "```fpgm freeze\n#| label: tbl-f\nweights: synthetic\narch: resnet20\nseed: 5\nrate_norm: \(rateNorm)\nrate_dist: \(rateDist)\nnoise: 0.2\n```\n"
         try Data(text.utf8).write(to: work.appendingPathComponent("f.md"))
@@ -703,9 +682,7 @@ struct FreezeDirectiveTests {
 struct PrintedFLOPsTests {
     @Test("flops with compare: paper reproduces every printed reduction of Tables 1, 2 and 4 and marks exactly the two misprints")
     func compare() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-compare-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-compare-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = """
         ```fpgm flops
@@ -749,9 +726,7 @@ struct ModelDirectiveTests {
     @Test("trained weights are summarised with their SHA-256 and credit; missing weights fall back to synthetic ones, visibly",
           .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
     func model() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-model-\(getpid())")
-        try? FileManager.default.removeItem(at: work)
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try scratchFolder("fpgm-model-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
         let text = "```fpgm model\n#| label: tbl-m\nweights: hub:akamaster/resnet56\n```\n\n```fpgm model\n#| label: tbl-f\nweights: none.th\narch: resnet20\nfallback: synthetic\n```\n\n```fpgm model\nweights: none.th\narch: resnet20\n```\n"
         try Data(text.utf8).write(to: work.appendingPathComponent("m.md"))
