@@ -5,8 +5,9 @@ import Report
 /// ```` ```fpgm select ````: which filters each criterion prunes in every conv layer, with the official
 /// two steps (`rate_norm`, then `rate_dist` among the norm survivors), and how much the criteria agree:
 /// per layer, the number of filters both the first criterion and each other one prune.
-/// Exports `<criterion>_pruned` (total filters pruned) and `overlap_<a>_<b>` (shared pruned filters,
-/// as a percentage of the first criterion's) for every other criterion b.
+/// Exports `rate_norm` and `rate_dist` (percent), `<criterion>_pruned` (total filters pruned) and
+/// `overlap_<a>_<b>` (shared pruned filters, as a percentage of the first criterion's) for every other
+/// criterion b.
 public struct SelectDirective: Directive {
     public init() {}
 
@@ -55,7 +56,7 @@ public struct SelectDirective: Directive {
         let columns = ["Layer", "Filters"] + kinds.map { "Pruned by \($0.rawValue)" }
             + kinds.dropFirst().map { "Also by \(first) and \($0.rawValue)" } + ["Pruned by \(first)"]
         let table = Table(columns: columns, alignments: [.left] + [Table.Alignment](repeating: .right, count: columns.count - 2) + [.left], rows: rows)
-        var values = [(key: String, value: String)]()
+        var values: [(key: String, value: String)] = [("rate_norm", NumberFormat.trimmed(rateNorm * 100)), ("rate_dist", NumberFormat.trimmed(rateDist * 100))]
         for (kind, plan) in zip(kinds, plans) {
             values.append(("\(kind.rawValue)_pruned", String(plan.layers.reduce(0) { $0 + $1.pruned.count })))
         }
