@@ -37,7 +37,7 @@ struct ChartTests {
         #expect(!chart.svg.contains("<script") && chart.svg.contains("&lt;/svg&gt;&lt;script&gt;") && chart.svg.contains("a&lt;b"))
         #expect(chart.svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"fig-x\""))
         #expect(chart.svg.components(separatedBy: "<svg").count == 2)
-        #expect(chart.svg.contains("<polyline fill=\"none\" stroke=\"#1a5fb4\" stroke-width=\"2\" points=\"64.00,312.00 344.00,32.00 624.00,172.00\"/>"))
+        #expect(chart.svg.contains("<polyline fill=\"none\" stroke=\"#1a5fb4\" stroke-width=\"2\" points=\"64.00,312.00 267.00,32.00 470.00,172.00\"/>"))
     }
 
     @Test("every kind of chart draws: bars, histogram, density on a log axis, heat map", arguments: [
@@ -50,5 +50,18 @@ struct ChartTests {
         let svg = chart.svg
         #expect(svg.hasSuffix("</svg>\n"))
         #expect(svg.contains("<rect") || svg.contains("<polyline"))
+    }
+}
+
+extension ChartTests {
+    @Test("a scatter plot draws a circle per point, and its legend sits outside the plot, without empty series")
+    func scatter() {
+        let chart = Chart(id: "s", title: "points", mark: .points([Chart.Series(name: "kept", points: [(0, 0), (1, 1)]),
+                                                                    Chart.Series(name: "empty", points: []),
+                                                                    Chart.Series(name: "pruned", points: [(2, 2)])]),
+                          xAxis: Axis(covering: [0, 2], label: "x"), yAxis: Axis(covering: [0, 2], label: "y"))
+        #expect(chart.svg.components(separatedBy: "<circle").count == 4)
+        #expect(chart.svg.contains(">kept</text>") && chart.svg.contains(">pruned</text>") && !chart.svg.contains(">empty</text>"))
+        #expect(chart.svg.contains("<circle cx=\"470.00\" cy=\"32.00\" r=\"5\""))
     }
 }

@@ -547,7 +547,7 @@ struct RenderErrorTests {
 
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
-        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, model, norms, select)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, model, norms, select, toy)"),
         ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart, compare)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
@@ -741,5 +741,27 @@ struct ModelDirectiveTests {
         let markdown = try String(contentsOf: work.appendingPathComponent("out/m.md"), encoding: .utf8)
         #expect(markdown.contains("Trained weights by Yerlan Idelbayev (akamaster/pytorch_resnet_cifar10, BSD 2-Clause licence)."))
         #expect(markdown.contains("> **Note:** The weights 'none.th' could not be loaded"))
+    }
+}
+
+@Suite("The toy directive")
+struct ToyDirectiveTests {
+    @Test("in the plane the norm prunes the distinct small filters and FPGM the redundant ones, near the geometric median")
+    func toy() throws {
+        let work = try scratchFolder("fpgm-toy-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Data("```fpgm toy\n#| label: fig-toy\n```\n".utf8).write(to: work.appendingPathComponent("t.md"))
+        let run = try FPGMProcess(["render", "t.md", "-o", "out", "--to", "md,json"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/t.json"))) as? [String: Any])
+        let values = try #require(((json["cells"] as? [[String: Any]])?.first?["values"]) as? [String: String])
+        #expect(values["pruned"] == "3" && values["overlap"] == "0")
+        let x = try #require(values["median_x"].flatMap(Double.init)), y = try #require(values["median_y"].flatMap(Double.init))
+        #expect(abs(x - 3) < 0.5 && abs(y - 2) < 0.5)
+        let markdown = try String(contentsOf: work.appendingPathComponent("out/t.md"), encoding: .utf8)
+        // Points 9 to 12 are the distinct ones, on a circle of radius 1.2: the norm prunes three of them.
+        #expect(markdown.components(separatedBy: "| 1.20 | pruned  |").count == 4)
+        let svg = try String(contentsOf: work.appendingPathComponent("out/t_files/fig-toy.svg"), encoding: .utf8)
+        #expect(svg.components(separatedBy: "<circle").count == 9 + 4 + 1 + 1)
     }
 }

@@ -19,6 +19,8 @@ public struct Chart: Sendable, Equatable {
     public enum Mark: Sendable, Equatable {
         /// Connected points.
         case lines([Series])
+        /// Unconnected points, one colour per series (a scatter plot).
+        case points([Series])
         /// Vertical bars from zero, one group per category, one bar per series.
         case bars(categories: [String], series: [(name: String, values: [Double])])
         /// Bars spanning [edges[i], edges[i+1]) with the given heights (a histogram).
@@ -47,13 +49,15 @@ public struct Chart: Sendable, Equatable {
     }
 
     static let width = 640.0, height = 360.0
-    static let left = 64.0, right = 16.0, top = 32.0, bottom = 48.0
+    static let left = 64.0, right = 16.0, top = 32.0, bottom = 48.0, legendWidth = 170.0
     static let palette = ["#1a5fb4", "#c64600", "#26a269", "#a51d2d", "#613583", "#986a44"]
 
     /// The chart as an SVG document.
     public var svg: String {
         var body = ""
-        let plotWidth = Chart.width - Chart.left - Chart.right, plotHeight = Chart.height - Chart.top - Chart.bottom
+        // A legend gets a column of its own to the right of the plot.
+        let right = hasLegend ? Chart.legendWidth : Chart.right
+        let plotWidth = Chart.width - Chart.left - right, plotHeight = Chart.height - Chart.top - Chart.bottom
         func x(_ value: Double, _ axis: Axis) -> Double { Chart.left + axis.fraction(value) * plotWidth }
         func y(_ value: Double, _ axis: Axis) -> Double { Chart.top + (1 - axis.fraction(value)) * plotHeight }
         var legend = [(String, String)]()
@@ -65,6 +69,15 @@ public struct Chart: Sendable, Equatable {
                 let path = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(x($0.x, xAxis))),\(f(y($0.y, yAxis)))" }.joined(separator: " ")
                 body += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
                 legend.append((line.name, colour))
+            }
+        case let .points(series):
+            guard let xAxis, let yAxis else { break }
+            for (index, group) in series.enumerated() where !group.points.isEmpty {
+                let colour = Chart.palette[index % Chart.palette.count]
+                for point in group.points where point.x.isFinite && point.y.isFinite {
+                    body += "<circle cx=\"\(f(x(point.x, xAxis)))\" cy=\"\(f(y(point.y, yAxis)))\" r=\"5\" fill=\"\(colour)\"/>\n"
+                }
+                legend.append((group.name, colour))
             }
         case let .bars(categories, series):
             guard let yAxis, !categories.isEmpty else { break }
@@ -118,15 +131,25 @@ public struct Chart: Sendable, Equatable {
         if let xAxis { axes += horizontal(xAxis, plotWidth: plotWidth, plotHeight: plotHeight) }
         if let yAxis { axes += vertical(yAxis, plotHeight: plotHeight) }
         var key = ""
-        for (index, (name, colour)) in legend.enumerated() where !name.isEmpty {
-            let top = Chart.top + 4 + Double(index) * 16
-            key += "<rect x=\"\(f(Chart.width - Chart.right - 150))\" y=\"\(f(top))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
-            key += "<text x=\"\(f(Chart.width - Chart.right - 135))\" y=\"\(f(top + 9))\" font-size=\"11\">\(HTMLWriter.escape(name))</text>\n"
+        for (index, (name, colour)) in legend.filter({ !$0.0.isEmpty }).enumerated() {
+            let top = Chart.top + 4 + Double(index) * 16, left = Chart.width - Chart.legendWidth + 12
+            key += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
+            key += "<text x=\"\(f(left + 15))\" y=\"\(f(top + 9))\" font-size=\"11\">\(HTMLWriter.escape(name))</text>\n"
         }
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(HTMLWriter.escape(id))\" viewBox=\"0 0 \(Int(Chart.width)) \(Int(Chart.height))\" width=\"\(Int(Chart.width))\" height=\"\(Int(Chart.height))\" role=\"img\" aria-labelledby=\"\(HTMLWriter.escape(id))-title\" font-family=\"system-ui, sans-serif\" fill=\"currentColor\">\n"
             + "<title id=\"\(HTMLWriter.escape(id))-title\">\(HTMLWriter.escape(title))</title>\n"
             + "<text x=\"\(f(Chart.left))\" y=\"18\" font-size=\"13\" font-weight=\"600\">\(HTMLWriter.escape(title))</text>\n"
             + axes + body + key + "</svg>\n"
+    }
+
+    /// Whether the chart draws a legend: several named series, or a heat map's range.
+    var hasLegend: Bool {
+        switch mark {
+        case let .lines(series), let .points(series): return series.contains { !$0.name.isEmpty && !$0.points.isEmpty }
+        case let .bars(_, series): return series.contains { !$0.name.isEmpty }
+        case .heatMap: return true
+        case .histogram, .density: return false
+        }
     }
 
     private func horizontal(_ axis: Axis, plotWidth: Double, plotHeight: Double) -> String {
