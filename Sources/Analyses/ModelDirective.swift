@@ -35,7 +35,7 @@ public struct ModelDirective: Directive {
         }
         guard let architecture = model.architecture else { throw DirectiveFailure("the architecture of '\(weights)' is unknown") }
         let macs = ExactFLOPsCounter(architecture: architecture).macs { _ in nil }
-        let digest = try model.path.map { try SHA256Digest(fileAt: $0).hex } ?? "none (synthetic)"
+        let digest = try model.path.map { try SHA256Digest.memoized(fileAt: $0).hex } ?? "none (synthetic)"
         let table = Table(columns: ["Property", "Value"], alignments: [.left, .left], rows: [
             ["Architecture", architecture.name],
             ["Prunable conv layers", String(architecture.prunableConvolutions.count)],

@@ -91,7 +91,7 @@ struct CellCache {
               let entry = Entry(json: data), entry.key == key else { return nil }
         for (label, recorded) in entry.dependencies where cellKeys[label] != recorded { return nil }
         for (path, recorded) in entry.inputs {
-            guard (try? SHA256Digest(fileAt: CellContext.resolve(path, in: notebookFolder)).hex) == recorded else { return nil }
+            guard (try? SHA256Digest.memoized(fileAt: CellContext.resolve(path, in: notebookFolder)).hex) == recorded else { return nil }
         }
         return entry
     }

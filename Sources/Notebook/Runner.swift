@@ -141,7 +141,7 @@ public struct Runner: Sendable {
                 values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
                 var inputs = [String: String]()
                 for path in context.inputs {
-                    inputs[path] = (try? SHA256Digest(fileAt: CellContext.resolve(path, in: folder)).hex) ?? "unreadable"
+                    inputs[path] = (try? SHA256Digest.memoized(fileAt: CellContext.resolve(path, in: folder)).hex) ?? "unreadable"
                 }
                 let entry = CellCache.Entry(key: key, inputs: inputs,
                                             dependencies: Dictionary(uniqueKeysWithValues: context.readLabels.compactMap { label in cellKeys[label].map { (label, $0) } }),

@@ -102,7 +102,7 @@ public struct HubWeights: Sendable {
 
     /// The file's SHA-256 in hexadecimal.
     private static func digest(_ path: String) throws(CheckpointError) -> String {
-        do { return try SHA256Digest(fileAt: path).hex } catch { throw CheckpointError(file: path, problem: error.reason) }
+        do { return try SHA256Digest.memoized(fileAt: path).hex } catch { throw CheckpointError(file: path, problem: error.reason) }
     }
 
     /// The body of a GET request, or an error naming the address and the status.
