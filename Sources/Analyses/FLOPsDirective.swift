@@ -59,7 +59,7 @@ public struct FLOPsDirective: Directive {
                 })
             }
             let bars = Chart(id: "flops-\(names.joined(separator: "-"))", title: "FLOPs reduction (\(conventionName) convention)",
-                             mark: .bars(categories: names, series: series),
+                             mark: .bars(categories: names, label: "network", series: series),
                              yAxis: Axis(covering: series.flatMap(\.values), label: "reduction (%)", includeZero: true))
             outputs.insert(.figure(svg: bars.svg), at: 0)
         }

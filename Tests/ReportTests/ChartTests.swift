@@ -40,8 +40,8 @@ struct ChartTests {
         #expect(chart.svg.contains("<polyline fill=\"none\" stroke=\"#1a5fb4\" stroke-width=\"2\" points=\"64.00,312.00 267.00,32.00 470.00,172.00\"/>"))
     }
 
-    @Test("every kind of chart draws: bars, histogram, density on a log axis, heat map", arguments: [
-        Chart(id: "b", title: "bars", mark: .bars(categories: ["l2", "fpgm"], series: [("overlap", [0.5, 1])]), yAxis: Axis(covering: [0, 1], label: "share", includeZero: true)),
+    @Test("every kind of chart draws, its axes labelled: bars, histogram, density on a log axis, heat map", arguments: [
+        Chart(id: "b", title: "bars", mark: .bars(categories: ["l2", "fpgm"], label: "criterion", series: [("overlap", [0.5, 1])]), yAxis: Axis(covering: [0, 1], label: "share", includeZero: true)),
         Chart.histogram(id: "h", title: "histogram", values: [1, 2, 2, 3, 3, 3], bins: 3, xLabel: "norm"),
         Chart.density(id: "d", title: "density", values: [1e-6, 1e-3, 0.5, 1, 2], scale: .log, xLabel: "norm"),
         Chart(id: "m", title: "distances", mark: .heatMap(values: [[0, 1], [1, 0]], rowLabels: ["0", "1"], columnLabels: ["0", "1"])),
@@ -50,6 +50,9 @@ struct ChartTests {
         let svg = chart.svg
         #expect(svg.hasSuffix("</svg>\n"))
         #expect(svg.contains("<rect") || svg.contains("<polyline"))
+        if chart.title != "distances" {
+            #expect(svg.components(separatedBy: "class=\"axis-label\"").count == 3, "both axes are labelled")
+        }
     }
 }
 

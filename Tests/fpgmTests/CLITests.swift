@@ -464,11 +464,59 @@ struct BrowserTests {
         try FileManager.default.copyItem(at: FPGMProcess.fixtures.appendingPathComponent("notebooks/features.md"), to: work.appendingPathComponent("features.md"))
         let render = try FPGMProcess(["render", "features.md", "-o", "out", "--to", "html", "--no-cache"], in: work)
         #expect(render.status == 0)
+        let (dom, log) = try Self.dumpDOM(work.appendingPathComponent("out/features.html"), profile: work.appendingPathComponent("profile"))
+        #expect(dom.components(separatedBy: "<math").count == 4)
+        #expect(dom.contains("<mover><mrow><mo>=</mo></mrow><mrow><mtext>def</mtext></mrow></mover>"))
+        #expect(dom.components(separatedBy: "<table>").count == 4)
+        #expect(dom.contains("<svg id=\"flops-resnet20-resnet32-resnet56-resnet110\""))
+        #expect(dom.contains("<figcaption><span class=\"number\">Figure 1:</span> FLOPs reduction by network and rate</figcaption>"))
+        #expect(dom.contains("<nav class=\"contents\">"))
+        #expect(!log.contains("CONSOLE"), "\(log)")
+    }
+
+    @Test("the paper report as a reader sees it: no raw TeX or directive syntax, every figure captioned, every chart's axes labelled",
+          .enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium when it can)"),
+          .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil, "FPGM_WEIGHTS_DIR is not set"))
+    func paperReport() throws {
+        let work = try scratchFolder("fpgm-browser-paper-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let notebook = FPGMProcess.packageRoot.appendingPathComponent("notebooks/fpgm-paper.md").path
+        let render = try FPGMProcess(["render", notebook, "-o", work.appendingPathComponent("out").path, "--to", "html", "--no-cache", "--quiet"], in: work)
+        #expect(render.status == 0, "\(render.stderr)")
+        let page = work.appendingPathComponent("out/fpgm-paper.html")
+        let screenshot = work.appendingPathComponent("page.png")
+        let (dom, log) = try Self.dumpDOM(page, profile: work.appendingPathComponent("profile"), screenshot: screenshot)
+        #expect(!log.contains("CONSOLE"), "\(log)")
+        let png = try Data(contentsOf: screenshot)
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000, "a \(png.count)-byte screenshot")
+
+        // What a reader sees: the page without its folded cell sources, style sheet and tags.
+        let shown = dom.replacing(/<details>.*?<\/details>/.dotMatchesNewlines(), with: "")
+            .replacing(/<style>.*?<\/style>/.dotMatchesNewlines(), with: "")
+        let text = shown.replacing(/<[^>]+>/, with: "")
+        for raw in ["$", "```", "#|", "{{", "}}", "@tbl-", "@fig-", "\\frac", "\\sum", "\\mathbf", "\\|"] {
+            #expect(!text.contains(raw), "the report shows raw \(raw)")
+        }
+        let figures = shown.matches(of: /<figure.*?<\/figure>/.dotMatchesNewlines()).map { String($0.output) }
+        let charts = figures.filter { $0.contains("<svg") }
+        #expect(figures.count >= 15 && charts.count >= 7)
+        for figure in figures {
+            #expect(figure.contains("<figcaption>"), "\(figure.prefix(80))")
+        }
+        for chart in charts {
+            let labels = chart.matches(of: /class="axis-label">([^<]+)</).map { String($0.output.1) }
+            #expect(labels.count == 2, "\(chart.prefix(80)): axis labels \(labels)")
+        }
+    }
+
+    /// The page's DOM after Chromium has loaded it, and Chromium's log; with `screenshot`, also a picture of it.
+    static func dumpDOM(_ page: URL, profile: URL, screenshot: URL? = nil) throws -> (dom: String, log: String) {
+        var arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
+                         "--user-data-dir=\(profile.path)", "--dump-dom"]
+        if let screenshot { arguments += ["--screenshot=\(screenshot.path)", "--window-size=1280,8000"] }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
-                             "--user-data-dir=\(work.appendingPathComponent("profile").path)", "--dump-dom",
-                             work.appendingPathComponent("out/features.html").absoluteString]
+        process.executableURL = URL(fileURLWithPath: try #require(chromium))
+        process.arguments = arguments + [page.absoluteString]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -477,13 +525,7 @@ struct BrowserTests {
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(dom.components(separatedBy: "<math").count == 4)
-        #expect(dom.contains("<mover><mrow><mo>=</mo></mrow><mrow><mtext>def</mtext></mrow></mover>"))
-        #expect(dom.components(separatedBy: "<table>").count == 4)
-        #expect(dom.contains("<svg id=\"flops-resnet20-resnet32-resnet56-resnet110\""))
-        #expect(dom.contains("<figcaption><span class=\"number\">Figure 1:</span> FLOPs reduction by network and rate</figcaption>"))
-        #expect(dom.contains("<nav class=\"contents\">"))
-        #expect(!log.contains("CONSOLE"), "\(log)")
+        return (dom, log)
     }
 }
 

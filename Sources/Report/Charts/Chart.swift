@@ -21,8 +21,8 @@ public struct Chart: Sendable, Equatable {
         case lines([Series])
         /// Unconnected points, one colour per series (a scatter plot).
         case points([Series])
-        /// Vertical bars from zero, one group per category, one bar per series.
-        case bars(categories: [String], series: [(name: String, values: [Double])])
+        /// Vertical bars from zero, one group per category, one bar per series; `label` names the categories.
+        case bars(categories: [String], label: String, series: [(name: String, values: [Double])])
         /// Bars spanning [edges[i], edges[i+1]) with the given heights (a histogram).
         case histogram(edges: [Double], counts: [Double])
         /// A density curve with a rug: one tick per observation along the x axis.
@@ -79,7 +79,7 @@ public struct Chart: Sendable, Equatable {
                 }
                 legend.append((group.name, colour))
             }
-        case let .bars(categories, series):
+        case let .bars(categories, label, series):
             guard let yAxis, !categories.isEmpty else { break }
             let group = plotWidth / Double(categories.count), barWidth = group * 0.8 / Double(max(1, series.count))
             for (s, entry) in series.enumerated() {
@@ -93,6 +93,7 @@ public struct Chart: Sendable, Equatable {
             for (c, category) in categories.enumerated() {
                 body += "<text x=\"\(f(Chart.left + (Double(c) + 0.5) * group))\" y=\"\(f(Chart.top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLWriter.escape(category))</text>\n"
             }
+            body += horizontalLabel(label, plotWidth: plotWidth)
         case let .histogram(edges, counts):
             guard let xAxis, let yAxis else { break }
             for (index, count) in counts.enumerated() where index + 1 < edges.count {
@@ -146,7 +147,7 @@ public struct Chart: Sendable, Equatable {
     var hasLegend: Bool {
         switch mark {
         case let .lines(series), let .points(series): return series.contains { !$0.name.isEmpty && !$0.points.isEmpty }
-        case let .bars(_, series): return series.contains { !$0.name.isEmpty }
+        case let .bars(_, _, series): return series.contains { !$0.name.isEmpty }
         case .heatMap: return true
         case .histogram, .density: return false
         }
@@ -160,7 +161,12 @@ public struct Chart: Sendable, Equatable {
             svg += "<line x1=\"\(f(position))\" x2=\"\(f(position))\" y1=\"\(f(base))\" y2=\"\(f(base + 4))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>"
             svg += "<text x=\"\(f(position))\" y=\"\(f(base + 16))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLWriter.escape(axis.tickLabel(tick)))</text>\n"
         }
-        return svg + "<text x=\"\(f(Chart.left + plotWidth / 2))\" y=\"\(f(Chart.height - 8))\" text-anchor=\"middle\" font-size=\"12\">\(HTMLWriter.escape(axis.label))</text>\n"
+        return svg + horizontalLabel(axis.label, plotWidth: plotWidth)
+    }
+
+    /// The label under the plot area, naming what the horizontal axis shows.
+    private func horizontalLabel(_ label: String, plotWidth: Double) -> String {
+        "<text x=\"\(f(Chart.left + plotWidth / 2))\" y=\"\(f(Chart.height - 8))\" text-anchor=\"middle\" font-size=\"12\" class=\"axis-label\">\(HTMLWriter.escape(label))</text>\n"
     }
 
     private func vertical(_ axis: Axis, plotHeight: Double) -> String {
@@ -170,7 +176,7 @@ public struct Chart: Sendable, Equatable {
             svg += "<line x1=\"\(f(Chart.left - 4))\" x2=\"\(f(Chart.left))\" y1=\"\(f(position))\" y2=\"\(f(position))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>"
             svg += "<text x=\"\(f(Chart.left - 6))\" y=\"\(f(position + 4))\" text-anchor=\"end\" font-size=\"11\">\(HTMLWriter.escape(axis.tickLabel(tick)))</text>\n"
         }
-        return svg + "<text transform=\"translate(14 \(f(Chart.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">\(HTMLWriter.escape(axis.label))</text>\n"
+        return svg + "<text transform=\"translate(14 \(f(Chart.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\" class=\"axis-label\">\(HTMLWriter.escape(axis.label))</text>\n"
     }
 
     /// A colour from light (t = 0) to dark blue (t = 1).
