@@ -72,7 +72,31 @@ public enum MathML {
     static let largeOperators: [String: String] = ["sum": "∑", "prod": "∏", "int": "∫"]
     static let functions: Set<String> = ["arg", "min", "max", "log", "exp", "sin", "cos", "tan", "det", "dim", "sup", "inf", "lim"]
     static let spaces: [String: String] = [",": "0.1667em", ":": "0.2222em", ";": "0.2778em", " ": "0.25em", "quad": "1em", "qquad": "2em", "!": "0em"]
-    static let variants: [String: String] = ["mathbb": "double-struck", "mathcal": "script", "mathrm": "normal", "mathbf": "bold", "mathit": "italic"]
+    /// `\mathrm` keeps MathML's `mathvariant="normal"` (which browsers honour); the other alphabets are
+    /// written as Unicode's mathematical letters, since MathML Core (Chromium) ignores other mathvariants.
+    static let variants: Set<String> = ["mathbb", "mathcal", "mathrm", "mathbf", "mathit"]
+
+    /// The first code point of the capital and small letters of each alphabet, and the letters that Unicode
+    /// encodes elsewhere (the Letterlike Symbols block) because they existed before the alphabet.
+    static let alphabets: [String: (capital: UInt32, small: UInt32, elsewhere: [Character: Character])] = [
+        "mathbb": (0x1D538, 0x1D552, ["C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"]),
+        "mathcal": (0x1D49C, 0x1D4B6, ["B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ",
+                                       "e": "ℯ", "g": "ℊ", "o": "ℴ"]),
+        "mathbf": (0x1D400, 0x1D41A, [:]),
+        "mathit": (0x1D434, 0x1D44E, ["h": "ℎ"]),
+    ]
+
+    /// `letters` in the alphabet `command` (one of `alphabets`); characters other than A-Z and a-z unchanged.
+    static func styled(_ letters: String, _ command: String) -> String {
+        guard let alphabet = alphabets[command] else { return letters }
+        return String(letters.map { letter -> Character in
+            if let special = alphabet.elsewhere[letter] { return special }
+            guard let ascii = letter.asciiValue, letter.isLetter,
+                  let scalar = Unicode.Scalar(ascii < 97 ? alphabet.capital + UInt32(ascii - 65) : alphabet.small + UInt32(ascii - 97))
+            else { return letter }
+            return Character(scalar)
+        })
+    }
 
     struct Parser {
         let tokens: [Token]
@@ -170,9 +194,10 @@ public enum MathML {
             if let symbol = MathML.largeOperators[name] { return ("<mo largeop=\"true\" movablelimits=\"true\">\(symbol)</mo>", true) }
             if MathML.functions.contains(name) { return ("<mo>\(name)</mo>", name == "min" || name == "max" || name == "lim") }
             if let width = MathML.spaces[name] { return ("<mspace width=\"\(width)\"/>", false) }
-            if let variant = MathML.variants[name] {
+            if MathML.variants.contains(name) {
                 let inner = try argument(depth: depth)
-                return ("<mstyle mathvariant=\"\(variant)\">\(inner.replacingOccurrences(of: "<mi>", with: "<mi mathvariant=\"\(variant)\">"))</mstyle>", false)
+                if name == "mathrm" { return (inner.replacingOccurrences(of: "<mi>", with: "<mi mathvariant=\"normal\">"), false) }
+                return (inner.replacing(/<mi>([^<]*)<\/mi>/) { "<mi>\(MathML.styled(String($0.output.1), name))</mi>" }, false)
             }
             switch name {
             case "frac":
