@@ -192,7 +192,7 @@ struct FuzzFindingsTests {
     func findings() throws {
         let folder = Fixtures.root.appendingPathComponent("fuzz")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(files.count >= 2)
+        #expect(files.count >= 3)
         for file in files {
             let path = folder.appendingPathComponent(file).path
             do { _ = try Checkpoint.read(path: path) } catch {
@@ -200,5 +200,7 @@ struct FuzzFindingsTests {
             }
         }
         #expect(try Checkpoint.read(path: folder.appendingPathComponent("npy-empty-fortran-array-with-huge-extents.npy").path).tensors[0].tensor.count == 0)
+        let twoTypes = folder.appendingPathComponent("torch-legacy-storage-read-as-two-element-types.pt").path
+        #expect(throws: CheckpointError(file: twoTypes, problem: "reads storage '5' both as int64 and as float32")) { try Checkpoint.read(path: twoTypes) }
     }
 }
