@@ -351,17 +351,4 @@ struct CellOptionsTests {
         #expect(html.contains("<details><summary>Source: echo</summary><pre><code>text: folded\n</code></pre></details>"))
         #expect(html.contains("<p class=\"author\">A. Reader</p>"))
     }
-
-    @Test("unknown options and options of the wrong type are named", arguments: [
-        ("```fpgm echo\n#| captoin: x\ntext: a\n```\n", "x.md:2:4: error: echo: unknown cell option 'captoin'; did you mean 'caption'? (known: allow-error, caption, echo, fold, label)"),
-        ("```fpgm echo\n#| echo: maybe\ntext: a\n```\n", "x.md:2:4: error: echo: cell option 'echo' must be true or false"),
-    ])
-    func errors(text: String, message: String) {
-        do {
-            _ = try Notebook(path: "x.md", text: text)
-            Issue.record("parsed")
-        } catch {
-            #expect(error.description == message)
-        }
-    }
 }
