@@ -42,7 +42,7 @@ enum TorchReader {
                 var known = [String: ScalarType]()
                 for storage in unpickler.storages { known[storage.view?.rootKey ?? storage.key] = storage.dtype }
                 var position = unpickler.position
-                var storages = [String: (offset: Int, count: Int, dtype: ScalarType)]()
+                var storages = [String: (offset: Int, count: Int)]()
                 for item in keyList.items {
                     guard case let .string(key) = item else { throw fail("has a storage key that is not a string") }
                     guard let dtype = known[key] else { throw fail("lists storage '\(key)', which no tensor uses, so its size is unknown") }
@@ -52,17 +52,13 @@ enum TorchReader {
                     guard count >= 0, !overflow, bytes <= raw.count - position - 8 else {
                         throw fail("declares \(count) elements for storage '\(key)', more than the file holds (truncated?)")
                     }
-                    storages[key] = (position + 8, count, dtype)
+                    storages[key] = (position + 8, count)
                     position += 8 + bytes
                 }
                 let stored = try tensors(of: object, file: file) { roots throws(CheckpointError) in
                     var decoded = [[Float]]()
                     for root in roots {
                         guard let storage = storages[root.key] else { throw fail("uses storage '\(root.key)', which is not in the file") }
-                        // The size was checked for one element type; a storage read as another would overrun it.
-                        guard storage.dtype == root.dtype else {
-                            throw fail("reads storage '\(root.key)' both as \(storage.dtype) and as \(root.dtype)")
-                        }
                         decoded.append(root.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[storage.offset...]), count: storage.count, bigEndian: bigEndian))
                     }
                     return decoded
@@ -157,9 +153,6 @@ enum TorchReader {
             guard case let .string(name) = key else { throw fail("has a tensor under a key that is not a string") }
             named.append((name, reference))
             let storage = reference.storage, rootKey = storage.view?.rootKey ?? storage.key
-            if let index = rootIndex[rootKey], roots[index].dtype != storage.dtype {
-                throw fail("reads storage '\(rootKey)' both as \(roots[index].dtype) and as \(storage.dtype)")
-            }
             if rootIndex[rootKey] == nil {
                 rootIndex[rootKey] = roots.count
                 roots.append(StorageReference(dtype: storage.dtype, key: rootKey, count: storage.count, view: nil))

@@ -20,6 +20,8 @@ struct Unpickler {
     private var memo: [Int: PickleValue] = [:]
     /// Every storage the persistent ids named, in order.
     private(set) var storages: [StorageReference] = []
+    /// The element type of each root storage named so far: a storage has one, and its size is checked for it.
+    private var storageTypes: [String: ScalarType] = [:]
     private let containers: ContainerRegistry
 
     /// An unpickler over `bytes` starting at `position`; the containers it creates are registered in
@@ -133,6 +135,11 @@ struct Unpickler {
             case 0x51: // BINPERSID
                 guard let id = stack.popLast() else { throw fail("loads a persistent id from an empty stack") }
                 let reference = try storage(id, at: opcodeOffset)
+                let rootKey = reference.view?.rootKey ?? reference.key
+                if let known = storageTypes[rootKey], known != reference.dtype {
+                    throw fail("reads storage '\(rootKey)' both as \(known) and as \(reference.dtype)")
+                }
+                storageTypes[rootKey] = reference.dtype
                 storages.append(reference)
                 stack.append(.storage(reference))
             case 0x30: // POP
