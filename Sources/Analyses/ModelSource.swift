@@ -26,10 +26,13 @@ struct ModelSource {
                                synthetic: true, description: "synthetic (seed \(seed))")
         }
         let path = HubWeights.isReference(weights) ? try context.input(try HubWeights().resolve(weights)) : try context.input(weights)
-        let checkpoint = try CheckpointMemo.shared.read(path)
+        let checkpoint = try checkpoints.value(forFileAt: path) { () throws(CheckpointError) in try Checkpoint.read(path: path) }
         let bound = try architecture.map { try $0.bind(checkpoint) } ?? (try Architecture.infer(from: checkpoint))
         return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, synthetic: false, description: weights, path: path)
     }
+
+    /// Checkpoints already read by this process: a notebook reads the same network for many cells.
+    private static let checkpoints = FileVersionMemo<Checkpoint>()
 
     /// The layers named in `wanted`, in that order, or every prunable layer when it is empty; fails
     /// naming a layer the network does not have.
@@ -45,21 +48,5 @@ struct ModelSource {
     var callout: String? {
         guard synthetic, let architecture else { return nil }
         return "Synthetic weights: \(architecture.name) drawn with the official initialisation (\(description)), not a trained network."
-    }
-}
-
-/// Checkpoints already read by this process, by file version (size and modification time): a notebook
-/// reads the same network for many cells.
-final class CheckpointMemo: @unchecked Sendable {
-    static let shared = CheckpointMemo()
-    private var checkpoints: [String: Checkpoint] = [:]
-    private let lock = NSLock()
-
-    func read(_ path: String) throws -> Checkpoint {
-        let version = SHA256Digest.fileVersion(path)
-        if let known = lock.withLock({ checkpoints[version] }) { return known }
-        let checkpoint = try Checkpoint.read(path: path)
-        lock.withLock { checkpoints[version] = checkpoint }
-        return checkpoint
     }
 }

@@ -32,30 +32,10 @@ public struct SHA256Digest: Sendable, Hashable {
     /// The digest of the file at `path`, computed once per process for each version of the file (its
     /// size and modification time): notebooks digest the same checkpoint for many cells.
     public static func memoized(fileAt path: String) throws(DigestError) -> SHA256Digest {
-        let version = fileVersion(path)
-        if let known = Memo.shared.digest(version) { return known }
-        let digest = try SHA256Digest(fileAt: path)
-        Memo.shared.store(digest, version)
-        return digest
+        try memo.value(forFileAt: path) { () throws(DigestError) in try SHA256Digest(fileAt: path) }
     }
 
-    /// A key naming one version of the file at `path`: its path, size and modification time.
-    public static func fileVersion(_ path: String) -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = (attributes?[.size] as? Int) ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)|\(size)|\(modified)"
-    }
-
-    /// Digests already computed, by file version.
-    private final class Memo: @unchecked Sendable {
-        static let shared = Memo()
-        private var digests: [String: SHA256Digest] = [:]
-        private let lock = NSLock()
-
-        func digest(_ version: String) -> SHA256Digest? { lock.withLock { digests[version] } }
-        func store(_ digest: SHA256Digest, _ version: String) { lock.withLock { digests[version] = digest } }
-    }
+    private static let memo = FileVersionMemo<SHA256Digest>()
 
     /// The digest in lowercase hexadecimal.
     public var hex: String {

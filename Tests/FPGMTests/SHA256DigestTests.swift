@@ -20,6 +20,25 @@ struct SHA256DigestTests {
         #expect(SHA256Digest(of: Data("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    @Test("a memoized digest is computed once per version of a file, and again when the file changes")
+    func memoized() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-sha-memo-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
+        let memo = FileVersionMemo<String>()
+        var computed = 0
+        for _ in 0..<3 {
+            #expect(try memo.value(forFileAt: path) { () throws(DigestError) in computed += 1; return try SHA256Digest(fileAt: path).hex }
+                    == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        }
+        #expect(computed == 1)
+        FileManager.default.createFile(atPath: path, contents: Data("abcd".utf8))
+        #expect(try SHA256Digest.memoized(fileAt: path).hex == "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589")
+        #expect(try memo.value(forFileAt: path) { () throws(DigestError) in computed += 1; return try SHA256Digest(fileAt: path).hex }
+                == "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589")
+        #expect(computed == 2)
+    }
+
     @Test("the trained checkpoints hash to the values of weights/expected.json", .enabled(if: weights != nil))
     func sharedWeights() throws {
         let folder = URL(fileURLWithPath: try #require(Self.weights))
