@@ -72,13 +72,12 @@ public enum MathML {
     static let largeOperators: [String: String] = ["sum": "∑", "prod": "∏", "int": "∫"]
     static let functions: Set<String> = ["arg", "min", "max", "log", "exp", "sin", "cos", "tan", "det", "dim", "sup", "inf", "lim"]
     static let spaces: [String: String] = [",": "0.1667em", ":": "0.2222em", ";": "0.2778em", " ": "0.25em", "quad": "1em", "qquad": "2em", "!": "0em"]
-    /// `\mathrm` keeps MathML's `mathvariant="normal"` (which browsers honour); the other alphabets are
-    /// written as Unicode's mathematical letters, since MathML Core (Chromium) ignores other mathvariants.
-    static let variants: Set<String> = ["mathbb", "mathcal", "mathrm", "mathbf", "mathit"]
-
-    /// The first code point of the capital and small letters of each alphabet, and the letters that Unicode
+    /// The alphabets `\mathbb`, `\mathcal`, `\mathbf` and `\mathit`, written as Unicode's mathematical letters
+    /// since MathML Core (Chromium) ignores mathvariants other than "normal" (which `\mathrm` keeps):
+    /// the first code point of the capital and small letters of each alphabet, and the letters that Unicode
     /// encodes elsewhere (the Letterlike Symbols block) because they existed before the alphabet.
-    static let alphabets: [String: (capital: UInt32, small: UInt32, elsewhere: [Character: Character])] = [
+    typealias Alphabet = (capital: UInt32, small: UInt32, elsewhere: [Character: Character])
+    static let alphabets: [String: Alphabet] = [
         "mathbb": (0x1D538, 0x1D552, ["C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"]),
         "mathcal": (0x1D49C, 0x1D4B6, ["B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ",
                                        "e": "ℯ", "g": "ℊ", "o": "ℴ"]),
@@ -86,10 +85,9 @@ public enum MathML {
         "mathit": (0x1D434, 0x1D44E, ["h": "ℎ"]),
     ]
 
-    /// `letters` in the alphabet `command` (one of `alphabets`); characters other than A-Z and a-z unchanged.
-    static func styled(_ letters: String, _ command: String) -> String {
-        guard let alphabet = alphabets[command] else { return letters }
-        return String(letters.map { letter -> Character in
+    /// `letters` in `alphabet`; characters other than A-Z and a-z unchanged.
+    static func styled(_ letters: String, in alphabet: Alphabet) -> String {
+        String(letters.map { letter -> Character in
             if let special = alphabet.elsewhere[letter] { return special }
             guard let ascii = letter.asciiValue, letter.isLetter,
                   let scalar = Unicode.Scalar(ascii < 97 ? alphabet.capital + UInt32(ascii - 65) : alphabet.small + UInt32(ascii - 97))
@@ -194,10 +192,12 @@ public enum MathML {
             if let symbol = MathML.largeOperators[name] { return ("<mo largeop=\"true\" movablelimits=\"true\">\(symbol)</mo>", true) }
             if MathML.functions.contains(name) { return ("<mo>\(name)</mo>", name == "min" || name == "max" || name == "lim") }
             if let width = MathML.spaces[name] { return ("<mspace width=\"\(width)\"/>", false) }
-            if MathML.variants.contains(name) {
+            if name == "mathrm" {
+                return (try argument(depth: depth).replacingOccurrences(of: "<mi>", with: "<mi mathvariant=\"normal\">"), false)
+            }
+            if let alphabet = MathML.alphabets[name] {
                 let inner = try argument(depth: depth)
-                if name == "mathrm" { return (inner.replacingOccurrences(of: "<mi>", with: "<mi mathvariant=\"normal\">"), false) }
-                return (inner.replacing(/<mi>([^<]*)<\/mi>/) { "<mi>\(MathML.styled(String($0.output.1), name))</mi>" }, false)
+                return (inner.replacing(/<mi>([^<]*)<\/mi>/) { "<mi>\(MathML.styled(String($0.output.1), in: alphabet))</mi>" }, false)
             }
             switch name {
             case "frac":
