@@ -15,7 +15,8 @@ let package = Package(
     ],
     targets: [
         systemLibrary("CCMark", pkgConfig: "libcmark", apt: "libcmark-dev"),
-        systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
+        // OpenBLAS is opened at run time, after its settings are chosen (BLASRuntime): headers only.
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         systemLibrary("CZip", pkgConfig: "libzip", apt: "libzip-dev"),
         systemLibrary("CYAML", pkgConfig: "yaml-0.1", apt: "libyaml-dev"),
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
@@ -27,7 +28,7 @@ let package = Package(
         .executableTarget(name: "fpgm", dependencies: ["Analyses", "Digest", "FPGM", "Notebook", "Report"]),
         .executableTarget(name: "fpgm-bench", dependencies: ["FPGM"]),
         .testTarget(name: "FPGMTests", dependencies: ["Digest", "FPGM"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Report"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Digest", "Notebook", "Report"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "fpgmTests", dependencies: ["fpgm"]),
     ]

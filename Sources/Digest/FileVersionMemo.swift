@@ -1,7 +1,7 @@
 import Foundation
 
-/// Values computed from a file, once per process for each version of the file (its path, size and
-/// modification time): a notebook digests and reads the same checkpoint for many cells.
+/// Values computed from a file, once per process for each version of the file (its path and
+/// `FileStamp`): a notebook digests and reads the same checkpoint for many cells.
 public final class FileVersionMemo<Value>: @unchecked Sendable {
     private var values: [String: Value] = [:]
     private let lock = NSLock()
@@ -17,11 +17,8 @@ public final class FileVersionMemo<Value>: @unchecked Sendable {
         return value
     }
 
-    /// A key naming one version of the file at `path`: its path, size and modification time.
+    /// A key naming one version of the file at `path`.
     static func version(_ path: String) -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = (attributes?[.size] as? Int) ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)|\(size)|\(modified)"
+        "\(path)|\(FileStamp(path: path)?.description ?? "unreadable")"
     }
 }

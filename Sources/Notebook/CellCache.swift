@@ -10,19 +10,26 @@ import Report
 /// is reused only when the key and all of those still match, so touching an input, a parameter or an
 /// upstream cell re-runs exactly the cells that depend on it. A missing, unreadable or corrupt entry
 /// is treated as absent and rewritten; entries are written atomically.
+///
+/// Digesting a checkpoint costs more than the rest of a cached render, so an entry also keeps each
+/// input's settled `FileStamp`: an input whose stamp is unchanged is not read again.
 struct CellCache {
     struct Entry: Equatable {
         let key: String
         /// Input file (as the directive named it) to its SHA-256.
         let inputs: [String: String]
+        /// Input file to its settled `FileStamp` when the digest was taken (not part of `cellKey`).
+        let stamps: [String: String]
         /// Label of an earlier cell read to that cell's key.
         let dependencies: [String: String]
         let values: [[String]]
         let outputs: [CellOutput]
 
-        init(key: String, inputs: [String: String], dependencies: [String: String], values: [[String]], outputs: [CellOutput]) {
+        init(key: String, inputs: [String: String], stamps: [String: String] = [:], dependencies: [String: String],
+             values: [[String]], outputs: [CellOutput]) {
             self.key = key
             self.inputs = inputs
+            self.stamps = stamps
             self.dependencies = dependencies
             self.values = values
             self.outputs = outputs
@@ -33,6 +40,7 @@ struct CellCache {
             .object([
                 ("key", .string(key)),
                 ("inputs", .object(inputs.keys.sorted().map { ($0, .string(inputs[$0]!)) })),
+                ("stamps", .object(stamps.keys.sorted().map { ($0, .string(stamps[$0]!)) })),
                 ("dependencies", .object(dependencies.keys.sorted().map { ($0, .string(dependencies[$0]!)) })),
                 ("values", .array(values.map { .array($0.map(JSONValue.string)) })),
                 ("outputs", .array(outputs.map(\.json))),
@@ -47,7 +55,8 @@ struct CellCache {
                   let outputValues = object["outputs"] as? [Any] else { return nil }
             let outputs = outputValues.compactMap(CellOutput.init(json:))
             guard outputs.count == outputValues.count else { return nil }
-            self.init(key: key, inputs: inputs, dependencies: dependencies, values: values, outputs: outputs)
+            self.init(key: key, inputs: inputs, stamps: object["stamps"] as? [String: String] ?? [:], dependencies: dependencies,
+                      values: values, outputs: outputs)
         }
 
         /// The key later cells record when they read this one: everything the result depends on.
@@ -85,13 +94,16 @@ struct CellCache {
         }
     }
 
-    /// The entry for a label when it is still valid: same key, same input files, same upstream keys.
+    /// The entry for a label when it is still valid: same key, same input files (same stamp, or same
+    /// digest), same upstream keys.
     func valid(label: String, key: String, cellKeys: [String: String], folder notebookFolder: URL) -> Entry? {
         guard let data = FileManager.default.contents(atPath: file(label).path),
               let entry = Entry(json: data), entry.key == key else { return nil }
         for (label, recorded) in entry.dependencies where cellKeys[label] != recorded { return nil }
         for (path, recorded) in entry.inputs {
-            guard (try? SHA256Digest.memoized(fileAt: CellContext.resolve(path, in: notebookFolder)).hex) == recorded else { return nil }
+            let resolved = CellContext.resolve(path, in: notebookFolder)
+            if let stamp = entry.stamps[path], FileStamp(path: resolved)?.description == stamp { continue }
+            guard (try? SHA256Digest.memoized(fileAt: resolved).hex) == recorded else { return nil }
         }
         return entry
     }

@@ -28,7 +28,7 @@ struct Headings {
         var output = "", rest = Substring(html)
         for heading in headings {
             let tag = "<h\(heading.level)>"
-            guard let range = rest.range(of: tag) else { break }
+            guard let range = rest.firstRange(of: tag) else { break }
             let id = anchor(for: heading.text)
             entries.append(TableOfContents.Entry(level: heading.level, text: heading.text, anchor: id))
             output += rest[..<range.lowerBound] + "<h\(heading.level) id=\"\(id)\">"

@@ -14,7 +14,8 @@ struct MathSpans {
     private(set) var spans: [Span] = []
 
     /// The placeholder standing for span `index`: letters only, so cmark keeps it as plain text.
-    static func placeholder(_ index: Int) -> String { "FPGMMATHSPAN\(index)Z" }
+    static func placeholder(_ index: Int) -> String { "\(placeholderPrefix)\(index)Z" }
+    static let placeholderPrefix = "FPGMMATHSPAN"
 
     /// `markdown` with every math span replaced by its placeholder.
     mutating func protect(_ markdown: String) -> String {
@@ -76,20 +77,36 @@ struct MathSpans {
     }
 
     /// `html` with each placeholder replaced by MathML, or by the source in `<code>` with a warning
-    /// when the TeX is not supported.
+    /// when the TeX is not supported; one pass over `html`.
     func restore(_ html: String, firstLine: Int, file: String, warnings: inout [Diagnostic]) -> String {
-        var output = html
-        for (index, span) in spans.enumerated().reversed() {
-            let markup: String
+        var markups = [String]()
+        for span in spans {
             do {
-                markup = try MathML.convert(span.tex, display: span.display)
+                markups.append(try MathML.convert(span.tex, display: span.display))
             } catch {
                 warnings.append(Diagnostic(.warning, file: file, line: firstLine + span.line, message: "math shown as source: \(error.reason)"))
                 let delimiter = span.display ? "$$" : "$"
-                markup = "<code class=\"math\">\(HTMLWriter.escape(delimiter + span.tex + delimiter))</code>"
+                markups.append("<code class=\"math\">\(HTMLWriter.escape(delimiter + span.tex + delimiter))</code>")
             }
-            output = output.replacingOccurrences(of: MathSpans.placeholder(index), with: markup)
         }
-        return output
+        let bytes = Array(html.utf8), marker = Array(MathSpans.placeholderPrefix.utf8)
+        var output = "", copied = 0, index = 0
+        output.reserveCapacity(bytes.count)
+        while index + marker.count < bytes.count {
+            guard bytes[index] == marker[0], bytes[index..<(index + marker.count)].elementsEqual(marker) else { index += 1; continue }
+            var end = index + marker.count, number = 0
+            while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]), number < markups.count {
+                number = number * 10 + Int(bytes[end] - UInt8(ascii: "0"))
+                end += 1
+            }
+            guard end > index + marker.count, end < bytes.count, bytes[end] == UInt8(ascii: "Z"), number < markups.count else {
+                index += 1
+                continue
+            }
+            output += String(decoding: bytes[copied..<index], as: UTF8.self) + markups[number]
+            index = end + 1
+            copied = index
+        }
+        return output + String(decoding: bytes[copied...], as: UTF8.self)
     }
 }

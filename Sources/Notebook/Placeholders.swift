@@ -12,10 +12,10 @@ enum Placeholders {
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if offset > 0 { output += "\n" }
             var rest = Substring(line)
-            while let start = rest.range(of: open) {
+            while let start = rest.firstRange(of: open) {
                 output += rest[..<start.lowerBound]
                 let column = line.distance(from: line.startIndex, to: start.lowerBound) + 1
-                guard let end = rest[start.upperBound...].range(of: close) else {
+                guard let end = rest[start.upperBound...].firstRange(of: close) else {
                     if let unclosed { throw diagnostic(firstLine + offset, column, unclosed) }
                     break
                 }

@@ -139,11 +139,14 @@ public struct Runner: Sendable {
                 let result = try directives[cell.directive]!.run(arguments, context: context)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
-                var inputs = [String: String]()
+                var inputs = [String: String](), stamps = [String: String]()
                 for path in context.inputs {
-                    inputs[path] = (try? SHA256Digest.memoized(fileAt: CellContext.resolve(path, in: folder)).hex) ?? "unreadable"
+                    let resolved = CellContext.resolve(path, in: folder)
+                    let before = FileStamp(path: resolved)
+                    inputs[path] = (try? SHA256Digest.memoized(fileAt: resolved).hex) ?? "unreadable"
+                    if let before, before.settled(), FileStamp(path: resolved) == before { stamps[path] = before.description }
                 }
-                let entry = CellCache.Entry(key: key, inputs: inputs,
+                let entry = CellCache.Entry(key: key, inputs: inputs, stamps: stamps,
                                             dependencies: Dictionary(uniqueKeysWithValues: context.readLabels.compactMap { label in cellKeys[label].map { (label, $0) } }),
                                             values: result.values.map { [$0.key, $0.value] }, outputs: result.outputs)
                 cellKeys[cell.label] = entry.cellKey

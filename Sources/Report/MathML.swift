@@ -99,6 +99,13 @@ public enum MathML {
     struct Parser {
         let tokens: [Token]
         var index = 0
+        /// How identifiers are written inside `\mathrm{...}` (upright) or an alphabet command.
+        var letterStyle = LetterStyle.italic
+
+        enum LetterStyle {
+            case italic, upright
+            case alphabet(Alphabet)
+        }
 
         init(tokens: [Token]) { self.tokens = tokens }
 
@@ -148,7 +155,7 @@ public enum MathML {
             case .close: throw Unsupported(reason: "a '}' closes nothing")
             case .superscript, .subscript: throw Unsupported(reason: "a script has no base")
             case let .character(character):
-                if character.isLetter { return ("<mi>\(HTMLWriter.escape(String(character)))</mi>", false) }
+                if character.isLetter { return (identifier(HTMLWriter.escape(String(character))), false) }
                 if character.isNumber {
                     var number = String(character)
                     while index < tokens.count, case let .character(next) = tokens[index], next.isNumber || next == "." {
@@ -186,19 +193,31 @@ public enum MathML {
             throw Unsupported(reason: "a '{' is not closed")
         }
 
+        /// `letters` as an identifier in the current `letterStyle`.
+        func identifier(_ letters: String) -> String {
+            switch letterStyle {
+            case .italic: "<mi>\(letters)</mi>"
+            case .upright: "<mi mathvariant=\"normal\">\(letters)</mi>"
+            case let .alphabet(alphabet): "<mi>\(MathML.styled(letters, in: alphabet))</mi>"
+            }
+        }
+
+        /// The next argument with its identifiers written in `style`.
+        mutating func argument(depth: Int, letterStyle style: LetterStyle) throws(Unsupported) -> String {
+            let outer = letterStyle
+            letterStyle = style
+            defer { letterStyle = outer }
+            return try argument(depth: depth)
+        }
+
         mutating func command(_ name: String, depth: Int) throws(Unsupported) -> (markup: String, large: Bool) {
-            if let letter = MathML.greek[name] { return ("<mi>\(letter)</mi>", false) }
+            if let letter = MathML.greek[name] { return (identifier(letter), false) }
             if let symbol = MathML.operators[name] { return ("<mo>\(HTMLWriter.escape(symbol))</mo>", false) }
             if let symbol = MathML.largeOperators[name] { return ("<mo largeop=\"true\" movablelimits=\"true\">\(symbol)</mo>", true) }
             if MathML.functions.contains(name) { return ("<mo>\(name)</mo>", name == "min" || name == "max" || name == "lim") }
             if let width = MathML.spaces[name] { return ("<mspace width=\"\(width)\"/>", false) }
-            if name == "mathrm" {
-                return (try argument(depth: depth).replacingOccurrences(of: "<mi>", with: "<mi mathvariant=\"normal\">"), false)
-            }
-            if let alphabet = MathML.alphabets[name] {
-                let inner = try argument(depth: depth)
-                return (inner.replacing(/<mi>([^<]*)<\/mi>/) { "<mi>\(MathML.styled(String($0.output.1), in: alphabet))</mi>" }, false)
-            }
+            if name == "mathrm" { return (try argument(depth: depth, letterStyle: .upright), false) }
+            if let alphabet = MathML.alphabets[name] { return (try argument(depth: depth, letterStyle: .alphabet(alphabet)), false) }
             switch name {
             case "frac":
                 let numerator = try argument(depth: depth), denominator = try argument(depth: depth)

@@ -121,7 +121,7 @@ func prunedLayers(_ json: Data, key: String) throws -> [String: [Int]] {
     return map
 }
 
-BLASRuntime.configureAndRestartIfNeeded(singleThreaded: true)
+BLASRuntime.preferSingleThreaded()
 print("OpenBLAS kernels: \(BLASRuntime.coreName)")
 let arguments = Array(CommandLine.arguments.dropFirst())
 // `peak-memory PROGRAM ARGS...`: the helper of LoadingBenchmark.peakMemory; prints kilobytes.

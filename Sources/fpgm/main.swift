@@ -81,5 +81,5 @@ func report(_ error: CommandLineError) -> Int32 {
     return error.exitCode
 }
 
-BLASRuntime.configureAndRestartIfNeeded(singleThreaded: true)
+BLASRuntime.preferSingleThreaded()
 exit(main(Array(CommandLine.arguments.dropFirst())))

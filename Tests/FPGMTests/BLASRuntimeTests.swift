@@ -1,29 +1,28 @@
+import Foundation
 import Testing
 @testable import FPGM
 
 @Suite("OpenBLAS settings")
 struct BLASRuntimeTests {
     let avx2: Set<String> = ["sse2", "avx", "avx2", "fma"]
+    let avx512: Set<String> = ["sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
 
-    @Test("pre-AVX2 kernels on an AVX2 + FMA processor are upgraded to Haswell, unless the user chose")
+    @Test("pre-AVX2 kernels are upgraded to the newest family the flags support, unless the user chose")
     func kernels() {
-        #expect(BLASRuntime.missingSettings(singleThreaded: false, environment: [:], coreName: "Prescott", cpuFlags: avx2) == ["OPENBLAS_CORETYPE": "Haswell"])
-        #expect(BLASRuntime.missingSettings(singleThreaded: false, environment: ["OPENBLAS_CORETYPE": "Prescott"], coreName: "Prescott", cpuFlags: avx2).isEmpty)
-        #expect(BLASRuntime.missingSettings(singleThreaded: false, environment: [:], coreName: "SkylakeX", cpuFlags: avx2).isEmpty)
-        #expect(BLASRuntime.missingSettings(singleThreaded: false, environment: [:], coreName: "Prescott", cpuFlags: ["sse2", "avx"]).isEmpty)
+        #expect(BLASRuntime.upgradedKernels(environment: [:], coreName: "Prescott", cpuFlags: avx2) == "Haswell")
+        #expect(BLASRuntime.upgradedKernels(environment: [:], coreName: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASRuntime.upgradedKernels(environment: [:], coreName: "Prescott", cpuFlags: avx2.union(["avx512f"])) == "Haswell")
+        #expect(BLASRuntime.upgradedKernels(environment: ["OPENBLAS_CORETYPE": "Prescott"], coreName: "Prescott", cpuFlags: avx512) == nil)
+        #expect(BLASRuntime.upgradedKernels(environment: [:], coreName: "Haswell", cpuFlags: avx512) == nil)
+        #expect(BLASRuntime.upgradedKernels(environment: [:], coreName: "Prescott", cpuFlags: ["sse2", "avx"]) == nil)
     }
 
-    @Test("single-threaded programs ask for one BLAS thread, unless the user set a thread count")
-    func threads() {
-        #expect(BLASRuntime.missingSettings(singleThreaded: true, environment: [:], coreName: "Haswell", cpuFlags: avx2) == ["OPENBLAS_NUM_THREADS": "1"])
-        #expect(BLASRuntime.missingSettings(singleThreaded: true, environment: ["OPENBLAS_NUM_THREADS": "2"], coreName: "Haswell", cpuFlags: avx2).isEmpty)
-        #expect(BLASRuntime.missingSettings(singleThreaded: true, environment: ["OMP_NUM_THREADS": "2"], coreName: "Haswell", cpuFlags: avx2).isEmpty)
-        #expect(BLASRuntime.missingSettings(singleThreaded: true, environment: [:], coreName: "Prescott", cpuFlags: avx2).count == 2)
-    }
-
-    @Test("the live library reports a kernel family and this machine's flags are read")
+    @Test("the library opens on first use, on the kernels this machine's flags call for")
     func live() {
-        #expect(!BLASRuntime.coreName.isEmpty && BLASRuntime.coreName != "unknown")
-        #expect(BLASRuntime.cpuFlags().contains("sse2"))
+        let flags = BLASRuntime.cpuFlags()
+        #expect(flags.contains("sse2"))
+        let name = BLASRuntime.coreName
+        #expect(!name.isEmpty && name != "unknown")
+        if flags.isSuperset(of: ["avx2", "fma"]), ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil { #expect(!BLASRuntime.preAVX2Cores.contains(name)) }
     }
 }

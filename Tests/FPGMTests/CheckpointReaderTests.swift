@@ -86,7 +86,7 @@ struct HostileCheckpointTests {
 
     func write(_ bytes: Data, _ name: String) -> String {
         let path = Self.folder.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: bytes)
+        _ = FileManager.default.createFile(atPath: path, contents: bytes)
         return path
     }
 

@@ -66,7 +66,7 @@ struct HubWeightsTests {
         let cache = try temporaryFolder("tampered")
         defer { try? FileManager.default.removeItem(at: cache) }
         try FileManager.default.createDirectory(at: cache.appendingPathComponent("fpgm"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: cache.appendingPathComponent("fpgm/resnet32-d509ac18.th").path, contents: Data("tampered".utf8))
+        _ = FileManager.default.createFile(atPath: cache.appendingPathComponent("fpgm/resnet32-d509ac18.th").path, contents: Data("tampered".utf8))
         let tampered = HubWeights(environment: ["XDG_CACHE_HOME": cache.path, "FPGM_HUB_URL": "http://127.0.0.1:9/"])
         #expect(throws: CheckpointError.self) { try tampered.resolve("hub:akamaster/resnet32") }
     }

@@ -11,8 +11,8 @@ struct SHA256DigestTests {
         let folder = FileManager.default.temporaryDirectory
         let abc = folder.appendingPathComponent("fpgm-sha-abc-\(getpid())").path
         let empty = folder.appendingPathComponent("fpgm-sha-empty-\(getpid())").path
-        FileManager.default.createFile(atPath: abc, contents: Data("abc".utf8))
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: abc, contents: Data("abc".utf8))
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         defer { try? FileManager.default.removeItem(atPath: abc); try? FileManager.default.removeItem(atPath: empty) }
         #expect(try SHA256Digest(fileAt: abc).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(try SHA256Digest(fileAt: empty).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -24,7 +24,7 @@ struct SHA256DigestTests {
     func memoized() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-sha-memo-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
         let memo = FileVersionMemo<String>()
         var computed = 0
         for _ in 0..<3 {
@@ -32,7 +32,7 @@ struct SHA256DigestTests {
                     == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         }
         #expect(computed == 1)
-        FileManager.default.createFile(atPath: path, contents: Data("abcd".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("abcd".utf8))
         #expect(try SHA256Digest.memoized(fileAt: path).hex == "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589")
         #expect(try memo.value(forFileAt: path) { () throws(DigestError) in computed += 1; return try SHA256Digest(fileAt: path).hex }
                 == "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589")

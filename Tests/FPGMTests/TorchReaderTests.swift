@@ -83,7 +83,7 @@ struct HostileTorchTests {
             let whole = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("torch/\(file)")))
             for cut in 0..<whole.count {
                 let path = folder.appendingPathComponent("\(cut)-\(file)").path
-                FileManager.default.createFile(atPath: path, contents: whole.prefix(cut))
+                _ = FileManager.default.createFile(atPath: path, contents: whole.prefix(cut))
                 refusal(path)
             }
         }
@@ -97,13 +97,13 @@ struct HostileTorchTests {
         for k in 0..<4 { lying[directory.lowerBound + 24 + k] = 0x10 }
         let folder = FileManager.default.temporaryDirectory
         let lyingPath = folder.appendingPathComponent("fpgm-lying-\(getpid()).pt").path
-        FileManager.default.createFile(atPath: lyingPath, contents: lying)
+        _ = FileManager.default.createFile(atPath: lyingPath, contents: lying)
         defer { try? FileManager.default.removeItem(atPath: lyingPath) }
         refusal(lyingPath)
         let data = try #require(whole.firstRange(of: Data("archive/data/0".utf8)))
         whole[data.upperBound + 40] ^= 0x55
         let damagedPath = folder.appendingPathComponent("fpgm-damaged-\(getpid()).pt").path
-        FileManager.default.createFile(atPath: damagedPath, contents: whole)
+        _ = FileManager.default.createFile(atPath: damagedPath, contents: whole)
         defer { try? FileManager.default.removeItem(atPath: damagedPath) }
         refusal(damagedPath)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Report
 import Testing
 @testable import Notebook
+import Digest
 
 /// Directives for testing the runner: `echo` shows its text and exports it; `fail` always fails.
 struct EchoDirective: Directive {
@@ -228,6 +229,34 @@ struct CellCacheTests {
         #expect(try render(Self.text(), folder).1 == [.cached, .cached, .cached, .ok])
         #expect(try render(Self.text(), folder, word: "other").1 == [.cached, .cached, .ok, .cached])
         #expect(try render(Self.text(a: "changed"), folder, word: "other").1 == [.ok, .ok, .cached, .cached])
+    }
+
+    @Test("an input whose settled stamp is unchanged is not digested again; a recent change is not trusted")
+    func stamps() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("input.txt")
+        try Data("one".utf8).write(to: input)
+        _ = try render(Self.text(), folder)
+        let cache = CellCache(notebookPath: folder.appendingPathComponent("cached.md").path)
+        let recorded = try #require(cache.valid(label: "d", key: CellCacheTests.storedKey(cache, "d"), cellKeys: [:], folder: folder))
+        #expect(recorded.inputs.keys.sorted() == ["input.txt"] && recorded.stamps.isEmpty)
+        let stamp = try #require(FileStamp(path: input.path))
+        #expect(!stamp.settled() && stamp.settled(now: Date().addingTimeInterval(FileStamp.settlingSeconds + 1)))
+
+        // An entry whose digest is wrong is still valid while the stamp matches: the file was not read.
+        let trusted = CellCache.Entry(key: "k", inputs: ["input.txt": "not-the-digest"], stamps: ["input.txt": stamp.description],
+                                      dependencies: [:], values: [], outputs: [])
+        cache.store(trusted, label: "t")
+        #expect(cache.valid(label: "t", key: "k", cellKeys: [:], folder: folder) == trusted)
+        try Data("three".utf8).write(to: input)
+        #expect(FileStamp(path: input.path) != stamp)
+        #expect(cache.valid(label: "t", key: "k", cellKeys: [:], folder: folder) == nil)
+    }
+
+    static func storedKey(_ cache: CellCache, _ label: String) throws -> String {
+        let data = try Data(contentsOf: cache.folder.appendingPathComponent("\(label).json"))
+        return try #require(CellCache.Entry(json: data)).key
     }
 
     @Test("a corrupt entry is ignored and rewritten; --no-cache neither reads nor writes")

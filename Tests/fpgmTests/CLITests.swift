@@ -218,7 +218,7 @@ struct CLITests {
         bytes.append(Data(header.utf8))
         for value in [Float.nan, 1] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-nan-\(getpid()).safetensors").path
-        FileManager.default.createFile(atPath: path, contents: bytes)
+        _ = FileManager.default.createFile(atPath: path, contents: bytes)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try FPGMProcess(["select", path])
         #expect(run.status == 3)
@@ -370,7 +370,7 @@ struct HostileNotebookTests {
         let folder = try scratchFolder("fpgm-hostile-nb-\(getpid())-\(name)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("\(name).md").path
-        FileManager.default.createFile(atPath: path, contents: contents)
+        _ = FileManager.default.createFile(atPath: path, contents: contents)
         let run = try FPGMProcess(["render", path, "-o", folder.path, "--to", "html", "--no-cache"])
         return (run, try? String(contentsOfFile: folder.appendingPathComponent("\(name).html").path, encoding: .utf8))
     }

@@ -185,7 +185,7 @@ public enum DistanceSums {
         chosen.withUnsafeBufferPointer { a in
             all.withUnsafeBufferPointer { b in
                 dots.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
+                    BLASRuntime.shared.dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
                                 1, a.baseAddress, Int32(d), b.baseAddress, Int32(d), 0, c.baseAddress, Int32(n))
                 }
             }
@@ -229,7 +229,7 @@ public struct GramMatrix: Sendable {
         var gram = [Double](repeating: 0, count: n * n)
         rows.withUnsafeBufferPointer { x in
             gram.withUnsafeMutableBufferPointer { g in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans,
+                BLASRuntime.shared.dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans,
                             Int32(n), Int32(d), 1.0, x.baseAddress, Int32(d), 0.0, g.baseAddress, Int32(n))
             }
         }

@@ -106,7 +106,7 @@ public struct Float32GramMatrix: Sendable {
         // is not cleared first.
         values = filters.scalars.withUnsafeBufferPointer { x in
             [Float](unsafeUninitializedCapacity: n * n) { g, initialized in
-                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x.baseAddress, Int32(d), 0, g.baseAddress, Int32(n))
+                BLASRuntime.shared.ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x.baseAddress, Int32(d), 0, g.baseAddress, Int32(n))
                 initialized = n * n
             }
         }
