@@ -46,6 +46,7 @@ bench: setup
 	swift run -c release fpgm-bench selection
 	swift run -c release fpgm-bench loading
 	swift run -c release fpgm-bench render
+	swift run -c release fpgm-bench jupyter
 
 # Fuzz every checkpoint reader with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
 # starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.

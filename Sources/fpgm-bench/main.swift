@@ -7,6 +7,7 @@ import Foundation
 ///     swift run -c release fpgm-bench selection
 ///     swift run -c release fpgm-bench loading
 ///     swift run -c release fpgm-bench render
+///     swift run -c release fpgm-bench jupyter
 
 /// Summary of repeated timings in seconds.
 struct Timings {
@@ -90,18 +91,24 @@ func runProgram(_ executable: String, _ arguments: [String], in directory: URL? 
     return data
 }
 
-/// Runs a program with its output discarded and waits for it, through posix_spawn alone, so that a
-/// timing holds the program and not the cost of collecting its output; fails on a non-zero exit.
+/// Runs a program with its output and errors discarded and waits for it, through posix_spawn alone, so
+/// that a timing holds the program and not the cost of collecting its output; fails on a non-zero exit.
+/// `environment` replaces this process's environment when given.
 @discardableResult
-func spawnQuietly(_ executable: String, _ arguments: [String]) throws -> rusage {
+func spawnQuietly(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> rusage {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     var argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    var variables = (environment ?? [:]).map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { variables.forEach { free($0) } }
     var pid: pid_t = 0
-    guard posix_spawn(&pid, executable, &actions, nil, &argv, environ) == 0 else {
+    let spawned = environment == nil ? posix_spawn(&pid, executable, &actions, nil, &argv, environ)
+                                     : posix_spawn(&pid, executable, &actions, nil, &argv, &variables)
+    guard spawned == 0 else {
         throw BenchmarkFailure(description: "cannot start \(executable)")
     }
     var status: Int32 = 0
@@ -121,6 +128,9 @@ func prunedLayers(_ json: Data, key: String) throws -> [String: [Int]] {
     return map
 }
 
+/// The environment as the benchmark was started, before it chose OpenBLAS settings for itself: the
+/// environment of programs compared against fpgm, which choose their own.
+let launchEnvironment = ProcessInfo.processInfo.environment
 BLASRuntime.preferSingleThreaded()
 print("OpenBLAS kernels: \(BLASRuntime.coreName)")
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -135,7 +145,7 @@ if arguments.first == "peak-memory", arguments.count > 1 {
     }
 }
 let benchmarks: [String: () throws -> Void] = ["selection": SelectionBenchmark.run, "loading": LoadingBenchmark.run,
-                                                "render": RenderBenchmark.run]
+                                                "render": RenderBenchmark.run, "jupyter": JupyterBenchmark.run]
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
     print("USAGE: fpgm-bench <\(benchmarks.keys.sorted().joined(separator: "|"))>")
     exit(arguments.isEmpty ? 0 : 2)
