@@ -1,0 +1,225 @@
+import Foundation
+
+/// How an option-A shortcut (a block that halves the map and doubles the width) places the input's
+/// channels among the new zero channels.
+public enum ShortcutPlacement: String, Sendable, CaseIterable {
+    /// akamaster's `F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes/4, planes/4))`: zeros on both sides.
+    case symmetric
+    /// The FPGM authors' `DownsampleA`: `AvgPool2d(1, stride 2)`, then `cat(x, 0 x)`: zeros after.
+    case appended
+}
+
+/// A CIFAR ResNet ready to run: every convolution folded with its batch norm, optionally compacted
+/// by a pruning plan.
+///
+/// Forward pass, for input x: the stem s = ReLU(BN(conv1 x)); each basic block computes
+/// ReLU(BN(conv2 ReLU(BN(conv1 x)))) + shortcut(x)) with the option-A shortcut; then global average
+/// pooling and the linear classifier.
+///
+/// A compact network (`init(weights:plan:)`) keeps only the plan's kept filters. A removed filter's
+/// channel is constant in the masked network (its batch norm's shift t_c, after ReLU where one follows),
+/// so: a layer that read it directly loses that input channel and adds the channel's fixed contribution
+/// (an offset map); a channel of the residual stream is put back at its index with its constant
+/// (SFP's "index alignment"). The compact network therefore computes what the masked one computes.
+public struct InferenceNetwork: Sendable {
+    public let architecture: Architecture
+    public let shortcut: ShortcutPlacement
+    let stem: FoldedConvolution
+    /// Puts the stem's kept channels back into the full-width residual stream.
+    let stemStream: ChannelScatter
+    let blocks: [Block]
+    let classifierWeights: [Float]
+    let classifierBias: [Float]
+
+    struct Block: Sendable {
+        let conv1: FoldedConvolution
+        let conv2: FoldedConvolution
+        /// Whether conv1 reads the stem's own output (the first block) rather than the residual stream.
+        let readsStem: Bool
+        let outputStream: ChannelScatter
+        let stride: Int
+        let inWidth: Int
+        let outWidth: Int
+    }
+
+    /// The unpruned network, or the masked one when `weights` has the plan's filters zeroed.
+    public init(weights: BoundWeights, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
+        try self.init(weights: weights, kept: [:], shortcut: shortcut)
+    }
+
+    /// The compact network of `plan`: each layer keeps only the plan's kept filters.
+    public init(weights: BoundWeights, plan: PruningPlan, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
+        var kept = [String: [Int]]()
+        for layer in plan.layers {
+            guard !layer.kept.isEmpty else { throw .everyFilterPruned(layer.name) }
+            kept[layer.name] = layer.kept
+        }
+        try self.init(weights: weights, kept: kept, shortcut: shortcut)
+    }
+
+    private init(weights: BoundWeights, kept: [String: [Int]], shortcut: ShortcutPlacement) throws(InferenceError) {
+        let architecture = weights.architecture
+        guard architecture.family == .cifarResNet else { throw .unsupported(architecture.name) }
+        let tensors = weights.tensors
+        func norm(of convolution: String) -> (gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor) {
+            let name = architecture.batchNorms.first { $0.convolution == convolution }!.name
+            return (tensors["\(name).weight"]!, tensors["\(name).bias"]!, tensors["\(name).running_mean"]!, tensors["\(name).running_var"]!)
+        }
+        func channels(_ layer: ConvolutionLayer) -> [Int] { kept[layer.name] ?? Array(0..<layer.outChannels) }
+        /// The value a removed channel of `layer` holds: its batch norm's shift, after ReLU when `relu`.
+        func constants(_ layer: ConvolutionLayer, relu: Bool) -> [Int: Float] {
+            let bn = norm(of: layer.name), keptSet = Set(channels(layer))
+            var values = [Int: Float]()
+            for c in 0..<layer.outChannels where !keptSet.contains(c) {
+                let scale = Double(bn.gamma.scalars[c]) / (Double(bn.variance.scalars[c]) + FoldedConvolution.epsilon).squareRoot()
+                let shift = Float(Double(bn.beta.scalars[c]) - Double(bn.mean.scalars[c]) * scale)
+                values[c] = relu ? max(shift, 0) : shift
+            }
+            return values
+        }
+        /// `layer` folded, keeping its kept filters and, when it reads `source` directly, only the
+        /// source's kept channels, with the removed ones' contribution as offsets.
+        func folded(_ layer: ConvolutionLayer, reading source: ConvolutionLayer?) -> FoldedConvolution {
+            let bn = norm(of: layer.name), weight = tensors["\(layer.name).weight"]!
+            let inputs = source.map(channels) ?? Array(0..<layer.inChannels)
+            var convolution = FoldedConvolution(weight: weight, gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance,
+                                                stride: layer.stride, padding: layer.padding, outputs: channels(layer), inputs: inputs)
+            if let source, case let removed = constants(source, relu: true), !removed.isEmpty {
+                let order = removed.keys.sorted()
+                let part = FoldedConvolution(weight: weight, gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance,
+                                             stride: layer.stride, padding: layer.padding, outputs: channels(layer), inputs: order)
+                var constantInput = FeatureMaps(channels: order.count, batch: 1, height: layer.inputSize, width: layer.inputSize)
+                let plane = layer.inputSize * layer.inputSize
+                for (index, channel) in order.enumerated() {
+                    for p in 0..<plane { constantInput.values[index * plane + p] = removed[channel]! }
+                }
+                let response = FoldedConvolution(outChannels: part.outChannels, inChannels: part.inChannels, kernel: part.kernel,
+                                                 stride: part.stride, padding: part.padding, weights: part.weights,
+                                                 shifts: [Float](repeating: 0, count: part.outChannels), offsets: nil)
+                convolution.offsets = response.apply(constantInput, relu: false).values
+            }
+            return convolution
+        }
+
+        let stemLayer = architecture.convolutions[0]
+        stem = folded(stemLayer, reading: nil)
+        stemStream = ChannelScatter(width: stemLayer.outChannels, kept: channels(stemLayer), constants: constants(stemLayer, relu: true))
+        var blocks = [Block]()
+        var index = 1
+        while index + 1 < architecture.convolutions.count {
+            let first = architecture.convolutions[index], second = architecture.convolutions[index + 1]
+            let readsStem = first.input == .convolution(stemLayer.name)
+            blocks.append(Block(conv1: folded(first, reading: readsStem ? stemLayer : nil), conv2: folded(second, reading: first),
+                                readsStem: readsStem,
+                                outputStream: ChannelScatter(width: second.outChannels, kept: channels(second),
+                                                             constants: constants(second, relu: false)),
+                                stride: first.stride, inWidth: first.inChannels, outWidth: second.outChannels))
+            index += 2
+        }
+        self.architecture = architecture
+        self.shortcut = shortcut
+        self.blocks = blocks
+        classifierWeights = tensors["\(architecture.classifier.name).weight"]!.scalars
+        classifierBias = tensors["\(architecture.classifier.name).bias"]!.scalars
+    }
+
+    /// Learnable parameters of the network as it runs: convolution weights, two per batch-norm channel
+    /// (scale and shift, folded here), and the classifier's weight and bias.
+    public var parameterCount: Int {
+        let convolutions = [stem] + blocks.flatMap { [$0.conv1, $0.conv2] }
+        return convolutions.reduce(0) { $0 + $1.weights.count + 2 * $1.outChannels } + classifierWeights.count + classifierBias.count
+    }
+
+    /// The logits of each image of `input` (N x 3 x 32 x 32, channel-major), images spread over the cores.
+    public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [[Float]] {
+        let parts = max(1, min(threads, input.batch))
+        let bounds = (0...parts).map { $0 * input.batch / parts }
+        var results = [[[Float]]](repeating: [], count: parts)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                slots[part] = logitsOnOneThread(input.images(bounds[part]..<bounds[part + 1]))
+            }
+        }
+        return results.flatMap { $0 }
+    }
+
+    /// The forward pass of a batch on the calling thread.
+    func logitsOnOneThread(_ input: FeatureMaps) -> [[Float]] {
+        let stemOutput = stem.apply(input, relu: true)
+        var stream = stemStream.expand(stemOutput)
+        for block in blocks {
+            let hidden = block.conv1.apply(block.readsStem ? stemOutput : stream, relu: true)
+            var output = block.outputStream.expand(block.conv2.apply(hidden, relu: false))
+            addShortcut(of: stream, to: &output, block: block)
+            for i in output.values.indices { output.values[i] = max(output.values[i], 0) }
+            stream = output
+        }
+        let classes = classifierBias.count, features = stream.channels
+        return stream.averagePooled().map { pooled in
+            (0..<classes).map { k in
+                var sum = classifierBias[k]
+                for f in 0..<features { sum += classifierWeights[k * features + f] * pooled[f] }
+                return sum
+            }
+        }
+    }
+
+    /// output += shortcut(input): the identity, or (option A) input[:, :, ::2, ::2] placed among zero
+    /// channels as `shortcut` says.
+    func addShortcut(of input: FeatureMaps, to output: inout FeatureMaps, block: Block) {
+        let first = block.outWidth == block.inWidth ? 0 : (shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0)
+        let plane = output.height * output.width
+        input.values.withUnsafeBufferPointer { source in
+            output.values.withUnsafeMutableBufferPointer { target in
+                for c in 0..<block.inWidth {
+                    for image in 0..<input.batch {
+                        let from = (c * input.batch + image) * input.height * input.width
+                        let to = ((c + first) * output.batch + image) * plane
+                        for y in 0..<output.height {
+                            for x in 0..<output.width {
+                                target[to + y * output.width + x] += source[from + y * block.stride * input.width + x * block.stride]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where a layer's kept output channels sit in a full-width stream, and the constant each removed
+/// channel holds there.
+struct ChannelScatter: Sendable {
+    let width: Int
+    let kept: [Int]
+    let constants: [Int: Float]
+
+    /// The full-width maps: kept channel i at index kept[i], removed channels filled with their constant.
+    func expand(_ maps: FeatureMaps) -> FeatureMaps {
+        guard kept.count != width else { return maps }
+        var full = FeatureMaps(channels: width, batch: maps.batch, height: maps.height, width: maps.width)
+        let length = maps.channelLength
+        for (index, channel) in kept.enumerated() {
+            full.values.replaceSubrange((channel * length)..<((channel + 1) * length),
+                                        with: maps.values[(index * length)..<((index + 1) * length)])
+        }
+        for (channel, value) in constants {
+            for i in (channel * length)..<((channel + 1) * length) { full.values[i] = value }
+        }
+        return full
+    }
+}
+
+/// Why a network cannot be run.
+public enum InferenceError: Error, Equatable, CustomStringConvertible {
+    case unsupported(String)
+    case everyFilterPruned(String)
+
+    public var description: String {
+        switch self {
+        case let .unsupported(name): "the forward pass supports the CIFAR ResNets (resnet20 ... resnet1202), not \(name)"
+        case let .everyFilterPruned(layer): "the plan prunes every filter of \(layer); a layer must keep at least one"
+        }
+    }
+}

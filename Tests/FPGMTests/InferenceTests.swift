@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import FPGM
+
+/// The forward pass against ../shared/reference/forward-logits.json (PyTorch's outputs of the trained
+/// networks on a deterministic input).
+@Suite("Inference", .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+struct InferenceTests {
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] ?? ""
+    static let reference = URL(fileURLWithPath: weights).deletingLastPathComponent()
+        .appendingPathComponent("reference/forward-logits.json")
+
+    static func bound(_ file: String, _ arch: String) throws -> BoundWeights {
+        try Architecture.named(arch).bind(Checkpoint.read(path: weights + "/" + file))
+    }
+
+    @Test("logits of the trained ResNet-20 and ResNet-56 on pattern:4 match PyTorch's to 1e-3", arguments: [
+        ("resnet20-12fca82f.th", "resnet20"), ("resnet56-4bfd9763.th", "resnet56"),
+    ])
+    func referenceLogits(file: String, arch: String) throws {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.reference)) as! [String: Any]
+        let expected = (json["logits"] as! [String: [[Double]]])[file]!
+        let network = try InferenceNetwork(weights: Self.bound(file, arch))
+        for threads in [1, 2] {
+            let logits = network.logits(InputImages.pattern(count: 4), threads: threads)
+            #expect(logits.count == 4)
+            let worst = zip(logits, expected).flatMap { zip($0, $1).map { abs(Double($0) - $1) } }.max()!
+            #expect(worst <= 1e-3, "largest difference \(worst) with \(threads) threads")
+        }
+    }
+}
+
+/// The compact network against the masked one, for every CIFAR ResNet: trained weights where they
+/// exist, seeded synthetic weights with random batch-norm statistics otherwise (so that removed
+/// channels are not trivially zero; small scales keep 600 residual blocks finite).
+@Suite("Compact networks", .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+struct CompactNetworkTests {
+    static let trained = ["resnet20": "resnet20-12fca82f.th", "resnet32": "resnet32-d509ac18.th",
+                          "resnet44": "resnet44-014dd654.th", "resnet56": "resnet56-4bfd9763.th"]
+
+    static func weights(_ arch: String) throws -> BoundWeights {
+        let architecture = try Architecture.named(arch)
+        if let file = trained[arch] { return try InferenceTests.bound(file, arch) }
+        var tensors = architecture.syntheticWeights(seed: 6)
+        var generator = SeededGenerator(seed: 60)
+        for norm in architecture.batchNorms {
+            tensors["\(norm.name).weight"] = Tensor(shape: [norm.channels]) { Float(0.05 + 0.1 * generator.nextUniform()) }
+            tensors["\(norm.name).bias"] = Tensor(shape: [norm.channels]) { Float(0.2 * generator.nextUniform() - 0.1) }
+            tensors["\(norm.name).running_mean"] = Tensor(shape: [norm.channels]) { Float(generator.nextUniform() - 0.5) }
+            tensors["\(norm.name).running_var"] = Tensor(shape: [norm.channels]) { Float(0.5 + generator.nextUniform()) }
+        }
+        return BoundWeights(architecture: architecture, tensors: tensors)
+    }
+
+    @Test("compact logits equal masked logits to 1e-4 relative; the parameter count is the exact convention's",
+          arguments: ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"], [(1.0, 0.4), (0.7, 0.1)])
+    func compactEqualsMasked(arch: String, rates: (Double, Double)) throws {
+        let weights = try Self.weights(arch)
+        let plan = try FilterSelector(rates: PruningRates(rateNorm: rates.0, rateDist: rates.1)).plan(for: weights.prunableLayers)
+        let images = InputImages.pattern(count: arch == "resnet1202" ? 2 : 4)
+        let masked = try InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
+        let compactNetwork = try InferenceNetwork(weights: weights, plan: plan)
+        let compact = compactNetwork.logits(images)
+        let scale = masked.flatMap { $0 }.map { abs(Double($0)) }.max()!
+        let worst = zip(masked, compact).flatMap { zip($0, $1).map { abs(Double($0) - Double($1)) } }.max()!
+        #expect(worst <= 1e-4 * scale, "largest difference \(worst) against logits up to \(scale)")
+        #expect(compactNetwork.parameterCount == ExactFLOPsCounter(architecture: weights.architecture).parameters(plan: plan))
+        #expect(compactNetwork.parameterCount < weights.architecture.parameterCount)
+    }
+}
