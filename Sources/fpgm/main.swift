@@ -11,6 +11,7 @@ let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -
     (SelectCommand.spec, SelectCommand.run),
     (InspectCommand.spec, InspectCommand.run),
     (NormsCommand.spec, NormsCommand.run),
+    (ForwardCommand.spec, ForwardCommand.run),
 ]
 
 let overview = """

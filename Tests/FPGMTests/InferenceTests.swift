@@ -68,3 +68,49 @@ struct CompactNetworkTests {
         #expect(compactNetwork.parameterCount < weights.architecture.parameterCount)
     }
 }
+
+@Suite("Convolution")
+struct ConvolutionTests {
+    /// The definition: out(o, n, y, x) = sum_{c, ky, kx} w(o, c, ky, kx) in(c, n, y s + ky - p, x s + kx - p), 0 outside.
+    static func direct(_ input: FeatureMaps, weights: [Float], out: Int, kernel: Int, stride: Int, padding: Int) -> [Float] {
+        let outHeight = (input.height + 2 * padding - kernel) / stride + 1, outWidth = (input.width + 2 * padding - kernel) / stride + 1
+        var result = [Float](repeating: 0, count: out * input.batch * outHeight * outWidth)
+        for o in 0..<out {
+            for n in 0..<input.batch {
+                for y in 0..<outHeight {
+                    for x in 0..<outWidth {
+                        var sum = 0.0
+                        for c in 0..<input.channels {
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let iy = y * stride + ky - padding, ix = x * stride + kx - padding
+                                    guard iy >= 0, iy < input.height, ix >= 0, ix < input.width else { continue }
+                                    sum += Double(weights[((o * input.channels + c) * kernel + ky) * kernel + kx])
+                                        * Double(input.values[((c * input.batch + n) * input.height + iy) * input.width + ix])
+                                }
+                            }
+                        }
+                        result[((o * input.batch + n) * outHeight + y) * outWidth + x] = Float(sum)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    @Test("unfold + SGEMM equals the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
+          arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (7, 2, 3), (3, 1, 0)], [9, 12])
+    func matchesDefinition(shape: (kernel: Int, stride: Int, padding: Int), side: Int) {
+        var generator = SeededGenerator(seed: UInt64(shape.kernel * 100 + shape.stride * 10 + side))
+        let channels = 5, out = 6, batch = 3
+        let input = FeatureMaps(channels: channels, batch: batch, height: side, width: side,
+                                values: (0..<(channels * batch * side * side)).map { _ in Float(generator.nextUniform() - 0.5) })
+        let weights = (0..<(out * channels * shape.kernel * shape.kernel)).map { _ in Float(generator.nextUniform() - 0.5) }
+        let convolution = FoldedConvolution(outChannels: out, inChannels: channels, kernel: shape.kernel, stride: shape.stride,
+                                            padding: shape.padding, weights: weights, shifts: [Float](repeating: 0, count: out), offsets: nil)
+        let result = convolution.apply(input, relu: false).values
+        let expected = Self.direct(input, weights: weights, out: out, kernel: shape.kernel, stride: shape.stride, padding: shape.padding)
+        #expect(result.count == expected.count)
+        #expect(zip(result, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
+}

@@ -64,13 +64,21 @@ struct FoldedConvolution: Sendable {
         precondition(input.channels == inChannels, "a convolution of \(inChannels) input channels was given \(input.channels)")
         let outHeight = outputSide(input.height), outWidth = outputSide(input.width)
         let plane = outHeight * outWidth, columns = input.batch * plane, depth = inChannels * kernel * kernel
-        var output = [Float](repeating: 0, count: outChannels * columns)
+        var output = [Float](unsafeUninitializedCapacity: outChannels * columns) { _, count in count = outChannels * columns }
+        // Column blocks small enough (M N K <= 10^6) for OpenBLAS's unpacked small-matrix kernels, but at
+        // least 64 wide (narrower blocks run slower than packing).
+        let block = max(64, min(columns, 1_000_000 / max(1, outChannels * depth) / 16 * 16))
         let multiply = { (patches: UnsafePointer<Float>) in
             self.weights.withUnsafeBufferPointer { filters in
                 output.withUnsafeMutableBufferPointer { result in
-                    BLASRuntime.shared.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(self.outChannels), Int32(columns),
-                                             Int32(depth), 1, filters.baseAddress, Int32(depth), patches, Int32(columns), 0,
-                                             result.baseAddress, Int32(columns))
+                    var first = 0
+                    while first < columns {
+                        let width = min(block, columns - first)
+                        BLASRuntime.shared.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(self.outChannels), Int32(width),
+                                                 Int32(depth), 1, filters.baseAddress, Int32(depth), patches + first, Int32(columns), 0,
+                                                 result.baseAddress! + first, Int32(columns))
+                        first += width
+                    }
                 }
             }
         }
@@ -80,16 +88,18 @@ struct FoldedConvolution: Sendable {
             unfold(input, outHeight: outHeight, outWidth: outWidth).withUnsafeBufferPointer { multiply($0.baseAddress!) }
         }
         output.withUnsafeMutableBufferPointer { result in
+            let floor: Float = relu ? 0 : -.infinity
             for o in 0..<outChannels {
                 let shift = shifts[o]
                 for image in 0..<input.batch {
-                    let start = o * columns + image * plane
+                    let run = UnsafeMutableBufferPointer(rebasing: result[(o * columns + image * plane)..<(o * columns + (image + 1) * plane)])
                     if let offsets {
-                        for p in 0..<plane { result[start + p] += shift + offsets[o * plane + p] }
+                        offsets.withUnsafeBufferPointer { all in
+                            for p in 0..<plane { run[p] = max(run[p] + shift + all[o * plane + p], floor) }
+                        }
                     } else {
-                        for p in 0..<plane { result[start + p] += shift }
+                        for p in 0..<plane { run[p] = max(run[p] + shift, floor) }
                     }
-                    if relu { for p in start..<(start + plane) { result[p] = max(result[p], 0) } }
                 }
             }
         }
@@ -99,6 +109,49 @@ struct FoldedConvolution: Sendable {
     /// The input's patches as a (C k^2) x (N H' W') matrix: row (c, ky, kx), column (n, y', x') holds
     /// input (c, n, y' stride + ky - padding, x' stride + kx - padding), or 0 outside the map.
     func unfold(_ input: FeatureMaps, outHeight: Int, outWidth: Int) -> [Float] {
+        let plane = outHeight * outWidth, columns = input.batch * plane, count = inChannels * kernel * kernel * columns
+        guard stride == 1, outHeight == input.height, outWidth == input.width else {
+            return unfoldStrided(input, outHeight: outHeight, outWidth: outWidth)
+        }
+        let side = input.width
+        return [Float](unsafeUninitializedCapacity: count) { target, initialized in
+            input.values.withUnsafeBufferPointer { source in
+                for c in 0..<inChannels {
+                    for ky in 0..<kernel {
+                        for kx in 0..<kernel {
+                            let dy = ky - padding, dx = kx - padding, shift = dy * side + dx
+                            // Output rows whose input row lies inside the map.
+                            let firstRow = max(0, -dy), endRow = min(outHeight, outHeight - dy)
+                            for image in 0..<input.batch {
+                                let from = source.baseAddress! + (c * input.batch + image) * plane
+                                let to = target.baseAddress! + ((c * kernel + ky) * kernel + kx) * columns + image * plane
+                                // Rows above and below the map.
+                                to.update(repeating: 0, count: firstRow * side)
+                                (to + endRow * side).update(repeating: 0, count: (outHeight - endRow) * side)
+                                guard firstRow < endRow else { continue }
+                                // The rows inside, as one shifted copy (clipped to the input), then the columns that
+                                // wrapped around from the neighbouring row set to 0.
+                                let low = max(firstRow * side + shift, 0), high = min(endRow * side + shift, plane)
+                                (to + firstRow * side).update(repeating: 0, count: low - shift - firstRow * side)
+                                (to + low - shift).update(from: from + low, count: high - low)
+                                (to + high - shift).update(repeating: 0, count: endRow * side - (high - shift))
+                                if dx != 0 {
+                                    let column = dx < 0 ? 0 : side - dx
+                                    for y in firstRow..<endRow {
+                                        for x in column..<(column + abs(dx)) { to[y * side + x] = 0 }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// `unfold` for any stride, element by element.
+    func unfoldStrided(_ input: FeatureMaps, outHeight: Int, outWidth: Int) -> [Float] {
         let plane = outHeight * outWidth, columns = input.batch * plane
         var patches = [Float](repeating: 0, count: inChannels * kernel * kernel * columns)
         input.values.withUnsafeBufferPointer { source in
@@ -118,12 +171,7 @@ struct FoldedConvolution: Sendable {
                                     guard inputY >= 0, inputY < input.height else { continue }
                                     let from = sourceImage + inputY * input.width - padding + kx
                                     let to = row + image * plane + y * outWidth
-                                    if stride == 1 {
-                                        (target.baseAddress! + to + firstX).update(from: source.baseAddress! + from + firstX,
-                                                                                   count: lastX - firstX + 1)
-                                    } else {
-                                        for x in firstX...lastX { target[to + x] = source[from + x * stride] }
-                                    }
+                                    for x in firstX...lastX { target[to + x] = source[from + x * stride] }
                                 }
                             }
                         }

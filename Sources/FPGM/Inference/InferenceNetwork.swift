@@ -130,15 +130,19 @@ public struct InferenceNetwork: Sendable {
         return convolutions.reduce(0) { $0 + $1.weights.count + 2 * $1.outChannels } + classifierWeights.count + classifierBias.count
     }
 
-    /// The logits of each image of `input` (N x 3 x 32 x 32, channel-major), images spread over the cores.
-    public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [[Float]] {
-        let parts = max(1, min(threads, input.batch))
-        let bounds = (0...parts).map { $0 * input.batch / parts }
-        var results = [[[Float]]](repeating: [], count: parts)
+    /// The logits of each image of `input` (N x 3 x 32 x 32, channel-major): the images run in chunks
+    /// of at most `chunk`, spread over `threads` threads (each chunk's matrix products on one core).
+    public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                       chunk: Int = 1) -> [[Float]] {
+        let chunks = stride(from: 0, to: input.batch, by: max(1, chunk)).map { $0..<min($0 + max(1, chunk), input.batch) }
+        var results = [[[Float]]](repeating: [], count: chunks.count)
+        let next = NextIndex()
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                slots[part] = logitsOnOneThread(input.images(bounds[part]..<bounds[part + 1]))
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
+                while let index = next.take(below: chunks.count) {
+                    slots[index] = logitsOnOneThread(input.images(chunks[index]))
+                }
             }
         }
         return results.flatMap { $0 }
@@ -151,8 +155,7 @@ public struct InferenceNetwork: Sendable {
         for block in blocks {
             let hidden = block.conv1.apply(block.readsStem ? stemOutput : stream, relu: true)
             var output = block.outputStream.expand(block.conv2.apply(hidden, relu: false))
-            addShortcut(of: stream, to: &output, block: block)
-            for i in output.values.indices { output.values[i] = max(output.values[i], 0) }
+            addShortcutAndReLU(of: stream, to: &output, block: block)
             stream = output
         }
         let classes = classifierBias.count, features = stream.channels
@@ -165,13 +168,17 @@ public struct InferenceNetwork: Sendable {
         }
     }
 
-    /// output += shortcut(input): the identity, or (option A) input[:, :, ::2, ::2] placed among zero
-    /// channels as `shortcut` says.
-    func addShortcut(of input: FeatureMaps, to output: inout FeatureMaps, block: Block) {
-        let first = block.outWidth == block.inWidth ? 0 : (shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0)
-        let plane = output.height * output.width
-        input.values.withUnsafeBufferPointer { source in
-            output.values.withUnsafeMutableBufferPointer { target in
+    /// output = max(0, output + shortcut(input)): the shortcut is the identity, or (option A)
+    /// input[:, :, ::2, ::2] placed among zero channels as `shortcut` says.
+    func addShortcutAndReLU(of input: FeatureMaps, to output: inout FeatureMaps, block: Block) {
+        output.values.withUnsafeMutableBufferPointer { target in
+            input.values.withUnsafeBufferPointer { source in
+                if block.stride == 1, block.inWidth == block.outWidth {
+                    for i in 0..<target.count { target[i] = max(target[i] + source[i], 0) }
+                    return
+                }
+                let first = shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
+                let plane = output.height * output.width
                 for c in 0..<block.inWidth {
                     for image in 0..<input.batch {
                         let from = (c * input.batch + image) * input.height * input.width
@@ -183,6 +190,7 @@ public struct InferenceNetwork: Sendable {
                         }
                     }
                 }
+                for i in 0..<target.count { target[i] = max(target[i], 0) }
             }
         }
     }

@@ -1,0 +1,54 @@
+import FPGM
+import Foundation
+
+/// The forward pass of the trained ResNet-56, batch 64, full and compact (FPGM-only 40% and the
+/// official mix 0.7 / 0.1): images per second, and the measured against the theoretical reduction
+/// of the forward time (the paper's Table 5 on this CPU).
+enum ForwardBenchmark {
+    static let batch = 64, repeats = 20
+
+    static func run() throws {
+        guard let folder = launchEnvironment["FPGM_WEIGHTS_DIR"] else {
+            print("forward: skipped, set FPGM_WEIGHTS_DIR to the folder of the trained weights")
+            return
+        }
+        let reference = URL(fileURLWithPath: folder).deletingLastPathComponent().appendingPathComponent("reference/forward-logits.json")
+        let architecture = try Architecture.named("resnet56")
+        let weights = try architecture.bind(Checkpoint.read(path: folder + "/resnet56-4bfd9763.th"))
+        let full = try InferenceNetwork(weights: weights)
+
+        // Check before timing: PyTorch's logits, and compact = masked.
+        let expected = try (JSONSerialization.jsonObject(with: Data(contentsOf: reference)) as? [String: Any])?["logits"] as? [String: [[Double]]]
+        let computed = full.logits(InputImages.pattern(count: 4))
+        guard let pytorch = expected?["resnet56-4bfd9763.th"],
+              zip(pytorch, computed).allSatisfy({ zip($0, $1).allSatisfy { abs($0 - Double($1)) <= 1e-3 } }) else {
+            throw BenchmarkFailure(description: "ResNet-56 logits differ from reference/forward-logits.json")
+        }
+        let images = InputImages.pattern(count: batch)
+        var rows: [(String, Timings, Double)] = []
+        let fullTimes = time(repeats) { _ = full.logits(images) }
+        rows.append(("full (\(architecture.parameterCount) parameters)", fullTimes, 0))
+        for (label, rates) in [("FPGM-only 40%", try PruningRates(rateNorm: 1.0, rateDist: 0.4)),
+                               ("mix 0.7 / 0.1", try PruningRates(rateNorm: 0.7, rateDist: 0.1))] {
+            let plan = try FilterSelector(rates: rates).plan(for: weights.prunableLayers)
+            let compact = try InferenceNetwork(weights: weights, plan: plan)
+            let masked = try InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
+            let logits = compact.logits(images)
+            let scale = masked.flatMap { $0 }.map { abs($0) }.max()!
+            guard zip(masked, logits).allSatisfy({ zip($0, $1).allSatisfy { abs($0 - $1) <= 1e-4 * scale } }) else {
+                throw BenchmarkFailure(description: "compact logits differ from masked logits (\(label))")
+            }
+            let theoretical = ExactFLOPsCounter(architecture: architecture).count(plan: plan).reduction
+            rows.append(("compact, \(label)", time(repeats) { _ = compact.logits(images) }, theoretical))
+        }
+        print("forward: trained ResNet-56, batch \(batch), \(ProcessInfo.processInfo.activeProcessorCount) threads; check: logits match PyTorch's to 1e-3, compact = masked to 1e-4")
+        print("")
+        print("".padding(toLength: 40, withPad: " ", startingAt: 0) + "      min    median       p90   images/s   reduction: theory  measured")
+        for (label, timings, theoretical) in rows {
+            let measured = 1 - timings.median / fullTimes.median
+            print(timings.row("\(label) (\(repeats) runs)")
+                  + String(format: "   %8.0f", Double(batch) / timings.median)
+                  + (theoretical > 0 ? String(format: "            %5.1f%%    %5.1f%%", 100 * theoretical, 100 * measured) : ""))
+        }
+    }
+}

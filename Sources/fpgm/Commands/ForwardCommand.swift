@@ -1,0 +1,109 @@
+import FPGM
+import Foundation
+import Report
+
+/// `fpgm forward`: the logits of a CIFAR ResNet on deterministic or CIFAR-10 images, unpruned, masked
+/// (the plan's filters zeroed, as the official code prunes) or compact (the filters removed).
+enum ForwardCommand {
+    static let spec = CommandSpec(
+        name: "forward",
+        overview: "Run a CIFAR ResNet on images and print its logits (and top-1 accuracy on a labelled batch).",
+        arguments: [("checkpoint", CheckpointArgument.help)],
+        options: [
+            .value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202)."),
+            .value("--input", "input", help: "pattern:N for N deterministic images (those of the reference logits), or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
+            .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
+            .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
+                   default: "mask", values: ["mask", "compact"]),
+            .value("--shortcut", "placement", help: "Where option-A shortcuts put the input channels: among zeros on both sides (akamaster's weights) or before the zeros (the FPGM authors' code).",
+                   default: "symmetric", values: ShortcutPlacement.allCases.map(\.rawValue)),
+            .flag("--json", help: "Print JSON instead of a table."),
+        ])
+
+    static func run(_ words: [String]) throws(CommandLineError) -> String {
+        let arguments = try spec.parse(words)
+        guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
+        guard let archName = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
+        guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
+        let architecture: Architecture
+        do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
+        guard architecture.family == .cifarResNet else { throw spec.usage(InferenceError.unsupported(archName).description) }
+        let rates = try pruneRates(arguments.values["--prune"])
+        let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
+        let images = try readImages(inputText)
+
+        let (resolved, checkpoint) = try CheckpointArgument.read(path)
+        let weights: BoundWeights
+        do { weights = try architecture.bind(checkpoint) } catch { throw .input("\(resolved): \(error.description)") }
+        let network: InferenceNetwork
+        var members = [(String, JSONValue)]()
+        do {
+            if let rates {
+                let plan: PruningPlan
+                do { plan = try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch {
+                    throw CommandLineError.input("\(resolved): \(error.description)")
+                }
+                let compact = arguments.value("--mode", in: spec) == "compact"
+                network = compact ? try InferenceNetwork(weights: weights, plan: plan, shortcut: shortcut)
+                                  : try InferenceNetwork(weights: weights.masked(by: plan), shortcut: shortcut)
+                members += [("mode", .string(compact ? "compact" : "mask")), ("rate_norm", .double(rates.rateNorm)),
+                            ("rate_dist", .double(rates.rateDist))]
+            } else {
+                network = try InferenceNetwork(weights: weights, shortcut: shortcut)
+            }
+        } catch let error as InferenceError {
+            throw .failure(error.description)
+        } catch let error as CommandLineError {
+            throw error
+        } catch {
+            throw .failure("\(error)")
+        }
+        let logits = network.logits(images.maps)
+        let predictions = logits.map { row in row.indices.max { row[$0] < row[$1] }! }
+        let accuracy = images.labels.map { labels in Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) }
+
+        if arguments.flags.contains("--json") {
+            members = [("checkpoint", .string(path)), ("arch", .string(archName)), ("input", .string(inputText)),
+                       ("shortcut", .string(shortcut.rawValue))] + members
+            members.append(("parameters", .int(network.parameterCount)))
+            if let accuracy { members.append(("top1", .double(accuracy))) }
+            members.append(("predictions", .array(predictions.map(JSONValue.int))))
+            members.append(("logits", .array(logits.map { .array($0.map { .double(Double($0)) }) })))
+            return JSONValue.object(members).text(indent: 2) + "\n"
+        }
+        var text = "\(logits.count) images, \(network.parameterCount) parameters"
+        if let accuracy { text += String(format: ", top-1 accuracy %.2f%%", 100 * accuracy) }
+        text += "\n\n"
+        let shown = min(logits.count, 20)
+        let table = Table(columns: ["Image", "Class"] + (0..<10).map { "Logit \($0)" },
+                          alignments: [.right, .right] + Array(repeating: .right, count: 10),
+                          rows: (0..<shown).map { n in [String(n), String(predictions[n])] + logits[n].map { String(format: "%.4f", $0) } })
+        return text + table.markdown + (shown < logits.count ? "(first \(shown) of \(logits.count) images; --json gives all)\n" : "")
+    }
+
+    /// `R,D` as pruning rates, or nil without --prune.
+    static func pruneRates(_ text: String?) throws(CommandLineError) -> PruningRates? {
+        guard let text else { return nil }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let rateNorm = parts[0], let rateDist = parts[1] else {
+            throw spec.usage("The value '\(text)' is invalid for '--prune <R,D>': give two numbers such as 0.7,0.1")
+        }
+        do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(error.description) }
+    }
+
+    /// The images of `pattern:N` or of a CIFAR-10 batch file (with its labels).
+    static func readImages(_ text: String) throws(CommandLineError) -> (maps: FeatureMaps, labels: [Int]?) {
+        if text.hasPrefix("pattern:") {
+            guard let count = Int(text.dropFirst("pattern:".count)), (1...100_000).contains(count) else {
+                throw spec.usage("The value '\(text)' is invalid for '--input <input>': pattern:N needs N from 1 to 100000")
+            }
+            return (InputImages.pattern(count: count), nil)
+        }
+        do {
+            let batch = try InputImages.cifarBatch(path: text)
+            return (batch.images, batch.labels)
+        } catch {
+            throw .input(error.description)
+        }
+    }
+}
