@@ -12,6 +12,7 @@ let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -
     (InspectCommand.spec, InspectCommand.run),
     (NormsCommand.spec, NormsCommand.run),
     (ForwardCommand.spec, ForwardCommand.run),
+    (PruneCommand.spec, PruneCommand.run),
 ]
 
 let overview = """

@@ -64,8 +64,8 @@ struct CompactNetworkTests {
         let scale = masked.flatMap { $0 }.map { abs(Double($0)) }.max()!
         let worst = zip(masked, compact).flatMap { zip($0, $1).map { abs(Double($0) - Double($1)) } }.max()!
         #expect(worst <= 1e-4 * scale, "largest difference \(worst) against logits up to \(scale)")
-        #expect(compactNetwork.parameterCount == ExactFLOPsCounter(architecture: weights.architecture).parameters(plan: plan))
-        #expect(compactNetwork.parameterCount < weights.architecture.parameterCount)
+        #expect(compactNetwork.model.parameterCount == ExactFLOPsCounter(architecture: weights.architecture).parameters(plan: plan))
+        #expect(compactNetwork.model.parameterCount < weights.architecture.parameterCount)
     }
 }
 

@@ -62,6 +62,7 @@ struct CLITests {
     @Test("help texts in the swift-argument-parser layout", arguments: [
         (["--help"], "help.txt"), (["help", "flops"], "flops-help.txt"), (["select", "--help"], "select-help.txt"),
         (["help", "inspect"], "inspect-help.txt"), (["norms", "-h"], "norms-help.txt"), (["render", "--help"], "render-help.txt"),
+        (["forward", "--help"], "forward-help.txt"), (["help", "prune"], "prune-help.txt"),
     ])
     func help(arguments: [String], file: String) throws {
         let run = try FPGMProcess(arguments)
@@ -265,10 +266,97 @@ struct CLITests {
     }
 }
 
+/// `fpgm forward` and `fpgm prune` on the trained networks.
+@Suite("fpgm forward and prune", .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+struct InferenceCLITests {
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] ?? ""
+
+    static func logits(_ run: FPGMProcess) -> [[Double]] { (run.json?["logits"] as? [[Double]]) ?? [] }
+
+    static func largestDifference(_ a: [[Double]], _ b: [[Double]]) -> Double {
+        zip(a, b).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .infinity
+    }
+
+    @Test("forward --json matches reference/forward-logits.json to 1e-3 for ResNet-20 and ResNet-56",
+          arguments: [("resnet20-12fca82f.th", "resnet20"), ("resnet56-4bfd9763.th", "resnet56")])
+    func reference(file: String, arch: String) throws {
+        let run = try FPGMProcess(["forward", "\(Self.weights)/\(file)", "--arch", arch, "--input", "pattern:4", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let reference = URL(fileURLWithPath: Self.weights).deletingLastPathComponent().appendingPathComponent("reference/forward-logits.json")
+        let expected = try #require((JSONSerialization.jsonObject(with: Data(contentsOf: reference)) as? [String: Any])?["logits"] as? [String: [[Double]]])
+        let logits = Self.logits(run)
+        #expect(logits.count == 4 && Self.largestDifference(logits, expected[file]!) <= 1e-3)
+    }
+
+    @Test("prune --compact writes a file that forward runs to the masked network's logits; the file names its kept filters")
+    func compactRoundTrip() throws {
+        let folder = try scratchFolder("fpgm-prune-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoint = "\(Self.weights)/resnet56-4bfd9763.th", compact = folder.appendingPathComponent("compact.safetensors").path
+        let prune = try FPGMProcess(["prune", checkpoint, "--arch", "resnet56", "--rate-norm", "0.7", "--rate-dist", "0.1", "-o", compact,
+                                     "--compact", "--json"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        // Exact convention for the official mix on ResNet-56 (FLOPsTests pins the counter itself).
+        #expect(prune.json?["parameters"] as? Int == 422_556 && prune.json?["pruned_filters"] as? Int == 761)
+        let inspect = try FPGMProcess(["inspect", compact, "--json"])
+        let metadata = try #require(inspect.json?["metadata"] as? [String: String])
+        let kept = try #require(JSONSerialization.jsonObject(with: Data(metadata["fpgm_kept"]!.utf8)) as? [String: [Int]])
+        #expect(kept.count == 55 && kept["conv1"]?.count == 11 && kept["layer3.0.conv1"]?.count == 39)
+        let tensors = try #require(inspect.json?["tensors"] as? [[String: Any]])
+        #expect(tensors.first { $0["name"] as? String == "layer1.0.conv2.weight" }?["shape"] as? [Int] == [11, 11, 3, 3])
+
+        let fromFile = try FPGMProcess(["forward", compact, "--arch", "resnet56", "--input", "pattern:8", "--json"])
+        let masked = try FPGMProcess(["forward", checkpoint, "--arch", "resnet56", "--input", "pattern:8", "--prune", "0.7,0.1", "--json"])
+        #expect(fromFile.status == 0 && masked.status == 0, "\(fromFile.stderr) \(masked.stderr)")
+        let scale = Self.logits(masked).flatMap { $0 }.map(abs).max() ?? 0
+        #expect(Self.largestDifference(Self.logits(fromFile), Self.logits(masked)) <= 1e-4 * scale)
+    }
+
+    @Test("a CIFAR-10 batch file: its labels give top-1 accuracy; a file of the wrong length is refused (exit 3)")
+    func batchFile() throws {
+        let folder = try scratchFolder("fpgm-batch-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoint = "\(Self.weights)/resnet20-12fca82f.th"
+        // Two records whose labels are the classes ResNet-20 predicts for pattern images 0 and 1 (class 2), and one it does not.
+        let pattern = try FPGMProcess(["forward", checkpoint, "--arch", "resnet20", "--input", "pattern:3", "--json"])
+        #expect(pattern.json?["predictions"] as? [Int] == [2, 2, 2])
+        var bytes = [UInt8]()
+        for (n, label) in [2, 2, 7].enumerated() {
+            bytes.append(UInt8(label))
+            for c in 0..<3 { for h in 0..<32 { for w in 0..<32 { bytes.append(UInt8((7 * h + 13 * w + 29 * c + 61 * n) % 256)) } } }
+        }
+        let batch = folder.appendingPathComponent("batch.bin")
+        try Data(bytes).write(to: batch)
+        let run = try FPGMProcess(["forward", checkpoint, "--arch", "resnet20", "--input", batch.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(abs((run.json?["top1"] as? Double ?? 0) - 2.0 / 3.0) < 1e-12)
+        #expect(Self.largestDifference(Self.logits(run), Self.logits(pattern)) == 0)
+
+        try Data(bytes.dropLast()).write(to: batch)
+        let short = try FPGMProcess(["forward", checkpoint, "--arch", "resnet20", "--input", batch.path])
+        #expect(short.status == 3)
+        #expect(short.stderr == "Error: \(batch.path): is 9218 bytes, not a whole number of CIFAR-10 records of 3073 bytes (1 label byte + 3072 pixel bytes)\n")
+    }
+
+    @Test("bad input: another architecture's checkpoint (3), a plan that empties a layer in compact mode (1), a non-CIFAR arch (2)")
+    func errors() throws {
+        let resnet56 = "\(Self.weights)/resnet56-4bfd9763.th"
+        let other = try FPGMProcess(["forward", resnet56, "--arch", "resnet20", "--input", "pattern:1"])
+        #expect(other.status == 3 && other.stderr.hasPrefix("Error: \(resnet56): does not match resnet20: tensors 180 unexpected"))
+        let empty = try FPGMProcess(["forward", resnet56, "--arch", "resnet56", "--input", "pattern:1", "--prune", "1.0,1.0", "--mode", "compact"])
+        #expect(empty.status == 1 && empty.stderr == "Error: the plan prunes every filter of conv1; a layer must keep at least one\n")
+        let vgg = try FPGMProcess(["forward", resnet56, "--arch", "vgg16", "--input", "pattern:1"])
+        #expect(vgg.status == 2 && vgg.stderr.hasPrefix("Error: the forward pass supports the CIFAR ResNets"))
+        let rates = try FPGMProcess(["forward", resnet56, "--arch", "resnet56", "--input", "pattern:1", "--prune", "0.7"])
+        #expect(rates.status == 2 && rates.stderr.hasPrefix("Error: The value '0.7' is invalid for '--prune <R,D>'"))
+    }
+}
+
 @Suite("CLI reference notebook")
 struct CLIReferenceTests {
     @Test("notebooks/cli.md holds every help text, byte for byte",
-          arguments: ["help.txt", "render-help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt"])
+          arguments: ["help.txt", "render-help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt",
+                      "forward-help.txt", "prune-help.txt"])
     func helpInReference(file: String) throws {
         let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/cli.md"), encoding: .utf8)
         let help = try String(contentsOf: FPGMProcess.fixtures.appendingPathComponent("cli/\(file)"), encoding: .utf8)

@@ -21,28 +21,21 @@ struct FoldedConvolution: Sendable {
     /// outChannels x (H' W') values added to each image's output, or nil.
     var offsets: [Float]?
 
-    /// PyTorch's default batch-norm epsilon.
-    static let epsilon = 1e-5
-
-    /// Folds `weight` ([O, C, k, k]) and a batch norm's four tensors, keeping the output channels
-    /// `outputs` and the input channels `inputs` (all when nil).
-    init(weight: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor, stride: Int, padding: Int,
-         outputs: [Int]? = nil, inputs: [Int]? = nil) {
-        let allOut = weight.shape[0], allIn = weight.shape[1], kernel = weight.shape[2]
-        let outputs = outputs ?? Array(0..<allOut), inputs = inputs ?? Array(0..<allIn)
-        let area = kernel * kernel
-        var folded = [Float](), shifts = [Float]()
-        folded.reserveCapacity(outputs.count * inputs.count * area)
-        for o in outputs {
-            let scale = Double(gamma.scalars[o]) / (Double(variance.scalars[o]) + Self.epsilon).squareRoot()
-            shifts.append(Float(Double(beta.scalars[o]) - Double(mean.scalars[o]) * scale))
-            for c in inputs {
-                let start = (o * allIn + c) * area
-                for value in weight.scalars[start..<(start + area)] { folded.append(Float(Double(value) * scale)) }
-            }
+    /// Folds `weight` ([O, C, k, k]) with the batch norm `norm` that follows it; `inputOffsets`
+    /// ([O, H', W']), when given, is added to the convolution's output before the batch norm.
+    init(weight: Tensor, norm: BatchNormTensors, stride: Int, padding: Int, inputOffsets: Tensor?) {
+        let outChannels = weight.shape[0], length = weight.count / max(1, outChannels)
+        let scales = (0..<outChannels).map(norm.scale)
+        var folded = weight.scalars
+        for o in 0..<outChannels {
+            for i in (o * length)..<((o + 1) * length) { folded[i] = Float(Double(folded[i]) * scales[o]) }
         }
-        self.init(outChannels: outputs.count, inChannels: inputs.count, kernel: kernel, stride: stride, padding: padding,
-                  weights: folded, shifts: shifts, offsets: nil)
+        let offsets = inputOffsets.map { raw in
+            let plane = raw.count / max(1, outChannels)
+            return raw.scalars.enumerated().map { index, value in Float(Double(value) * scales[index / plane]) }
+        }
+        self.init(outChannels: outChannels, inChannels: weight.shape[1], kernel: weight.shape[2], stride: stride, padding: padding,
+                  weights: folded, shifts: (0..<outChannels).map(norm.shift), offsets: offsets)
     }
 
     init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, padding: Int, weights: [Float], shifts: [Float], offsets: [Float]?) {
@@ -54,6 +47,12 @@ struct FoldedConvolution: Sendable {
         self.weights = weights
         self.shifts = shifts
         self.offsets = offsets
+    }
+
+    /// The scaled convolution alone: no shifts, no offsets.
+    var withoutShifts: FoldedConvolution {
+        FoldedConvolution(outChannels: outChannels, inChannels: inChannels, kernel: kernel, stride: stride, padding: padding,
+                          weights: weights, shifts: [Float](repeating: 0, count: outChannels), offsets: nil)
     }
 
     /// The side of the output for an input side `size`: floor((size + 2 padding - kernel) / stride) + 1.

@@ -22,7 +22,8 @@ public enum ShortcutPlacement: String, Sendable, CaseIterable {
 /// (an offset map); a channel of the residual stream is put back at its index with its constant
 /// (SFP's "index alignment"). The compact network therefore computes what the masked one computes.
 public struct InferenceNetwork: Sendable {
-    public let architecture: Architecture
+    /// What the network runs, before folding.
+    public let model: CompactModel
     public let shortcut: ShortcutPlacement
     let stem: FoldedConvolution
     /// Puts the stem's kept channels back into the full-width residual stream.
@@ -44,90 +45,43 @@ public struct InferenceNetwork: Sendable {
 
     /// The unpruned network, or the masked one when `weights` has the plan's filters zeroed.
     public init(weights: BoundWeights, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
-        try self.init(weights: weights, kept: [:], shortcut: shortcut)
+        try self.init(model: CompactModel(weights: weights), shortcut: shortcut)
     }
 
     /// The compact network of `plan`: each layer keeps only the plan's kept filters.
     public init(weights: BoundWeights, plan: PruningPlan, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
-        var kept = [String: [Int]]()
-        for layer in plan.layers {
-            guard !layer.kept.isEmpty else { throw .everyFilterPruned(layer.name) }
-            kept[layer.name] = layer.kept
-        }
-        try self.init(weights: weights, kept: kept, shortcut: shortcut)
+        try self.init(model: CompactModel(weights: weights, plan: plan), shortcut: shortcut)
     }
 
-    private init(weights: BoundWeights, kept: [String: [Int]], shortcut: ShortcutPlacement) throws(InferenceError) {
-        let architecture = weights.architecture
+    /// The network of a compact model.
+    public init(model: CompactModel, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
+        let architecture = model.architecture
         guard architecture.family == .cifarResNet else { throw .unsupported(architecture.name) }
-        let tensors = weights.tensors
-        func norm(of convolution: String) -> (gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor) {
-            let name = architecture.batchNorms.first { $0.convolution == convolution }!.name
-            return (tensors["\(name).weight"]!, tensors["\(name).bias"]!, tensors["\(name).running_mean"]!, tensors["\(name).running_var"]!)
+        func folded(_ layer: ConvolutionLayer) -> FoldedConvolution {
+            FoldedConvolution(weight: model.tensors["\(layer.name).weight"]!, norm: model.batchNorm(of: layer), stride: layer.stride,
+                              padding: layer.padding, inputOffsets: model.inputOffsets[layer.name])
         }
-        func channels(_ layer: ConvolutionLayer) -> [Int] { kept[layer.name] ?? Array(0..<layer.outChannels) }
-        /// The value a removed channel of `layer` holds: its batch norm's shift, after ReLU when `relu`.
-        func constants(_ layer: ConvolutionLayer, relu: Bool) -> [Int: Float] {
-            let bn = norm(of: layer.name), keptSet = Set(channels(layer))
-            var values = [Int: Float]()
-            for c in 0..<layer.outChannels where !keptSet.contains(c) {
-                let scale = Double(bn.gamma.scalars[c]) / (Double(bn.variance.scalars[c]) + FoldedConvolution.epsilon).squareRoot()
-                let shift = Float(Double(bn.beta.scalars[c]) - Double(bn.mean.scalars[c]) * scale)
-                values[c] = relu ? max(shift, 0) : shift
-            }
-            return values
-        }
-        /// `layer` folded, keeping its kept filters and, when it reads `source` directly, only the
-        /// source's kept channels, with the removed ones' contribution as offsets.
-        func folded(_ layer: ConvolutionLayer, reading source: ConvolutionLayer?) -> FoldedConvolution {
-            let bn = norm(of: layer.name), weight = tensors["\(layer.name).weight"]!
-            let inputs = source.map(channels) ?? Array(0..<layer.inChannels)
-            var convolution = FoldedConvolution(weight: weight, gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance,
-                                                stride: layer.stride, padding: layer.padding, outputs: channels(layer), inputs: inputs)
-            if let source, case let removed = constants(source, relu: true), !removed.isEmpty {
-                let order = removed.keys.sorted()
-                let part = FoldedConvolution(weight: weight, gamma: bn.gamma, beta: bn.beta, mean: bn.mean, variance: bn.variance,
-                                             stride: layer.stride, padding: layer.padding, outputs: channels(layer), inputs: order)
-                var constantInput = FeatureMaps(channels: order.count, batch: 1, height: layer.inputSize, width: layer.inputSize)
-                let plane = layer.inputSize * layer.inputSize
-                for (index, channel) in order.enumerated() {
-                    for p in 0..<plane { constantInput.values[index * plane + p] = removed[channel]! }
-                }
-                let response = FoldedConvolution(outChannels: part.outChannels, inChannels: part.inChannels, kernel: part.kernel,
-                                                 stride: part.stride, padding: part.padding, weights: part.weights,
-                                                 shifts: [Float](repeating: 0, count: part.outChannels), offsets: nil)
-                convolution.offsets = response.apply(constantInput, relu: false).values
-            }
-            return convolution
+        func stream(_ layer: ConvolutionLayer) -> ChannelScatter {
+            ChannelScatter(width: layer.outChannels, kept: model.outputs(layer), constants: model.removedValues[layer.name] ?? [:])
         }
 
         let stemLayer = architecture.convolutions[0]
-        stem = folded(stemLayer, reading: nil)
-        stemStream = ChannelScatter(width: stemLayer.outChannels, kept: channels(stemLayer), constants: constants(stemLayer, relu: true))
+        stem = folded(stemLayer)
+        stemStream = stream(stemLayer)
         var blocks = [Block]()
         var index = 1
         while index + 1 < architecture.convolutions.count {
             let first = architecture.convolutions[index], second = architecture.convolutions[index + 1]
             let readsStem = first.input == .convolution(stemLayer.name)
-            blocks.append(Block(conv1: folded(first, reading: readsStem ? stemLayer : nil), conv2: folded(second, reading: first),
-                                readsStem: readsStem,
-                                outputStream: ChannelScatter(width: second.outChannels, kept: channels(second),
-                                                             constants: constants(second, relu: false)),
+            blocks.append(Block(conv1: folded(first), conv2: folded(second), readsStem: readsStem, outputStream: stream(second),
                                 stride: first.stride, inWidth: first.inChannels, outWidth: second.outChannels))
             index += 2
         }
-        self.architecture = architecture
+        self.model = model
         self.shortcut = shortcut
         self.blocks = blocks
-        classifierWeights = tensors["\(architecture.classifier.name).weight"]!.scalars
-        classifierBias = tensors["\(architecture.classifier.name).bias"]!.scalars
-    }
-
-    /// Learnable parameters of the network as it runs: convolution weights, two per batch-norm channel
-    /// (scale and shift, folded here), and the classifier's weight and bias.
-    public var parameterCount: Int {
-        let convolutions = [stem] + blocks.flatMap { [$0.conv1, $0.conv2] }
-        return convolutions.reduce(0) { $0 + $1.weights.count + 2 * $1.outChannels } + classifierWeights.count + classifierBias.count
+        classifierWeights = model.tensors["\(architecture.classifier.name).weight"]!.scalars
+        classifierBias = model.tensors["\(architecture.classifier.name).bias"]!.scalars
     }
 
     /// The logits of each image of `input` (N x 3 x 32 x 32, channel-major): the images run in chunks

@@ -33,10 +33,24 @@ enum ForwardCommand {
         let images = try readImages(inputText)
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
-        let weights: BoundWeights
-        do { weights = try architecture.bind(checkpoint) } catch { throw .input("\(resolved): \(error.description)") }
         let network: InferenceNetwork
         var members = [(String, JSONValue)]()
+        if CompactCheckpoint.isCompact(checkpoint) {
+            guard rates == nil else { throw spec.usage("'\(path)' is already pruned (written by 'fpgm prune --compact'); drop '--prune'") }
+            do {
+                network = try InferenceNetwork(model: CompactCheckpoint.model(of: checkpoint, path: resolved, architecture: architecture),
+                                               shortcut: shortcut)
+            } catch let error as CheckpointError {
+                throw .input(error.description)
+            } catch {
+                throw .failure("\(error)")
+            }
+            members.append(("mode", .string("compact")))
+            return try report(network: network, images: images, arguments: arguments, members: members, path: path, arch: archName,
+                              input: inputText, shortcut: shortcut)
+        }
+        let weights: BoundWeights
+        do { weights = try architecture.bind(checkpoint) } catch { throw .input("\(resolved): \(error.description)") }
         do {
             if let rates {
                 let plan: PruningPlan
@@ -58,6 +72,15 @@ enum ForwardCommand {
         } catch {
             throw .failure("\(error)")
         }
+        return try report(network: network, images: images, arguments: arguments, members: members, path: path, arch: archName,
+                          input: inputText, shortcut: shortcut)
+    }
+
+    /// Runs the network and prints its logits (and accuracy) as a table or JSON.
+    static func report(network: InferenceNetwork, images: (maps: FeatureMaps, labels: [Int]?), arguments: ParsedArguments,
+                       members: [(String, JSONValue)], path: String, arch archName: String, input inputText: String,
+                       shortcut: ShortcutPlacement) throws(CommandLineError) -> String {
+        var members = members
         let logits = network.logits(images.maps)
         let predictions = logits.map { row in row.indices.max { row[$0] < row[$1] }! }
         let accuracy = images.labels.map { labels in Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) }
@@ -65,13 +88,13 @@ enum ForwardCommand {
         if arguments.flags.contains("--json") {
             members = [("checkpoint", .string(path)), ("arch", .string(archName)), ("input", .string(inputText)),
                        ("shortcut", .string(shortcut.rawValue))] + members
-            members.append(("parameters", .int(network.parameterCount)))
+            members.append(("parameters", .int(network.model.parameterCount)))
             if let accuracy { members.append(("top1", .double(accuracy))) }
             members.append(("predictions", .array(predictions.map(JSONValue.int))))
             members.append(("logits", .array(logits.map { .array($0.map { .double(Double($0)) }) })))
             return JSONValue.object(members).text(indent: 2) + "\n"
         }
-        var text = "\(logits.count) images, \(network.parameterCount) parameters"
+        var text = "\(logits.count) images, \(network.model.parameterCount) parameters"
         if let accuracy { text += String(format: ", top-1 accuracy %.2f%%", 100 * accuracy) }
         text += "\n\n"
         let shown = min(logits.count, 20)

@@ -1,0 +1,62 @@
+import FPGM
+import Foundation
+import Report
+
+/// `fpgm prune`: select with FPGM and write the pruned weights as safetensors, either masked (the
+/// official soft pruning: the filters zeroed, every shape kept) or compact (the filters removed).
+enum PruneCommand {
+    static let spec = CommandSpec(
+        name: "prune",
+        overview: "Prune a CIFAR ResNet with FPGM and write the weights as safetensors (masked or compact).",
+        arguments: [("checkpoint", CheckpointArgument.help)],
+        options: [
+            .value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202)."),
+            .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
+            .value("--rate-dist", "rate-dist", help: "Fraction pruned by FPGM among the norm survivors: Int(N * D) filters.", default: "0.4"),
+            .value("-o", "out", help: "The .safetensors file to write (replaced atomically)."),
+            .flag("--compact", help: "Remove the pruned filters (and the input channels they fed) instead of zeroing them; the file also names the kept filters and holds the removed channels' constant contributions."),
+            .flag("--json", help: "Print JSON instead of a summary."),
+        ])
+
+    static func run(_ words: [String]) throws(CommandLineError) -> String {
+        let arguments = try spec.parse(words)
+        guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
+        guard let archName = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
+        guard let output = arguments.values["-o"] else { throw spec.usage("Missing expected option '-o <out>'") }
+        let architecture: Architecture
+        do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
+        guard architecture.family == .cifarResNet else { throw spec.usage(InferenceError.unsupported(archName).description) }
+        let rates = try RateOptions.rates(arguments, spec: spec)
+        let compact = arguments.flags.contains("--compact")
+
+        let (resolved, checkpoint) = try CheckpointArgument.read(path)
+        let weights: BoundWeights
+        do { weights = try architecture.bind(checkpoint) } catch { throw .input("\(resolved): \(error.description)") }
+        let plan: PruningPlan
+        do { plan = try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch { throw .input("\(resolved): \(error.description)") }
+        let model: CompactModel
+        do { model = compact ? try CompactModel(weights: weights, plan: plan) : CompactModel(weights: weights.masked(by: plan)) } catch {
+            throw .failure(error.description)
+        }
+        var metadata = ["fpgm_arch": architecture.name, "fpgm_mode": compact ? "compact" : "mask",
+                        "fpgm_rate_norm": "\(rates.rateNorm)", "fpgm_rate_dist": "\(rates.rateDist)",
+                        "fpgm_source": URL(fileURLWithPath: resolved).lastPathComponent]
+        if compact { metadata.merge(CompactCheckpoint.metadata(model)) { _, new in new } }
+        let tensors = CompactCheckpoint.tensors(model)
+        do { try SafetensorsWriter.write(tensors, metadata: metadata, to: output) } catch { throw .input(error.description) }
+
+        let parameters = model.parameterCount
+        let pruned = plan.layers.reduce(0) { $0 + $1.pruned.count }, filters = plan.layers.reduce(0) { $0 + $1.filters }
+        if arguments.flags.contains("--json") {
+            return JSONValue.object([
+                ("checkpoint", .string(path)), ("arch", .string(architecture.name)), ("mode", .string(compact ? "compact" : "mask")),
+                ("rate_norm", .double(rates.rateNorm)), ("rate_dist", .double(rates.rateDist)), ("output", .string(output)),
+                ("filters", .int(filters)), ("pruned_filters", .int(pruned)),
+                ("parameters", .int(parameters)), ("baseline_parameters", .int(architecture.parameterCount)),
+                ("tensors", .int(tensors.count)),
+            ]).text(indent: 2) + "\n"
+        }
+        return "Wrote \(output): \(architecture.name), \(compact ? "compact" : "masked"), \(pruned) of \(filters) filters pruned, "
+            + "\(parameters) of \(architecture.parameterCount) parameters.\n"
+    }
+}
