@@ -107,5 +107,6 @@ public struct DirectiveFailure: Error, CustomStringConvertible {
 /// Every directive notebooks can use.
 public enum Directives {
     public static let all: [any Directive] = [ModelDirective(), FLOPsDirective(), NormsDirective(), SelectDirective(),
-                                              EquivalenceDirective(), FreezeDirective(), ToyDirective()]
+                                              EquivalenceDirective(), FreezeDirective(), ToyDirective(),
+                                              SpeedupDirective(), AgreementDirective()]
 }

@@ -8,6 +8,8 @@ import Notebook
 struct ModelSource {
     let architecture: Architecture?
     let layers: [(name: String, filters: FilterMatrix)]
+    /// Every tensor under the architecture's names.
+    let weights: BoundWeights
     let synthetic: Bool
     /// How the report names the weights: the file or hub reference as written, or "synthetic (seed S)".
     let description: String
@@ -20,15 +22,15 @@ struct ModelSource {
         let architecture = arch.isEmpty ? nil : try Architecture.named(arch)
         if weights == "synthetic" {
             guard let architecture else { throw DirectiveFailure("synthetic weights need an arch") }
-            let tensors = architecture.syntheticWeights(seed: UInt64(max(0, seed)))
-            return ModelSource(architecture: architecture,
-                               layers: architecture.prunableConvolutions.map { ($0.name, tensors["\($0.name).weight"]!.filters) },
+            let bound = BoundWeights.synthetic(architecture, seed: UInt64(max(0, seed)))
+            return ModelSource(architecture: architecture, layers: bound.prunableLayers, weights: bound,
                                synthetic: true, description: "synthetic (seed \(seed))")
         }
         let path = HubWeights.isReference(weights) ? try context.input(try HubWeights().resolve(weights)) : try context.input(weights)
         let checkpoint = try checkpoints.value(forFileAt: path) { () throws(CheckpointError) in try Checkpoint.read(path: path) }
         let bound = try architecture.map { try $0.bind(checkpoint) } ?? (try Architecture.infer(from: checkpoint))
-        return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, synthetic: false, description: weights, path: path)
+        return ModelSource(architecture: bound.architecture, layers: bound.prunableLayers, weights: bound, synthetic: false,
+                           description: weights, path: path)
     }
 
     /// Checkpoints already read by this process: a notebook reads the same network for many cells.

@@ -1,5 +1,5 @@
 extension CellOutput {
-    /// The output as JSON, for caches: `{"table": {"columns", "alignments", "rows"}}`, `{"figure": svg}`,
+    /// The output as JSON, for caches: `{"table": {"columns", "alignments", "rows", "measured"?}}`, `{"figure": svg}`,
     /// `{"text": text}` or `{"callout": text}`.
     public var json: JSONValue {
         switch self {
@@ -8,7 +8,7 @@ extension CellOutput {
                 ("columns", .array(table.columns.map(JSONValue.string))),
                 ("alignments", .array(table.alignments.map { .string($0 == .right ? "right" : "left") })),
                 ("rows", .array(table.rows.map { .array($0.map(JSONValue.string)) })),
-            ]))])
+            ] + (table.measuredColumns.isEmpty ? [] : [("measured", .array(table.measuredColumns.sorted().map(JSONValue.int)))])))])
         case let .figure(svg): return .object([("figure", .string(svg))])
         case let .text(text): return .object([("text", .string(text))])
         case let .callout(text): return .object([("callout", .string(text))])
@@ -26,7 +26,8 @@ extension CellOutput {
             guard let columns = fields["columns"] as? [String], let alignments = fields["alignments"] as? [String],
                   let rows = fields["rows"] as? [[String]], alignments.count == columns.count,
                   rows.allSatisfy({ $0.count == columns.count }) else { return nil }
-            self = .table(Table(columns: columns, alignments: alignments.map { $0 == "right" ? .right : .left }, rows: rows))
+            self = .table(Table(columns: columns, alignments: alignments.map { $0 == "right" ? .right : .left }, rows: rows,
+                                measuredColumns: Set((fields["measured"] as? [Int] ?? []).filter { columns.indices.contains($0) })))
         default: return nil
         }
     }

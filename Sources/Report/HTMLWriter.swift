@@ -73,12 +73,15 @@ public enum HTMLWriter {
     }
 
     static func table(_ table: Table) -> String {
-        func align(_ column: Int) -> String { table.alignments[column] == .right ? " class=\"right\"" : "" }
+        func classes(_ column: Int, body: Bool) -> String {
+            let names = (table.alignments[column] == .right ? ["right"] : []) + (body && table.measuredColumns.contains(column) ? ["measured"] : [])
+            return names.isEmpty ? "" : " class=\"\(names.joined(separator: " "))\""
+        }
         var html = "<table>\n<thead><tr>"
-        for (column, name) in table.columns.enumerated() { html += "<th\(align(column))>\(escape(name))</th>" }
+        for (column, name) in table.columns.enumerated() { html += "<th\(classes(column, body: false))>\(escape(name))</th>" }
         html += "</tr></thead>\n<tbody>\n"
         for row in table.rows {
-            html += "<tr>" + row.enumerated().map { "<td\(align($0.offset))>\(escape($0.element))</td>" }.joined() + "</tr>\n"
+            html += "<tr>" + row.enumerated().map { "<td\(classes($0.offset, body: true))>\(escape($0.element))</td>" }.joined() + "</tr>\n"
         }
         return html + "</tbody>\n</table>\n"
     }
@@ -113,6 +116,7 @@ public enum HTMLWriter {
     table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
     th, td { border-bottom: 1px solid var(--rule); padding: 0.25rem 0.75rem; text-align: left; }
     th.right, td.right { text-align: right; }
+    td.measured { font-style: italic; }
     figure.cell { margin: 1.5rem 0; }
     figcaption { color: var(--muted); margin-bottom: 0.25rem; }
     figcaption .number { font-weight: 600; color: var(--text); }

@@ -7,20 +7,30 @@ public struct Table: Sendable, Equatable {
     public let columns: [String]
     public let alignments: [Alignment]
     public let rows: [[String]]
+    /// Columns of values measured on the machine that rendered the report (times and what follows from
+    /// them): the only values that differ between renders. Reports mark their cells `class="measured"`.
+    public let measuredColumns: Set<Int>
 
     /// A table; every row must have one cell per column.
-    public init(columns: [String], alignments: [Alignment], rows: [[String]]) {
+    public init(columns: [String], alignments: [Alignment], rows: [[String]], measuredColumns: Set<Int> = []) {
         precondition(alignments.count == columns.count && rows.allSatisfy { $0.count == columns.count },
                      "every row needs one cell per column")
         self.columns = columns
         self.alignments = alignments
         self.rows = rows
+        self.measuredColumns = measuredColumns
+    }
+
+    /// The text of a body cell in Markdown: measured values inside `<span class="measured">`.
+    func markdownCell(_ text: String, column: Int) -> String {
+        measuredColumns.contains(column) ? "<span class=\"measured\">\(text)</span>" : text
     }
 
     /// The table as a GitHub-flavoured Markdown pipe table, columns padded to equal width
     /// (so it also reads well as plain text); `|` in a cell is escaped.
     public var markdown: String {
-        let escaped = ([columns] + rows).map { $0.map { $0.contains("|") ? $0.replacingOccurrences(of: "|", with: "\\|") : $0 } }
+        let marked = [columns] + rows.map { row in row.enumerated().map { markdownCell($0.element, column: $0.offset) } }
+        let escaped = marked.map { $0.map { $0.contains("|") ? $0.replacingOccurrences(of: "|", with: "\\|") : $0 } }
         // Widths in Unicode scalars, counted once per cell.
         let lengths = escaped.map { $0.map(\.unicodeScalars.count) }
         let widths = columns.indices.map { column in max(3, lengths.map { $0[column] }.max() ?? 3) }

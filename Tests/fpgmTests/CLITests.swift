@@ -677,7 +677,7 @@ struct RenderErrorTests {
 
     @Test("each notebook error gives its exact message and exit code", arguments: [
         ("```fpgm flops\narchs: [resnet20]\n", 2, "e.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
-        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: equivalence, flops, freeze, model, norms, select, toy)"),
+        ("```fpgm flosp\narchs: [resnet20]\n```\n", 2, "e.md:1:1: error: [cell-1] flosp: unknown directive 'flosp'; did you mean 'flops'? (known: agreement, equivalence, flops, freeze, model, norms, select, speedup, toy)"),
         ("```fpgm flops\narch: [resnet20]\n```\n", 2, "e.md:2:1: error: [cell-1] flops: unknown argument 'arch'; did you mean 'archs'? (valid: archs, rates, convention, chart, compare)"),
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
@@ -893,5 +893,46 @@ struct ToyDirectiveTests {
         #expect(markdown.components(separatedBy: "| 1.20 | pruned  |").count == 4)
         let svg = try String(contentsOf: work.appendingPathComponent("out/t_files/fig-toy.svg"), encoding: .utf8)
         #expect(svg.components(separatedBy: "<circle").count == 9 + 4 + 1 + 1)
+    }
+}
+
+/// The inference directives on the trained ResNet-56.
+@Suite("The speedup and agreement directives", .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+struct InferenceDirectiveTests {
+    /// Renders one cell; returns its exported values and the HTML and Markdown reports.
+    static func render(_ cell: String, _ name: String) throws -> (values: [String: String], html: String, markdown: String) {
+        let work = try scratchFolder("fpgm-\(name)-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try Data(cell.utf8).write(to: work.appendingPathComponent("n.md"))
+        let run = try FPGMProcess(["render", "n.md", "-o", "out"], in: work)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/n.json"))) as? [String: Any])
+        let values = try #require(((json["cells"] as? [[String: Any]])?.first?["values"]) as? [String: String])
+        return (values, try String(contentsOf: work.appendingPathComponent("out/n.html"), encoding: .utf8),
+                try String(contentsOf: work.appendingPathComponent("out/n.md"), encoding: .utf8))
+    }
+
+    @Test("speedup: theoretical reductions are the exact convention's (paper.md 4.2: 50.41% and 47.91%); times are marked measured")
+    func speedup() throws {
+        let (values, html, markdown) = try Self.render(
+            "```fpgm speedup\n#| label: tbl-s\nweights: hub:akamaster/resnet56\nbatch: 4\nrepeats: 1\n```\n", "speedup")
+        #expect(values["theoretical_1"] == "50.4%" && values["theoretical_2"] == "47.9%")
+        #expect(values["measured_1"]?.hasSuffix("%") == true && values["measured_2"]?.hasSuffix("%") == true)
+        #expect(html.components(separatedBy: "<td class=\"right measured\">").count - 1 == 9)
+        #expect(markdown.components(separatedBy: "<span class=\"measured\">").count - 1 == 9)
+        #expect(markdown.contains("| FPGM 40%       |    419,449 |     62,223,040 |"))
+    }
+
+    @Test("agreement: nothing pruned at rate 0 (error 0, agreement 100%); at 40% the criteria prune 780, 761, 780, 780 filters")
+    func agreement() throws {
+        let none = try Self.render("```fpgm agreement\n#| label: fig-a\nweights: hub:akamaster/resnet56\nrate: 0\nmix_dist: 0\ninput: smooth:8\n```\n", "agreement0")
+        for criterion in ["fpgm", "mix", "l2", "random"] {
+            #expect(none.values["max_error_\(criterion)"] == "0.000" && none.values["agreement_\(criterion)"] == "100.0%")
+        }
+        let forty = try Self.render("```fpgm agreement\n#| label: fig-a\nweights: hub:akamaster/resnet56\ninput: pattern:2\n```\n", "agreement40")
+        let counts = forty.markdown.split(separator: "\n").filter { $0.hasPrefix("| FPGM") || $0.hasPrefix("| L2") || $0.hasPrefix("| random") }
+            .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[2] }
+        #expect(counts == ["780", "761", "780", "780"])
+        #expect(forty.html.contains("<svg") && forty.html.contains("top-1 agreement (%)"))
     }
 }

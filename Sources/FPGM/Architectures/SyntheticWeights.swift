@@ -28,3 +28,10 @@ extension Architecture {
         return weights
     }
 }
+
+extension BoundWeights {
+    /// `architecture.syntheticWeights(seed:)`, bound (they fit by construction).
+    public static func synthetic(_ architecture: Architecture, seed: UInt64) -> BoundWeights {
+        BoundWeights(architecture: architecture, tensors: architecture.syntheticWeights(seed: seed))
+    }
+}

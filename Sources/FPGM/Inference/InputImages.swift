@@ -9,10 +9,39 @@ public enum InputImages {
     /// Bytes per image in a CIFAR-10 binary batch: one label byte, then the red, green and blue planes.
     public static let recordLength = 1 + 3 * 32 * 32
 
+    /// The generated images `text` names, `pattern:N` or `smooth:N` (N from 1 to `limit`); nil when
+    /// `text` names none (a file, then); fails with a sentence when N is not a count in range.
+    public static func generated(_ text: String, limit: Int = 100_000) throws(InputImagesError) -> FeatureMaps? {
+        let kinds: [(prefix: String, make: (Int) -> FeatureMaps)] = [("pattern:", { pattern(count: $0) }), ("smooth:", { smooth(count: $0) })]
+        guard let kind = kinds.first(where: { text.hasPrefix($0.prefix) }) else { return nil }
+        guard let count = Int(text.dropFirst(kind.prefix.count)), (1...limit).contains(count) else {
+            throw InputImagesError(text: text, expected: "\(kind.prefix)N with N from 1 to \(limit)")
+        }
+        return kind.make(count)
+    }
+
     /// The deterministic pattern of ../reference/forward-logits.json:
     /// x[n][c][h][w] = ((7 h + 13 w + 29 c + 61 n) mod 256) / 255, for n in 0..<count.
     public static func pattern(count: Int) -> FeatureMaps {
         images(count: count) { n, c, h, w in Float((7 * h + 13 * w + 29 * c + 61 * n) % 256) / 255 }
+    }
+
+    /// Smooth random colour images: per image and channel, a seeded 5 x 5 grid of values in [0, 1)
+    /// interpolated bilinearly over the 32 x 32 image (grid point k at pixel 31 k / 4), rounded to
+    /// 8-bit levels as a stored image would be. Unlike `pattern`, trained CIFAR networks assign them
+    /// to several classes, which makes them a deterministic stand-in for photographs.
+    public static func smooth(count: Int, seed: UInt64 = 0) -> FeatureMaps {
+        var generator = SeededGenerator(seed: seed, stream: "smooth images")
+        let grids = (0..<(count * 3)).map { _ in (0..<25).map { _ in generator.nextUniform() } }
+        let positions = (0..<side).map { Double($0) * 4 / Double(side - 1) }
+        return images(count: count) { n, c, h, w in
+            let grid = grids[n * 3 + c]
+            let row = min(Int(positions[h]), 3), column = min(Int(positions[w]), 3)
+            let fy = positions[h] - Double(row), fx = positions[w] - Double(column)
+            let value = grid[row * 5 + column] * (1 - fy) * (1 - fx) + grid[(row + 1) * 5 + column] * fy * (1 - fx)
+                + grid[row * 5 + column + 1] * (1 - fy) * fx + grid[(row + 1) * 5 + column + 1] * fy * fx
+            return Float((value * 255).rounded(.down)) / 255
+        }
     }
 
     /// The images and labels of a CIFAR-10 binary batch file (each record: a label byte 0-9, then
@@ -50,4 +79,12 @@ public enum InputImages {
         }
         return maps
     }
+}
+
+/// A generated-images name that does not fit: the text, and what was expected.
+public struct InputImagesError: Error, CustomStringConvertible {
+    public let text: String
+    public let expected: String
+
+    public var description: String { "'\(text)' is not \(expected)" }
 }

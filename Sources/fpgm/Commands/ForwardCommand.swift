@@ -11,7 +11,7 @@ enum ForwardCommand {
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             .value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202)."),
-            .value("--input", "input", help: "pattern:N for N deterministic images (those of the reference logits), or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
+            .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
             .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
             .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
                    default: "mask", values: ["mask", "compact"]),
@@ -114,13 +114,12 @@ enum ForwardCommand {
         do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(error.description) }
     }
 
-    /// The images of `pattern:N` or of a CIFAR-10 batch file (with its labels).
+    /// The images of `pattern:N`, `smooth:N` or a CIFAR-10 batch file (with its labels).
     static func readImages(_ text: String) throws(CommandLineError) -> (maps: FeatureMaps, labels: [Int]?) {
-        if text.hasPrefix("pattern:") {
-            guard let count = Int(text.dropFirst("pattern:".count)), (1...100_000).contains(count) else {
-                throw spec.usage("The value '\(text)' is invalid for '--input <input>': pattern:N needs N from 1 to 100000")
-            }
-            return (InputImages.pattern(count: count), nil)
+        do {
+            if let images = try InputImages.generated(text) { return (images, nil) }
+        } catch {
+            throw spec.usage("The value '\(text)' is invalid for '--input <input>': give \(error.expected)")
         }
         do {
             let batch = try InputImages.cifarBatch(path: text)
