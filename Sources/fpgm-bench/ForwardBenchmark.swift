@@ -3,7 +3,9 @@ import Foundation
 
 /// The forward pass of the trained ResNet-56, batch 64, full and compact (FPGM-only 40% and the
 /// official mix 0.7 / 0.1): images per second, and the measured against the theoretical reduction
-/// of the forward time (the paper's Table 5 on this CPU).
+/// of the forward time (the paper's Table 5 on this CPU). With ONNX Runtime at hand (`FPGM_ONNX_PYTHON`, a
+/// python with numpy, onnx and onnxruntime, or python3 itself when it has them), the same network and
+/// images through ONNX Runtime on 2 threads (Tools/onnx_resnet.py), timed in the same run.
 enum ForwardBenchmark {
     static let batch = 64, repeats = 20
 
@@ -41,6 +43,14 @@ enum ForwardBenchmark {
             let theoretical = ExactFLOPsCounter(architecture: architecture).count(plan: plan).reduction
             rows.append(("compact, \(label)", time(repeats) { _ = compact.logits(images) }, theoretical))
         }
+        var onnx: (rate: Double, version: String)?
+        let python = launchEnvironment["FPGM_ONNX_PYTHON"] ?? "python3"
+        if (try? runProgram("/usr/bin/env", [python, "-c", "import numpy, onnx, onnxruntime"])) != nil {
+            let script = packageRoot.appendingPathComponent("Tools/onnx_resnet.py").path
+            let output = try runProgram("/usr/bin/env", [python, script, folder + "/resnet56-4bfd9763.th", "56", String(batch), String(repeats)])
+            let result = try JSONSerialization.jsonObject(with: output) as? [String: Any]
+            if let rate = result?["images_per_second"] as? Double { onnx = (rate, result?["onnxruntime"] as? String ?? "?") }
+        }
         print("forward: trained ResNet-56, batch \(batch), \(ProcessInfo.processInfo.activeProcessorCount) threads; check: logits match PyTorch's to 1e-3, compact = masked to 1e-4")
         print("")
         print("".padding(toLength: 40, withPad: " ", startingAt: 0) + "      min    median       p90   images/s   reduction: theory  measured")
@@ -49,6 +59,15 @@ enum ForwardBenchmark {
             print(timings.row("\(label) (\(repeats) runs)")
                   + String(format: "   %8.0f", Double(batch) / timings.median)
                   + (theoretical > 0 ? String(format: "            %5.1f%%    %5.1f%%", 100 * theoretical, 100 * measured) : ""))
+        }
+        print("")
+        if let onnx {
+            let ours = Double(batch) / fullTimes.median
+            print(String(format: "ONNX Runtime %@ (2 threads, same network and images, checked against the reference logits): %.0f images/s;",
+                         onnx.version, onnx.rate))
+            print(String(format: "fpgm full network / ONNX Runtime: %.2fx (goal: at least 1)", ours / onnx.rate))
+        } else {
+            print("ONNX Runtime: skipped (set FPGM_ONNX_PYTHON to a python with numpy, onnx and onnxruntime)")
         }
     }
 }
