@@ -10,7 +10,7 @@ enum ForwardCommand {
         overview: "Run a CIFAR ResNet on images and print its logits (and top-1 accuracy on a labelled batch).",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
-            .value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202)."),
+            RunnableArchitecture.option,
             .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
             .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
             .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
@@ -23,62 +23,42 @@ enum ForwardCommand {
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
-        guard let archName = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
+        let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
-        let architecture: Architecture
-        do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
-        guard architecture.family == .cifarResNet else { throw spec.usage(InferenceError.unsupported(archName).description) }
         let rates = try pruneRates(arguments.values["--prune"])
         let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
         let images = try readImages(inputText)
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
-        let network: InferenceNetwork
+        let model: CompactModel
         var members = [(String, JSONValue)]()
         if CompactCheckpoint.isCompact(checkpoint) {
             guard rates == nil else { throw spec.usage("'\(path)' is already pruned (written by 'fpgm prune --compact'); drop '--prune'") }
-            do {
-                network = try InferenceNetwork(model: CompactCheckpoint.model(of: checkpoint, path: resolved, architecture: architecture),
-                                               shortcut: shortcut)
-            } catch let error as CheckpointError {
-                throw .input(error.description)
-            } catch {
-                throw .failure("\(error)")
-            }
+            do { model = try CompactCheckpoint.model(of: checkpoint, path: resolved, architecture: architecture) } catch { throw .input(error.description) }
             members.append(("mode", .string("compact")))
-            return try report(network: network, images: images, arguments: arguments, members: members, path: path, arch: archName,
-                              input: inputText, shortcut: shortcut)
-        }
-        let weights: BoundWeights
-        do { weights = try architecture.bind(checkpoint) } catch { throw .input("\(resolved): \(error.description)") }
-        do {
+        } else {
+            let weights = try RunnableArchitecture.bind(checkpoint, path: resolved, to: architecture)
             if let rates {
-                let plan: PruningPlan
-                do { plan = try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch {
-                    throw CommandLineError.input("\(resolved): \(error.description)")
-                }
+                let plan = try RunnableArchitecture.plan(weights, rates: rates, path: resolved)
                 let compact = arguments.value("--mode", in: spec) == "compact"
-                network = compact ? try InferenceNetwork(weights: weights, plan: plan, shortcut: shortcut)
-                                  : try InferenceNetwork(weights: weights.masked(by: plan), shortcut: shortcut)
+                do { model = compact ? try CompactModel(weights: weights, plan: plan) : CompactModel(weights: weights.masked(by: plan)) } catch {
+                    throw .failure(error.description)
+                }
                 members += [("mode", .string(compact ? "compact" : "mask")), ("rate_norm", .double(rates.rateNorm)),
                             ("rate_dist", .double(rates.rateDist))]
             } else {
-                network = try InferenceNetwork(weights: weights, shortcut: shortcut)
+                model = CompactModel(weights: weights)
             }
-        } catch let error as InferenceError {
-            throw .failure(error.description)
-        } catch let error as CommandLineError {
-            throw error
-        } catch {
-            throw .failure("\(error)")
         }
-        return try report(network: network, images: images, arguments: arguments, members: members, path: path, arch: archName,
+        let network: InferenceNetwork
+        do { network = try InferenceNetwork(model: model, shortcut: shortcut) } catch { throw .failure(error.description) }
+        return try report(network: network, images: images, arguments: arguments, members: members, path: path,
                           input: inputText, shortcut: shortcut)
     }
 
     /// Runs the network and prints its logits (and accuracy) as a table or JSON.
     static func report(network: InferenceNetwork, images: (maps: FeatureMaps, labels: [Int]?), arguments: ParsedArguments,
-                       members: [(String, JSONValue)], path: String, arch archName: String, input inputText: String,
+                       members: [(String, JSONValue)], path: String, input inputText: String,
                        shortcut: ShortcutPlacement) throws(CommandLineError) -> String {
         var members = members
         let logits = network.logits(images.maps)
@@ -86,7 +66,7 @@ enum ForwardCommand {
         let accuracy = images.labels.map { labels in Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) }
 
         if arguments.flags.contains("--json") {
-            members = [("checkpoint", .string(path)), ("arch", .string(archName)), ("input", .string(inputText)),
+            members = [("checkpoint", .string(path)), ("arch", .string(network.model.architecture.name)), ("input", .string(inputText)),
                        ("shortcut", .string(shortcut.rawValue))] + members
             members.append(("parameters", .int(network.model.parameterCount)))
             if let accuracy { members.append(("top1", .double(accuracy))) }

@@ -10,7 +10,7 @@ enum PruneCommand {
         overview: "Prune a CIFAR ResNet with FPGM and write the weights as safetensors (masked or compact).",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
-            .value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202)."),
+            RunnableArchitecture.option,
             .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
             .value("--rate-dist", "rate-dist", help: "Fraction pruned by FPGM among the norm survivors: Int(N * D) filters.", default: "0.4"),
             .value("-o", "out", help: "The .safetensors file to write (replaced atomically)."),
@@ -21,19 +21,14 @@ enum PruneCommand {
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
-        guard let archName = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
+        let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard let output = arguments.values["-o"] else { throw spec.usage("Missing expected option '-o <out>'") }
-        let architecture: Architecture
-        do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
-        guard architecture.family == .cifarResNet else { throw spec.usage(InferenceError.unsupported(archName).description) }
         let rates = try RateOptions.rates(arguments, spec: spec)
         let compact = arguments.flags.contains("--compact")
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
-        let weights: BoundWeights
-        do { weights = try architecture.bind(checkpoint) } catch { throw .input("\(resolved): \(error.description)") }
-        let plan: PruningPlan
-        do { plan = try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch { throw .input("\(resolved): \(error.description)") }
+        let weights = try RunnableArchitecture.bind(checkpoint, path: resolved, to: architecture)
+        let plan = try RunnableArchitecture.plan(weights, rates: rates, path: resolved)
         let model: CompactModel
         do { model = compact ? try CompactModel(weights: weights, plan: plan) : CompactModel(weights: weights.masked(by: plan)) } catch {
             throw .failure(error.description)

@@ -1,0 +1,26 @@
+import FPGM
+
+/// The network of `fpgm forward` and `fpgm prune`: `--arch`, which must be one the forward pass runs,
+/// and the checkpoint's tensors bound to it.
+enum RunnableArchitecture {
+    static let option = OptionSpec.value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202).")
+
+    /// The architecture `--arch` names; a usage error when it is missing, unknown or not runnable.
+    static func parse(_ arguments: ParsedArguments, spec: CommandSpec) throws(CommandLineError) -> Architecture {
+        guard let name = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
+        let architecture: Architecture
+        do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
+        guard architecture.family == .cifarResNet else { throw spec.usage(InferenceError.unsupported(name).description) }
+        return architecture
+    }
+
+    /// The checkpoint's tensors under the architecture's names; an input error naming the file otherwise.
+    static func bind(_ checkpoint: Checkpoint, path: String, to architecture: Architecture) throws(CommandLineError) -> BoundWeights {
+        do { return try architecture.bind(checkpoint) } catch { throw .input("\(path): \(error.description)") }
+    }
+
+    /// FPGM's plan for the weights at `rates`; values that cannot be ranked are the file's fault.
+    static func plan(_ weights: BoundWeights, rates: PruningRates, path: String) throws(CommandLineError) -> PruningPlan {
+        do { return try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch { throw .input("\(path): \(error.description)") }
+    }
+}
