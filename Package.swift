@@ -6,6 +6,15 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
+/// The convolution kernels are compiled for AVX-512 on x86-64 (Swift has no per-function target
+/// attribute); the engine calls them only on processors that have it, and elsewhere uses OpenBLAS.
+/// They are optimised in debug builds too: unoptimised vector code is a hundred times slower.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512", "-O"])]
+#else
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
+#endif
+
 let package = Package(
     name: "fpgm-notebook",
     products: [
@@ -21,7 +30,8 @@ let package = Package(
         systemLibrary("CYAML", pkgConfig: "yaml-0.1", apt: "libyaml-dev"),
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         .target(name: "Digest", dependencies: ["CCrypto"]),
-        .target(name: "FPGM", dependencies: ["CBLAS", "CZip", "Digest"]),
+        .target(name: "ConvolutionKernels", swiftSettings: kernelSettings),
+        .target(name: "FPGM", dependencies: ["CBLAS", "ConvolutionKernels", "CZip", "Digest"]),
         .target(name: "Notebook", dependencies: ["CCMark", "CYAML", "Digest", "Report"]),
         .target(name: "Report"),
         .target(name: "Analyses", dependencies: ["Digest", "FPGM", "Notebook", "Report"]),

@@ -98,19 +98,24 @@ struct ConvolutionTests {
         return result
     }
 
-    @Test("unfold + SGEMM equals the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
-          arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (7, 2, 3), (3, 1, 0)], [9, 12])
+    @Test("both ways (unfold + SGEMM, and the direct kernels where the processor has them) equal the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
+          arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (7, 2, 3), (3, 1, 0)], [8, 9, 12])
     func matchesDefinition(shape: (kernel: Int, stride: Int, padding: Int), side: Int) {
         var generator = SeededGenerator(seed: UInt64(shape.kernel * 100 + shape.stride * 10 + side))
-        let channels = 5, out = 6, batch = 3
+        // 10 filters: a block of 8 and one of 4 (padded); the sides give 48-, 16- and 8-position blocks.
+        let channels = 5, out = 10, batch = 3
         let input = FeatureMaps(channels: channels, batch: batch, height: side, width: side,
                                 values: (0..<(channels * batch * side * side)).map { _ in Float(generator.nextUniform() - 0.5) })
         let weights = (0..<(out * channels * shape.kernel * shape.kernel)).map { _ in Float(generator.nextUniform() - 0.5) }
-        let convolution = FoldedConvolution(outChannels: out, inChannels: channels, kernel: shape.kernel, stride: shape.stride,
-                                            padding: shape.padding, weights: weights, shifts: [Float](repeating: 0, count: out), offsets: nil)
-        let result = convolution.apply(input, relu: false).values
         let expected = Self.direct(input, weights: weights, out: out, kernel: shape.kernel, stride: shape.stride, padding: shape.padding)
-        #expect(result.count == expected.count)
-        #expect(zip(result, expected).allSatisfy { abs($0 - $1) <= 1e-5 })
+        for direct in Set([false, FoldedConvolution.directKernels]) {
+            let convolution = FoldedConvolution(outChannels: out, inChannels: channels, kernel: shape.kernel, stride: shape.stride,
+                                                padding: shape.padding, weights: weights, shifts: [Float](repeating: 0, count: out),
+                                                offsets: nil, direct: direct)
+            #expect((convolution.packedWeights != nil) == (direct && shape.kernel == 3 && shape.padding == 1))
+            let result = convolution.apply(input, relu: false).values
+            #expect(result.count == expected.count)
+            #expect(zip(result, expected).allSatisfy { abs($0 - $1) <= 1e-5 }, "direct: \(direct)")
+        }
     }
 }

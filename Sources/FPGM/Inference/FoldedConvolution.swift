@@ -1,4 +1,6 @@
 import CBLAS
+import ConvolutionKernels
+import Foundation
 
 /// A convolution followed by its batch normalisation in inference mode, folded into one affine map:
 ///
@@ -20,6 +22,12 @@ struct FoldedConvolution: Sendable {
     let shifts: [Float]
     /// outChannels x (H' W') values added to each image's output, or nil.
     var offsets: [Float]?
+    /// The weights as `DirectConvolution` reads them (filters padded to a multiple of 4 with zeros), for
+    /// 3 x 3 convolutions on processors with AVX-512; nil where OpenBLAS computes the layer.
+    let packedWeights: [Float]?
+    /// For each (input channel c, ky, kx), in that order: the phase plane it reads (c s^2 + a s + b), and
+    /// its offset (di + 1, dj + 1) there (see `convolveDirectly`).
+    let directTaps: [(plane: Int, row: Int, column: Int)]
 
     /// Folds `weight` ([O, C, k, k]) with the batch norm `norm` that follows it; `inputOffsets`
     /// ([O, H', W']), when given, is added to the convolution's output before the batch norm.
@@ -38,7 +46,10 @@ struct FoldedConvolution: Sendable {
                   weights: folded, shifts: (0..<outChannels).map(norm.shift), offsets: offsets)
     }
 
-    init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, padding: Int, weights: [Float], shifts: [Float], offsets: [Float]?) {
+    /// `direct`: use `DirectConvolution` where it applies (3 x 3, padding 1, stride 1 or 2); the default
+    /// is whether this processor has it.
+    init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, padding: Int, weights: [Float], shifts: [Float], offsets: [Float]?,
+         direct: Bool = FoldedConvolution.directKernels) {
         self.outChannels = outChannels
         self.inChannels = inChannels
         self.kernel = kernel
@@ -47,7 +58,37 @@ struct FoldedConvolution: Sendable {
         self.weights = weights
         self.shifts = shifts
         self.offsets = offsets
+        if kernel == 3, padding == 1, stride <= 2, direct {
+            let depth = inChannels * kernel * kernel, filters = (outChannels + 3) / 4 * 4
+            packedWeights = DirectConvolution.pack(weights + [Float](repeating: 0, count: (filters - outChannels) * depth),
+                                                   filters: filters, depth: depth)
+            /// (k - padding) = s offset + phase, with phase in 0..<s.
+            func split(_ k: Int) -> (phase: Int, offset: Int) {
+                let shifted = k - padding, phase = (shifted % stride + stride) % stride
+                return (phase, (shifted - phase) / stride)
+            }
+            directTaps = (0..<inChannels).flatMap { c in
+                (0..<(kernel * kernel)).map { tap in
+                    let (a, di) = split(tap / kernel), (b, dj) = split(tap % kernel)
+                    return (plane: c * stride * stride + a * stride + b, row: di + 1, column: dj + 1)
+                }
+            }
+        } else {
+            packedWeights = nil
+            directTaps = []
+        }
     }
+
+    /// Whether this processor runs `DirectConvolution` (AVX-512 F, BW, VL and DQ on x86-64), unless
+    /// `FPGM_CONVOLUTION=blas` asks for OpenBLAS everywhere.
+    static let directKernels: Bool = {
+        #if arch(x86_64)
+        ProcessInfo.processInfo.environment["FPGM_CONVOLUTION"] != "blas"
+            && BLASRuntime.cpuFlags().isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"])
+        #else
+        false
+        #endif
+    }()
 
     /// The scaled convolution alone: no shifts, no offsets.
     var withoutShifts: FoldedConvolution {
@@ -63,6 +104,33 @@ struct FoldedConvolution: Sendable {
         precondition(input.channels == inChannels, "a convolution of \(inChannels) input channels was given \(input.channels)")
         let outHeight = outputSide(input.height), outWidth = outputSide(input.width)
         let plane = outHeight * outWidth, columns = input.batch * plane, depth = inChannels * kernel * kernel
+        if let packedWeights {
+            return FeatureMaps(channels: outChannels, batch: input.batch, height: outHeight, width: outWidth,
+                               values: convolveDirectly(input, packedWeights: packedWeights, relu: relu))
+        }
+        var output = multiplyThroughBLAS(input, outHeight: outHeight, outWidth: outWidth)
+        output.withUnsafeMutableBufferPointer { result in
+            let floor: Float = relu ? 0 : -.infinity
+            for o in 0..<outChannels {
+                let shift = shifts[o]
+                for image in 0..<input.batch {
+                    let run = UnsafeMutableBufferPointer(rebasing: result[(o * columns + image * plane)..<(o * columns + (image + 1) * plane)])
+                    if let offsets {
+                        offsets.withUnsafeBufferPointer { all in
+                            for p in 0..<plane { run[p] = max(run[p] + shift + all[o * plane + p], floor) }
+                        }
+                    } else {
+                        for p in 0..<plane { run[p] = max(run[p] + shift, floor) }
+                    }
+                }
+            }
+        }
+        return FeatureMaps(channels: outChannels, batch: input.batch, height: outHeight, width: outWidth, values: output)
+    }
+
+    /// W x (the unfolded input), through OpenBLAS: [outChannels][batch H' W'].
+    func multiplyThroughBLAS(_ input: FeatureMaps, outHeight: Int, outWidth: Int) -> [Float] {
+        let columns = input.batch * outHeight * outWidth, depth = inChannels * kernel * kernel
         var output = [Float](unsafeUninitializedCapacity: outChannels * columns) { _, count in count = outChannels * columns }
         // Column blocks small enough (M N K <= 10^6) for OpenBLAS's unpacked small-matrix kernels, but at
         // least 64 wide (narrower blocks run slower than packing).
@@ -86,23 +154,73 @@ struct FoldedConvolution: Sendable {
         } else {
             unfold(input, outHeight: outHeight, outWidth: outWidth).withUnsafeBufferPointer { multiply($0.baseAddress!) }
         }
-        output.withUnsafeMutableBufferPointer { result in
-            let floor: Float = relu ? 0 : -.infinity
-            for o in 0..<outChannels {
-                let shift = shifts[o]
-                for image in 0..<input.batch {
-                    let run = UnsafeMutableBufferPointer(rebasing: result[(o * columns + image * plane)..<(o * columns + (image + 1) * plane)])
-                    if let offsets {
-                        offsets.withUnsafeBufferPointer { all in
-                            for p in 0..<plane { run[p] = max(run[p] + shift + all[o * plane + p], floor) }
+        return output
+    }
+
+    /// The layer (shift, offsets and ReLU included) for a 3 x 3 convolution of padding 1 and stride s
+    /// (1 or 2), by `DirectConvolution`, as a stride-1 convolution over phase planes: phase (a, b) of an
+    /// input plane holds input(s i + a, s j + b) at (i, j) (stride 1 has the one phase (0, 0)), and tap
+    /// (ky, kx) reads phase (a, b) = ((ky - 1) mod s, (kx - 1) mod s) at offset (di, dj) =
+    /// (floor((ky - 1) / s), floor((kx - 1) / s)), which lies in {-1, 0, 1}. Each phase plane is stored
+    /// with row stride pw = W' + 1: one zero column per row serves as the right border of its row and
+    /// the left border of the next, with a zero row above and below and one zero before the plane, so
+    /// that (i, j) sits at 1 + (i + 1) pw + j and output position q = y pw + x reads offset (di, dj) at
+    /// q + (di + 1) pw + dj + 1. The kernels compute the first H' rows of that grid (one column per row
+    /// is discarded), with slack after each plane for their last reads; the W' valid columns of each
+    /// row are finished: [outChannels][batch H' W'].
+    func convolveDirectly(_ input: FeatureMaps, packedWeights: [Float], relu: Bool) -> [Float] {
+        let height = outputSide(input.height), width = outputSide(input.width), pw = width + 1, plane = height * width
+        let phases = stride * stride, positions = (height * pw + 7) / 8 * 8
+        let planeStride = (max(1 + (height + 2) * pw, positions + 2 * pw + 2 + 16) + 15) / 16 * 16
+        let filters = packedWeights.count / (inChannels * kernel * kernel), depth = inChannels * kernel * kernel
+        // Phase plane (c, phase) of an image starts at ((c phases + phase) batch + image) planeStride.
+        var planes = [Float](repeating: 0, count: inChannels * phases * input.batch * planeStride)
+        input.values.withUnsafeBufferPointer { source in
+            planes.withUnsafeMutableBufferPointer { target in
+                for c in 0..<inChannels {
+                    for phase in 0..<phases {
+                        let a = phase / stride, b = phase % stride
+                        let rows = min(height, (input.height - a + stride - 1) / stride), columns = min(width, (input.width - b + stride - 1) / stride)
+                        for image in 0..<input.batch {
+                            DirectConvolution.copyRows(source.baseAddress! + ((c * input.batch + image) * input.height + a) * input.width + b,
+                                                       rowStep: stride * input.width, columnStep: stride, height: rows, width: columns,
+                                                       into: target.baseAddress! + ((c * phases + phase) * input.batch + image) * planeStride + 1 + pw,
+                                                       stride: pw)
                         }
-                    } else {
-                        for p in 0..<plane { run[p] = max(run[p] + shift, floor) }
                     }
                 }
             }
         }
-        return FeatureMaps(channels: outChannels, batch: input.batch, height: outHeight, width: outWidth, values: output)
+        var displacements = [Int]()
+        displacements.reserveCapacity(depth)
+        for tap in directTaps { displacements.append(tap.plane * input.batch * planeStride + tap.row * pw + tap.column) }
+        var grid = [Float](unsafeUninitializedCapacity: filters * positions) { _, count in count = filters * positions }
+        let floor: Float = relu ? 0 : -.infinity
+        var output = [Float](unsafeUninitializedCapacity: outChannels * input.batch * plane) { _, count in count = outChannels * input.batch * plane }
+        let added = offsets ?? []
+        packedWeights.withUnsafeBufferPointer { w in
+            planes.withUnsafeBufferPointer { x in
+                displacements.withUnsafeBufferPointer { d in
+                    added.withUnsafeBufferPointer { offsetMaps in
+                        grid.withUnsafeMutableBufferPointer { g in
+                            output.withUnsafeMutableBufferPointer { out in
+                                for image in 0..<input.batch {
+                                    DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth,
+                                                          x: x.baseAddress! + image * planeStride, displacements: d.baseAddress!,
+                                                          count: positions, out: g.baseAddress!, outStride: positions)
+                                    for o in 0..<outChannels {
+                                        DirectConvolution.finishRows(g.baseAddress! + o * positions, stride: pw, height: height, width: width,
+                                                                     shift: shifts[o], offsets: offsetMaps.isEmpty ? nil : offsetMaps.baseAddress! + o * plane,
+                                                                     floor: floor, into: out.baseAddress! + (o * input.batch + image) * plane)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
     }
 
     /// The input's patches as a (C k^2) x (N H' W') matrix: row (c, ky, kx), column (n, y', x') holds
