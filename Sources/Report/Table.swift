@@ -33,11 +33,15 @@ public struct Table: Sendable, Equatable {
         let escaped = marked.map { $0.map { $0.contains("|") ? $0.replacingOccurrences(of: "|", with: "\\|") : $0 } }
         // Widths in Unicode scalars, counted once per cell.
         let lengths = escaped.map { $0.map(\.unicodeScalars.count) }
-        let widths = columns.indices.map { column in max(3, lengths.map { $0[column] }.max() ?? 3) }
+        // A measured column is as wide as its header, so that the header and rule lines do not change
+        // with the values (longer values run past the column's padding).
+        let widths = columns.indices.map { column in
+            max(3, measuredColumns.contains(column) ? lengths[0][column] : lengths.map { $0[column] }.max() ?? 3)
+        }
         func line(_ row: Int) -> String {
             var text = "|"
             for column in columns.indices {
-                let padding = String(repeating: " ", count: widths[column] - lengths[row][column])
+                let padding = String(repeating: " ", count: max(0, widths[column] - lengths[row][column]))
                 text += " " + (alignments[column] == .right ? padding + escaped[row][column] : escaped[row][column] + padding) + " |"
             }
             return text

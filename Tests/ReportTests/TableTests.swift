@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Report
 
@@ -41,5 +42,24 @@ struct TableTests {
           "nan": null
         }
         """)
+    }
+}
+
+@Suite("Measured columns")
+struct MeasuredColumnTests {
+    static func table(_ time: String) -> Table {
+        Table(columns: ["Network", "Time (ms)"], alignments: [.left, .right], rows: [["full", time], ["compact", "4.2"]], measuredColumns: [1])
+    }
+
+    @Test("measured cells are marked in HTML and Markdown; the Markdown header and rule do not depend on their values")
+    func marked() {
+        let short = Self.table("9.9").markdown.split(separator: "\n"), long = Self.table("12345.6").markdown.split(separator: "\n")
+        #expect(short[0] == long[0] && short[1] == long[1])
+        #expect(short[0] == "| Network | Time (ms) |")
+        #expect(long[2] == "| full    | <span class=\"measured\">12345.6</span> |")
+        #expect(short[3] == "| compact | <span class=\"measured\">4.2</span> |")
+        let html = HTMLWriter.table(Self.table("9.9"))
+        #expect(html.contains("<th class=\"right\">Time (ms)</th>") && html.contains("<td class=\"right measured\">9.9</td>"))
+        #expect(CellOutput(json: try! JSONSerialization.jsonObject(with: Data(CellOutput.table(Self.table("9.9")).json.text().utf8))) == .table(Self.table("9.9")))
     }
 }
