@@ -38,42 +38,26 @@ public enum DirectConvolution {
         }
     }
 
-    /// Copies `height` x `width` values, row y column x at source[y rowStep + x columnStep], into rows
-    /// `stride` apart (the interior of a zero-padded plane).
-    public static func copyRows(_ source: UnsafePointer<Float>, rowStep: Int, columnStep: Int, height: Int, width: Int,
-                                into target: UnsafeMutablePointer<Float>, stride: Int) {
-        for y in 0..<height {
-            let from = source + y * rowStep, to = target + y * stride
+    /// Fills one zero-padded plane of `length` floats with rows `stride` apart: a zero, a zero row, then
+    /// `rows` rows whose first `columns` values are source[y rowStep + x columnStep] and the rest zero,
+    /// then zeros to the end (the zero row below and the slack).
+    public static func fillPlane(_ source: UnsafePointer<Float>, rowStep: Int, columnStep: Int, rows: Int, columns: Int,
+                                 into plane: UnsafeMutablePointer<Float>, stride: Int, length: Int) {
+        plane.update(repeating: 0, count: 1 + stride)
+        for y in 0..<rows {
+            let from = source + y * rowStep, to = plane + 1 + (y + 1) * stride
             var x = 0
             if columnStep == 1 {
-                while x + 8 <= width {
+                while x + 8 <= columns {
                     UnsafeMutableRawPointer(to + x).storeBytes(of: UnsafeRawPointer(from + x).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                     x += 8
                 }
             }
-            while x < width { to[x] = from[x * columnStep]; x += 1 }
+            while x < columns { to[x] = from[x * columnStep]; x += 1 }
+            while x < stride { to[x] = 0; x += 1 }
         }
-    }
-
-    /// out[y][x] = max(floor, grid[y stride + x] + shift + offsets[y][x]) for the `height` x `width`
-    /// valid positions of a padded grid (offsets nil: none); floor is 0 for a ReLU, -infinity otherwise.
-    public static func finishRows(_ grid: UnsafePointer<Float>, stride: Int, height: Int, width: Int, shift: Float,
-                                  offsets: UnsafePointer<Float>?, floor: Float, into out: UnsafeMutablePointer<Float>) {
-        let shifts = SIMD8<Float>(repeating: shift), floors = SIMD8<Float>(repeating: floor)
-        for y in 0..<height {
-            let from = grid + y * stride, to = out + y * width, add = offsets.map { $0 + y * width }
-            var x = 0
-            while x + 8 <= width {
-                var value = UnsafeRawPointer(from + x).loadUnaligned(as: SIMD8<Float>.self) + shifts
-                if let add { value += UnsafeRawPointer(add + x).loadUnaligned(as: SIMD8<Float>.self) }
-                UnsafeMutableRawPointer(to + x).storeBytes(of: value.replacing(with: floors, where: value .< floors), as: SIMD8<Float>.self)
-                x += 8
-            }
-            while x < width {
-                to[x] = max(from[x] + shift + (add?[x] ?? 0), floor)
-                x += 1
-            }
-        }
+        let end = 1 + (rows + 1) * stride
+        (plane + end).update(repeating: 0, count: length - end)
     }
 
     /// `weights` ([filters][depth], filters a multiple of 4) in the order `run` reads: blocks of 8

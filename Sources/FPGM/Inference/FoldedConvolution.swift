@@ -99,33 +99,73 @@ struct FoldedConvolution: Sendable {
     /// The side of the output for an input side `size`: floor((size + 2 padding - kernel) / stride) + 1.
     func outputSide(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
 
-    /// The layer applied to a batch, followed by max(0, .) when `relu`.
-    func apply(_ input: FeatureMaps, relu: Bool) -> FeatureMaps {
+    /// The layer applied to a batch: max(floor, conv + shift + offsets + residual), floor 0 for `relu`
+    /// (-infinity otherwise). With `scatter`, output row o goes to channel scatter.kept[o] of a
+    /// full-width result, and each removed channel c holds max(floor, constant_c + residual).
+    func apply(_ input: FeatureMaps, relu: Bool, residual: FeatureMaps? = nil, scatter: ChannelScatter? = nil) -> FeatureMaps {
         precondition(input.channels == inChannels, "a convolution of \(inChannels) input channels was given \(input.channels)")
-        let outHeight = outputSide(input.height), outWidth = outputSide(input.width)
-        let plane = outHeight * outWidth, columns = input.batch * plane, depth = inChannels * kernel * kernel
-        if let packedWeights {
-            return FeatureMaps(channels: outChannels, batch: input.batch, height: outHeight, width: outWidth,
-                               values: convolveDirectly(input, packedWeights: packedWeights, relu: relu))
-        }
-        var output = multiplyThroughBLAS(input, outHeight: outHeight, outWidth: outWidth)
-        output.withUnsafeMutableBufferPointer { result in
-            let floor: Float = relu ? 0 : -.infinity
-            for o in 0..<outChannels {
-                let shift = shifts[o]
-                for image in 0..<input.batch {
-                    let run = UnsafeMutableBufferPointer(rebasing: result[(o * columns + image * plane)..<(o * columns + (image + 1) * plane)])
-                    if let offsets {
-                        offsets.withUnsafeBufferPointer { all in
-                            for p in 0..<plane { run[p] = max(run[p] + shift + all[o * plane + p], floor) }
-                        }
+        let outHeight = outputSide(input.height), outWidth = outputSide(input.width), plane = outHeight * outWidth
+        let channels = scatter?.width ?? outChannels, floor: Float = relu ? 0 : -.infinity
+        precondition(residual.map { $0.channels == channels && $0.height == outHeight && $0.width == outWidth } ?? true, "the residual does not fit")
+        var output = [Float](unsafeUninitializedCapacity: channels * input.batch * plane) { _, count in count = channels * input.batch * plane }
+        let added = offsets ?? [], residualValues = residual?.values ?? []
+        output.withUnsafeMutableBufferPointer { out in
+            added.withUnsafeBufferPointer { offsetMaps in
+                residualValues.withUnsafeBufferPointer { residuals in
+                    /// Finishes row o of image `image` from `grid` (rows `stride` apart).
+                    func finish(_ o: Int, image: Int, grid: UnsafePointer<Float>, stride: Int) {
+                        let start = ((scatter?.kept[o] ?? o) * input.batch + image) * plane
+                        Self.finishRows(grid, stride: stride, height: outHeight, width: outWidth, shift: shifts[o],
+                                        offsets: offsetMaps.isEmpty ? nil : offsetMaps.baseAddress! + o * plane,
+                                        residual: residuals.isEmpty ? nil : residuals.baseAddress! + start, floor: floor,
+                                        into: out.baseAddress! + start)
+                    }
+                    if let packedWeights {
+                        convolveDirectly(input, packedWeights: packedWeights, finish: finish)
                     } else {
-                        for p in 0..<plane { run[p] = max(run[p] + shift, floor) }
+                        let raw = multiplyThroughBLAS(input, outHeight: outHeight, outWidth: outWidth)
+                        raw.withUnsafeBufferPointer { values in
+                            for o in 0..<outChannels {
+                                for image in 0..<input.batch {
+                                    finish(o, image: image, grid: values.baseAddress! + (o * input.batch + image) * plane, stride: outWidth)
+                                }
+                            }
+                        }
+                    }
+                    for (channel, value) in scatter?.constants ?? [:] {
+                        for i in (channel * input.batch * plane)..<((channel + 1) * input.batch * plane) {
+                            out[i] = max(value + (residuals.isEmpty ? 0 : residuals[i]), floor)
+                        }
                     }
                 }
             }
         }
-        return FeatureMaps(channels: outChannels, batch: input.batch, height: outHeight, width: outWidth, values: output)
+        return FeatureMaps(channels: channels, batch: input.batch, height: outHeight, width: outWidth, values: output)
+    }
+
+    /// out[y][x] = max(floor, grid[y stride + x] + shift + offsets[y][x] + residual[y][x]) for the
+    /// `height` x `width` positions (offsets, residual nil: none).
+    static func finishRows(_ grid: UnsafePointer<Float>, stride: Int, height: Int, width: Int, shift: Float,
+                           offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, floor: Float,
+                           into out: UnsafeMutablePointer<Float>) {
+        func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
+        let shifts = SIMD8<Float>(repeating: shift), floors = SIMD8<Float>(repeating: floor)
+        for y in 0..<height {
+            let from = grid + y * stride, to = out + y * width
+            let add = offsets.map { $0 + y * width }, skip = residual.map { $0 + y * width }
+            var x = 0
+            while x + 8 <= width {
+                var value = load(from + x) + shifts
+                if let add { value += load(add + x) }
+                if let skip { value += load(skip + x) }
+                UnsafeMutableRawPointer(to + x).storeBytes(of: value.replacing(with: floors, where: value .< floors), as: SIMD8<Float>.self)
+                x += 8
+            }
+            while x < width {
+                to[x] = max(from[x] + shift + (add?[x] ?? 0) + (skip?[x] ?? 0), floor)
+                x += 1
+            }
+        }
     }
 
     /// W x (the unfolded input), through OpenBLAS: [outChannels][batch H' W'].
@@ -166,61 +206,49 @@ struct FoldedConvolution: Sendable {
     /// the left border of the next, with a zero row above and below and one zero before the plane, so
     /// that (i, j) sits at 1 + (i + 1) pw + j and output position q = y pw + x reads offset (di, dj) at
     /// q + (di + 1) pw + dj + 1. The kernels compute the first H' rows of that grid (one column per row
-    /// is discarded), with slack after each plane for their last reads; the W' valid columns of each
-    /// row are finished: [outChannels][batch H' W'].
-    func convolveDirectly(_ input: FeatureMaps, packedWeights: [Float], relu: Bool) -> [Float] {
-        let height = outputSide(input.height), width = outputSide(input.width), pw = width + 1, plane = height * width
+    /// is discarded), with slack after each plane for their last reads; `finish` takes each filter's
+    /// grid for each image (its W' valid columns per row).
+    func convolveDirectly(_ input: FeatureMaps, packedWeights: [Float], finish: (_ row: Int, _ image: Int, _ grid: UnsafePointer<Float>, _ stride: Int) -> Void) {
+        let height = outputSide(input.height), width = outputSide(input.width), pw = width + 1
         let phases = stride * stride, positions = (height * pw + 7) / 8 * 8
         let planeStride = (max(1 + (height + 2) * pw, positions + 2 * pw + 2 + 16) + 15) / 16 * 16
         let filters = packedWeights.count / (inChannels * kernel * kernel), depth = inChannels * kernel * kernel
         // Phase plane (c, phase) of an image starts at ((c phases + phase) batch + image) planeStride.
-        var planes = [Float](repeating: 0, count: inChannels * phases * input.batch * planeStride)
-        input.values.withUnsafeBufferPointer { source in
-            planes.withUnsafeMutableBufferPointer { target in
+        let planes = [Float](unsafeUninitializedCapacity: inChannels * phases * input.batch * planeStride) { target, count in
+            input.values.withUnsafeBufferPointer { source in
                 for c in 0..<inChannels {
                     for phase in 0..<phases {
                         let a = phase / stride, b = phase % stride
                         let rows = min(height, (input.height - a + stride - 1) / stride), columns = min(width, (input.width - b + stride - 1) / stride)
                         for image in 0..<input.batch {
-                            DirectConvolution.copyRows(source.baseAddress! + ((c * input.batch + image) * input.height + a) * input.width + b,
-                                                       rowStep: stride * input.width, columnStep: stride, height: rows, width: columns,
-                                                       into: target.baseAddress! + ((c * phases + phase) * input.batch + image) * planeStride + 1 + pw,
-                                                       stride: pw)
+                            DirectConvolution.fillPlane(source.baseAddress! + ((c * input.batch + image) * input.height + a) * input.width + b,
+                                                        rowStep: stride * input.width, columnStep: stride, rows: rows, columns: columns,
+                                                        into: target.baseAddress! + ((c * phases + phase) * input.batch + image) * planeStride,
+                                                        stride: pw, length: planeStride)
                         }
                     }
                 }
             }
+            count = inChannels * phases * input.batch * planeStride
         }
         var displacements = [Int]()
         displacements.reserveCapacity(depth)
         for tap in directTaps { displacements.append(tap.plane * input.batch * planeStride + tap.row * pw + tap.column) }
         var grid = [Float](unsafeUninitializedCapacity: filters * positions) { _, count in count = filters * positions }
-        let floor: Float = relu ? 0 : -.infinity
-        var output = [Float](unsafeUninitializedCapacity: outChannels * input.batch * plane) { _, count in count = outChannels * input.batch * plane }
-        let added = offsets ?? []
         packedWeights.withUnsafeBufferPointer { w in
             planes.withUnsafeBufferPointer { x in
                 displacements.withUnsafeBufferPointer { d in
-                    added.withUnsafeBufferPointer { offsetMaps in
-                        grid.withUnsafeMutableBufferPointer { g in
-                            output.withUnsafeMutableBufferPointer { out in
-                                for image in 0..<input.batch {
-                                    DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth,
-                                                          x: x.baseAddress! + image * planeStride, displacements: d.baseAddress!,
-                                                          count: positions, out: g.baseAddress!, outStride: positions)
-                                    for o in 0..<outChannels {
-                                        DirectConvolution.finishRows(g.baseAddress! + o * positions, stride: pw, height: height, width: width,
-                                                                     shift: shifts[o], offsets: offsetMaps.isEmpty ? nil : offsetMaps.baseAddress! + o * plane,
-                                                                     floor: floor, into: out.baseAddress! + (o * input.batch + image) * plane)
-                                    }
-                                }
-                            }
+                    grid.withUnsafeMutableBufferPointer { g in
+                        for image in 0..<input.batch {
+                            DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth,
+                                                  x: x.baseAddress! + image * planeStride, displacements: d.baseAddress!,
+                                                  count: positions, out: g.baseAddress!, outStride: positions)
+                            for o in 0..<outChannels { finish(o, image, g.baseAddress! + o * positions, pw) }
                         }
                     }
                 }
             }
         }
-        return output
     }
 
     /// The input's patches as a (C k^2) x (N H' W') matrix: row (c, ky, kx), column (n, y', x') holds

@@ -108,9 +108,7 @@ public struct InferenceNetwork: Sendable {
         var stream = stemStream.expand(stemOutput)
         for block in blocks {
             let hidden = block.conv1.apply(block.readsStem ? stemOutput : stream, relu: true)
-            var output = block.outputStream.expand(block.conv2.apply(hidden, relu: false))
-            addShortcutAndReLU(of: stream, to: &output, block: block)
-            stream = output
+            stream = block.conv2.apply(hidden, relu: true, residual: shortcutMaps(of: stream, block: block), scatter: block.outputStream)
         }
         let classes = classifierBias.count, features = stream.channels
         return stream.averagePooled().map { pooled in
@@ -122,31 +120,24 @@ public struct InferenceNetwork: Sendable {
         }
     }
 
-    /// output = max(0, output + shortcut(input)): the shortcut is the identity, or (option A)
-    /// input[:, :, ::2, ::2] placed among zero channels as `shortcut` says.
-    func addShortcutAndReLU(of input: FeatureMaps, to output: inout FeatureMaps, block: Block) {
-        output.values.withUnsafeMutableBufferPointer { target in
-            input.values.withUnsafeBufferPointer { source in
-                if block.stride == 1, block.inWidth == block.outWidth {
-                    for i in 0..<target.count { target[i] = max(target[i] + source[i], 0) }
-                    return
-                }
-                let first = shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
-                let plane = output.height * output.width
-                for c in 0..<block.inWidth {
-                    for image in 0..<input.batch {
-                        let from = (c * input.batch + image) * input.height * input.width
-                        let to = ((c + first) * output.batch + image) * plane
-                        for y in 0..<output.height {
-                            for x in 0..<output.width {
-                                target[to + y * output.width + x] += source[from + y * block.stride * input.width + x * block.stride]
-                            }
-                        }
+    /// The shortcut of a block: the identity, or (option A) input[:, :, ::2, ::2] placed among zero
+    /// channels as `shortcut` says.
+    func shortcutMaps(of input: FeatureMaps, block: Block) -> FeatureMaps {
+        guard block.stride != 1 || block.inWidth != block.outWidth else { return input }
+        let height = (input.height - 1) / block.stride + 1, width = (input.width - 1) / block.stride + 1, plane = height * width
+        var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: height, width: width)
+        let first = shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
+        for c in 0..<block.inWidth {
+            for image in 0..<input.batch {
+                let from = (c * input.batch + image) * input.height * input.width, to = ((c + first) * input.batch + image) * plane
+                for y in 0..<height {
+                    for x in 0..<width {
+                        maps.values[to + y * width + x] = input.values[from + y * block.stride * input.width + x * block.stride]
                     }
                 }
-                for i in 0..<target.count { target[i] = max(target[i], 0) }
             }
         }
+        return maps
     }
 }
 
