@@ -119,3 +119,45 @@ struct ConvolutionTests {
         }
     }
 }
+
+/// Compact files whose metadata or tensors do not fit are refused with a sentence naming the problem.
+@Suite("Compact checkpoints", .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil))
+struct CompactCheckpointTests {
+    @Test("a compact file reads back to the same model; bad kept lists, removed values and shapes are refused")
+    func readBack() throws {
+        let weights = try InferenceTests.bound("resnet20-12fca82f.th", "resnet20")
+        let plan = try FilterSelector(rates: PruningRates(rateNorm: 0.7, rateDist: 0.1)).plan(for: weights.prunableLayers)
+        let model = try CompactModel(weights: weights, plan: plan)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-compact-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func read(_ metadata: [String: String], tensors: [(name: String, tensor: Tensor)] = CompactCheckpoint.tensors(model)) throws -> CompactModel {
+            try SafetensorsWriter.write(tensors, metadata: metadata, to: path)
+            return try CompactCheckpoint.model(of: Checkpoint.read(path: path), path: path, architecture: weights.architecture)
+        }
+        let metadata = CompactCheckpoint.metadata(model)
+        let back = try read(metadata)
+        #expect(back.kept == model.kept && back.tensors == model.tensors && back.inputOffsets == model.inputOffsets)
+        #expect(back.removedValues == model.removedValues)
+
+        func refusal(_ metadata: [String: String], tensors: [(name: String, tensor: Tensor)] = CompactCheckpoint.tensors(model)) -> String {
+            do {
+                _ = try read(metadata, tensors: tensors)
+                return "read"
+            } catch {
+                return "\(error)".replacingOccurrences(of: path + ": ", with: "")
+            }
+        }
+        var kept = metadata
+        kept["fpgm_kept"] = metadata["fpgm_kept"]!.replacingOccurrences(of: "\"conv1\":[", with: "\"conv1\":[99,")
+        #expect(refusal(kept) == "fpgm_kept of conv1 is not a set of filters of 0..<16")
+        var unknown = metadata
+        unknown["fpgm_kept"] = "{\"fc\":[0]}"
+        #expect(refusal(unknown) == "fpgm_kept names 'fc', which is not a prunable layer of resnet20")
+        var removed = metadata
+        removed["fpgm_removed_values"] = "{}"
+        #expect(refusal(removed) == "fpgm_removed_values of conv1 does not give every removed channel")
+        #expect(refusal([:]) == "has no readable fpgm_kept and fpgm_removed_values metadata")
+        let shrunk = CompactCheckpoint.tensors(model).map { $0.name == "layer1.0.conv2.weight" ? (name: $0.name, tensor: Tensor(shape: [1, 1, 3, 3], repeating: 0)) : $0 }
+        #expect(refusal(metadata, tensors: shrunk) == "'layer1.0.conv2.weight' is [1, 1, 3, 3], the compact resnet20 needs [11, 11, 3, 3]")
+    }
+}

@@ -51,19 +51,23 @@ public enum CompactCheckpoint {
             throw fail("has no readable fpgm_kept and fpgm_removed_values metadata")
         }
         var kept = [String: [Int]](), removedValues = [String: [Int: Float]]()
-        for (name, indices) in keptJSON {
-            guard let layer = architecture.convolution(named: name), layer.isPrunable else {
-                throw fail("fpgm_kept names '\(name)', which is not a prunable layer of \(architecture.name)")
-            }
+        let prunable = architecture.prunableConvolutions
+        if let stray = keptJSON.keys.sorted().first(where: { name in !prunable.contains { $0.name == name } }) {
+            throw fail("fpgm_kept names '\(stray)', which is not a prunable layer of \(architecture.name)")
+        }
+        for layer in prunable {
+            guard let indices = keptJSON[layer.name] else { continue }
+            let name = layer.name
             guard !indices.isEmpty, indices == indices.sorted(), Set(indices).count == indices.count,
                   indices.allSatisfy({ (0..<layer.outChannels).contains($0) }) else {
                 throw fail("fpgm_kept of \(name) is not a set of filters of 0..<\(layer.outChannels)")
             }
             let removed = Set(0..<layer.outChannels).subtracting(indices)
             var values = [Int: Float]()
-            for (key, value) in removedJSON[name] ?? [:] {
+            let given = removedJSON[name] ?? [:]
+            for key in given.keys.sorted() {
                 guard let channel = Int(key), removed.contains(channel) else { throw fail("fpgm_removed_values of \(name) names a kept or unknown channel '\(key)'") }
-                values[channel] = Float(value)
+                values[channel] = Float(given[key]!)
             }
             guard values.count == removed.count else { throw fail("fpgm_removed_values of \(name) does not give every removed channel") }
             kept[name] = indices
