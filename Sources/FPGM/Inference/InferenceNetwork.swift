@@ -13,7 +13,7 @@ public enum ShortcutPlacement: String, Sendable, CaseIterable {
 /// by a pruning plan.
 ///
 /// Forward pass, for input x: the stem s = ReLU(BN(conv1 x)); each basic block computes
-/// ReLU(BN(conv2 ReLU(BN(conv1 x)))) + shortcut(x)) with the option-A shortcut; then global average
+/// ReLU(BN(conv2(ReLU(BN(conv1 x)))) + shortcut(x)) with the option-A shortcut; then global average
 /// pooling and the linear classifier.
 ///
 /// A compact network (`init(weights:plan:)`) keeps only the plan's kept filters. A removed filter's
