@@ -41,6 +41,11 @@ struct CompactNetworkTests {
     static func weights(_ arch: String) throws -> BoundWeights {
         let architecture = try Architecture.named(arch)
         if let file = trained[arch] { return try InferenceTests.bound(file, arch) }
+        return synthetic(architecture)
+    }
+
+    /// Seeded synthetic weights with random batch-norm statistics.
+    static func synthetic(_ architecture: Architecture) -> BoundWeights {
         var tensors = architecture.syntheticWeights(seed: 6)
         var generator = SeededGenerator(seed: 60)
         for norm in architecture.batchNorms {
@@ -53,11 +58,11 @@ struct CompactNetworkTests {
     }
 
     @Test("compact logits equal masked logits to 1e-4 relative; the parameter count is the exact convention's",
-          arguments: ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"], [(1.0, 0.4), (0.7, 0.1)])
+          arguments: ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202", "vgg16"], [(1.0, 0.4), (0.7, 0.1)])
     func compactEqualsMasked(arch: String, rates: (Double, Double)) throws {
         let weights = try Self.weights(arch)
         let plan = try FilterSelector(rates: PruningRates(rateNorm: rates.0, rateDist: rates.1)).plan(for: weights.prunableLayers)
-        let images = InputImages.pattern(count: arch == "resnet1202" ? 2 : 4)
+        let images = InputImages.smooth(count: arch == "resnet1202" ? 2 : 4)
         let masked = try InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
         let compactNetwork = try InferenceNetwork(weights: weights, plan: plan)
         let compact = compactNetwork.logits(images)
@@ -66,6 +71,60 @@ struct CompactNetworkTests {
         #expect(worst <= 1e-4 * scale, "largest difference \(worst) against logits up to \(scale)")
         #expect(compactNetwork.model.parameterCount == ExactFLOPsCounter(architecture: weights.architecture).parameters(plan: plan))
         #expect(compactNetwork.model.parameterCount < weights.architecture.parameterCount)
+    }
+}
+
+/// VGG-16 against its definition computed the slow way: direct convolutions in Float64, batch norm,
+/// ReLU, 2 x 2 max pooling after convolutions 2, 4, 7 and 10, the 2 x 2 average and the classifier.
+@Suite("VGG-16")
+struct VGGTests {
+    @Test("logits of seeded VGG-16 weights on one smooth image equal the definition's to 1e-4 relative")
+    func definition() throws {
+        let architecture = try Architecture.named("vgg16")
+        let weights = CompactNetworkTests.synthetic(architecture)
+        let image = InputImages.smooth(count: 1)
+        let logits = try InferenceNetwork(weights: weights).logits(image)[0]
+        var maps = image.values.map(Double.init), side = 32, channels = 3
+        for (index, layer) in architecture.convolutions.enumerated() {
+            let w = weights.tensors["\(layer.name).weight"]!.scalars, norm = architecture.batchNorms[index].name
+            let t = weights.tensors
+            var out = [Double](repeating: 0, count: layer.outChannels * side * side)
+            for o in 0..<layer.outChannels {
+                let scale = Double(t["\(norm).weight"]!.scalars[o]) / (Double(t["\(norm).running_var"]!.scalars[o]) + 1e-5).squareRoot()
+                for y in 0..<side {
+                    for x in 0..<side {
+                        var sum = 0.0
+                        for c in 0..<channels {
+                            for ky in 0..<3 {
+                                for kx in 0..<3 {
+                                    let iy = y + ky - 1, ix = x + kx - 1
+                                    guard iy >= 0, iy < side, ix >= 0, ix < side else { continue }
+                                    sum += Double(w[((o * channels + c) * 3 + ky) * 3 + kx]) * maps[(c * side + iy) * side + ix]
+                                }
+                            }
+                        }
+                        let normed = (sum - Double(t["\(norm).running_mean"]!.scalars[o])) * scale + Double(t["\(norm).bias"]!.scalars[o])
+                        out[(o * side + y) * side + x] = max(normed, 0)
+                    }
+                }
+            }
+            maps = out
+            channels = layer.outChannels
+            if [1, 3, 6, 9].contains(index) {
+                side /= 2
+                maps = (0..<(channels * side * side)).map { i in
+                    let c = i / (side * side), y = i / side % side, x = i % side, full = 2 * side
+                    let base = (c * full + 2 * y) * full + 2 * x
+                    return max(max(out[base], out[base + 1]), max(out[base + full], out[base + full + 1]))
+                }
+            }
+        }
+        let pooled = (0..<channels).map { c in (0..<(side * side)).reduce(0.0) { $0 + maps[c * side * side + $1] } / Double(side * side) }
+        let fc = weights.tensors["classifier.weight"]!.scalars, bias = weights.tensors["classifier.bias"]!.scalars
+        let expected = (0..<10).map { k in pooled.enumerated().reduce(Double(bias[k])) { $0 + Double(fc[k * channels + $1.offset]) * $1.element } }
+        let scale = expected.map(abs).max()!
+        #expect(side == 2 && scale > 0)
+        #expect(zip(logits, expected).allSatisfy { abs(Double($0) - $1) <= 1e-4 * scale }, "\(logits) against \(expected)")
     }
 }
 

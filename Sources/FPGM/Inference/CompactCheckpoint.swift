@@ -93,10 +93,11 @@ public enum CompactCheckpoint {
                 tensors["\(norm).\(field)"] = try take("\(norm).\(field)", shape: [outputs(layer)])
             }
         }
-        for field in ["weight", "bias"] {
-            let name = "\(architecture.classifier.name).\(field)"
-            tensors[name] = try take(name, shape: architecture.stateDictShapes[name]!)
-        }
+        let classifier = architecture.classifier
+        var features = classifier.inFeatures
+        if case let .convolution(source) = classifier.input, let layer = architecture.convolution(named: source) { features = outputs(layer) }
+        tensors["\(classifier.name).weight"] = try take("\(classifier.name).weight", shape: [classifier.outFeatures, features])
+        tensors["\(classifier.name).bias"] = try take("\(classifier.name).bias", shape: [classifier.outFeatures])
         return CompactModel(architecture: architecture, kept: kept, tensors: tensors, inputOffsets: inputOffsets, removedValues: removedValues)
     }
 }

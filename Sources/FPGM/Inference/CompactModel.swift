@@ -11,7 +11,9 @@
 ///   index (SFP's "index alignment");
 /// - `inputOffsets`: for a convolution that read removed channels directly, their fixed contribution
 ///   sum_c v_c (W_oc * 1) to its output (before its batch norm), a map per kept filter (not constant
-///   near the border, where the zero padding cuts the kernel).
+///   near the border, where the zero padding cuts the kernel);
+/// - a classifier that read removed channels directly (VGG) loses their columns, and their constants
+///   times those columns join its bias.
 public struct CompactModel: Sendable {
     public let architecture: Architecture
     /// Kept filters, ascending, by pruned layer; a layer not named keeps all.
@@ -80,10 +82,21 @@ public struct CompactModel: Sendable {
                                                   scalars: response.apply(constant, relu: false).values)
             }
         }
-        for field in ["weight", "bias"] {
-            let name = "\(architecture.classifier.name).\(field)"
-            tensors[name] = weights.tensors[name]!
+        let classifier = architecture.classifier
+        let fullWeight = weights.tensors["\(classifier.name).weight"]!, fullBias = weights.tensors["\(classifier.name).bias"]!
+        var weight = fullWeight, bias = fullBias
+        if case let .convolution(source) = classifier.input, let inputs = kept[source], let removed = removedValues[source] {
+            // A removed channel reaches the classifier as its constant (pooling keeps a constant map constant):
+            // its column times the constant moves into the bias.
+            let columns = classifier.inFeatures
+            weight = Tensor(validShape: [classifier.outFeatures, inputs.count],
+                            scalars: (0..<classifier.outFeatures).flatMap { k in inputs.map { fullWeight.scalars[k * columns + $0] } })
+            bias = Tensor(validShape: [classifier.outFeatures], scalars: (0..<classifier.outFeatures).map { k in
+                Float(removed.keys.sorted().reduce(Double(fullBias.scalars[k])) { $0 + Double(fullWeight.scalars[k * columns + $1]) * Double(removed[$1]!) })
+            })
         }
+        tensors["\(classifier.name).weight"] = weight
+        tensors["\(classifier.name).bias"] = bias
         self.init(architecture: architecture, kept: kept, tensors: tensors, inputOffsets: inputOffsets, removedValues: removedValues)
     }
 

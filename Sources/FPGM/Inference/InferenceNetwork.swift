@@ -9,12 +9,14 @@ public enum ShortcutPlacement: String, Sendable, CaseIterable {
     case appended
 }
 
-/// A CIFAR ResNet ready to run: every convolution folded with its batch norm, optionally compacted
+/// A CIFAR network ready to run: every convolution folded with its batch norm, optionally compacted
 /// by a pruning plan.
 ///
-/// Forward pass, for input x: the stem s = ReLU(BN(conv1 x)); each basic block computes
-/// ReLU(BN(conv2(ReLU(BN(conv1 x)))) + shortcut(x)) with the option-A shortcut; then global average
-/// pooling and the linear classifier.
+/// Forward pass of a CIFAR ResNet, for input x: the stem s = ReLU(BN(conv1 x)); each basic block
+/// computes ReLU(BN(conv2(ReLU(BN(conv1 x)))) + shortcut(x)) with the option-A shortcut; then global
+/// average pooling and the linear classifier. Of the CIFAR VGG-16: thirteen ReLU(BN(conv x)), a 2 x 2
+/// max pooling wherever the next convolution reads a map of half the side, a 2 x 2 average pooling
+/// (global, on the last 2 x 2 map) and the classifier.
 ///
 /// A compact network (`init(weights:plan:)`) keeps only the plan's kept filters. A removed filter's
 /// channel is constant in the masked network (its batch norm's shift t_c, after ReLU where one follows),
@@ -25,12 +27,17 @@ public struct InferenceNetwork: Sendable {
     /// What the network runs, before folding.
     public let model: CompactModel
     public let shortcut: ShortcutPlacement
-    let stem: FoldedConvolution
-    /// Puts the stem's kept channels back into the full-width residual stream.
-    let stemStream: ChannelScatter
-    let blocks: [Block]
+    let body: Body
     let classifierWeights: [Float]
     let classifierBias: [Float]
+
+    enum Body: Sendable {
+        /// A ResNet: the stem, the scatter that puts its kept channels into the full-width residual
+        /// stream, and the blocks.
+        case residual(stem: FoldedConvolution, stemStream: ChannelScatter, blocks: [Block])
+        /// A plain chain: each convolution (followed by ReLU), and whether a 2 x 2 max pooling follows it.
+        case chain([(convolution: FoldedConvolution, poolAfter: Bool)])
+    }
 
     struct Block: Sendable {
         let conv1: FoldedConvolution
@@ -56,7 +63,7 @@ public struct InferenceNetwork: Sendable {
     /// The network of a compact model.
     public init(model: CompactModel, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
         let architecture = model.architecture
-        guard architecture.family == .cifarResNet else { throw .unsupported(architecture.name) }
+        guard architecture.family == .cifarResNet || architecture.family == .cifarVGG else { throw .unsupported(architecture.name) }
         func folded(_ layer: ConvolutionLayer) -> FoldedConvolution {
             FoldedConvolution(weight: model.tensors["\(layer.name).weight"]!, norm: model.batchNorm(of: layer), stride: layer.stride,
                               padding: layer.padding, inputOffsets: model.inputOffsets[layer.name])
@@ -65,21 +72,26 @@ public struct InferenceNetwork: Sendable {
             ChannelScatter(width: layer.outChannels, kept: model.outputs(layer), constants: model.removedValues[layer.name] ?? [:])
         }
 
-        let stemLayer = architecture.convolutions[0]
-        stem = folded(stemLayer)
-        stemStream = stream(stemLayer)
-        var blocks = [Block]()
-        var index = 1
-        while index + 1 < architecture.convolutions.count {
-            let first = architecture.convolutions[index], second = architecture.convolutions[index + 1]
-            let readsStem = first.input == .convolution(stemLayer.name)
-            blocks.append(Block(conv1: folded(first), conv2: folded(second), readsStem: readsStem, outputStream: stream(second),
-                                stride: first.stride, inWidth: first.inChannels, outWidth: second.outChannels))
-            index += 2
+        let convolutions = architecture.convolutions
+        if architecture.family == .cifarVGG {
+            body = .chain(convolutions.enumerated().map { index, layer in
+                (folded(layer), index + 1 < convolutions.count && convolutions[index + 1].inputSize < layer.outputSize)
+            })
+        } else {
+            let stemLayer = convolutions[0]
+            var blocks = [Block]()
+            var index = 1
+            while index + 1 < convolutions.count {
+                let first = convolutions[index], second = convolutions[index + 1]
+                let readsStem = first.input == .convolution(stemLayer.name)
+                blocks.append(Block(conv1: folded(first), conv2: folded(second), readsStem: readsStem, outputStream: stream(second),
+                                    stride: first.stride, inWidth: first.inChannels, outWidth: second.outChannels))
+                index += 2
+            }
+            body = .residual(stem: folded(stemLayer), stemStream: stream(stemLayer), blocks: blocks)
         }
         self.model = model
         self.shortcut = shortcut
-        self.blocks = blocks
         classifierWeights = model.tensors["\(architecture.classifier.name).weight"]!.scalars
         classifierBias = model.tensors["\(architecture.classifier.name).bias"]!.scalars
     }
@@ -104,11 +116,21 @@ public struct InferenceNetwork: Sendable {
 
     /// The forward pass of a batch on the calling thread.
     func logitsOnOneThread(_ input: FeatureMaps) -> [[Float]] {
-        let stemOutput = stem.apply(input, relu: true)
-        var stream = stemStream.expand(stemOutput)
-        for block in blocks {
-            let hidden = block.conv1.apply(block.readsStem ? stemOutput : stream, relu: true)
-            stream = block.conv2.apply(hidden, relu: true, residual: shortcutMaps(of: stream, block: block), scatter: block.outputStream)
+        var stream: FeatureMaps
+        switch body {
+        case let .residual(stem, stemStream, blocks):
+            let stemOutput = stem.apply(input, relu: true)
+            stream = stemStream.expand(stemOutput)
+            for block in blocks {
+                let hidden = block.conv1.apply(block.readsStem ? stemOutput : stream, relu: true)
+                stream = block.conv2.apply(hidden, relu: true, residual: shortcutMaps(of: stream, block: block), scatter: block.outputStream)
+            }
+        case let .chain(layers):
+            stream = input
+            for layer in layers {
+                stream = layer.convolution.apply(stream, relu: true)
+                if layer.poolAfter { stream = stream.maxPooled() }
+            }
         }
         let classes = classifierBias.count, features = stream.channels
         return stream.averagePooled().map { pooled in
@@ -171,7 +193,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unsupported(name): "the forward pass supports the CIFAR ResNets (resnet20 ... resnet1202), not \(name)"
+        case let .unsupported(name): "the forward pass supports the CIFAR networks (resnet20 ... resnet1202, vgg16), not \(name)"
         case let .everyFilterPruned(layer): "the plan prunes every filter of \(layer); a layer must keep at least one"
         }
     }

@@ -2,12 +2,12 @@ import FPGM
 import Foundation
 import Report
 
-/// `fpgm forward`: the logits of a CIFAR ResNet on deterministic or CIFAR-10 images, unpruned, masked
+/// `fpgm forward`: the logits of a CIFAR network (ResNet or VGG-16) on deterministic or CIFAR-10 images, unpruned, masked
 /// (the plan's filters zeroed, as the official code prunes) or compact (the filters removed).
 enum ForwardCommand {
     static let spec = CommandSpec(
         name: "forward",
-        overview: "Run a CIFAR ResNet on images and print its logits (and top-1 accuracy on a labelled batch).",
+        overview: "Run a CIFAR network on images and print its logits (and top-1 accuracy on a labelled batch).",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             RunnableArchitecture.option,
