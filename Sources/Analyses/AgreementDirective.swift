@@ -31,8 +31,8 @@ public struct AgreementDirective: Directive {
         }
         guard (0...1).contains(rate), (0...rate).contains(mixDist) else { throw DirectiveFailure("rate must lie in [0, 1] and mix_dist in [0, rate]") }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        let images = try Self.images(input, context: context)
-        let reference = try InferenceNetwork(weights: model.weights).logits(images)
+        let images = try Self.images(input, side: model.weights.architecture.inputSize, context: context)
+        let reference = InferenceNetwork(weights: model.weights).logits(images)
         let randomSeed = UInt64(max(0, seed))
         let criteria: [(name: String, label: String, rates: PruningRates, kind: CriterionKind)] = [
             ("fpgm", "FPGM-only", try PruningRates(rateNorm: 1, rateDist: rate), .fpgm),
@@ -43,7 +43,7 @@ public struct AgreementDirective: Directive {
         var rows = [[String]](), values = [(String, String)](), agreements = [Double]()
         for criterion in criteria {
             let plan = try FilterSelector(rates: criterion.rates, criterion: criterion.kind.criterion(seed: randomSeed)).plan(for: model.layers)
-            let logits = try InferenceNetwork(weights: model.weights.masked(by: plan)).logits(images)
+            let logits = InferenceNetwork(weights: model.weights.masked(by: plan)).logits(images)
             let errors = zip(logits, reference).flatMap { zip($0, $1).map { Double(abs($0 - $1)) } }
             let agreement = Double(zip(logits, reference).filter { Self.argmax($0) == Self.argmax($1) }.count) / Double(reference.count)
             let maxError = errors.max() ?? 0, meanError = errors.reduce(0, +) / Double(max(1, errors.count))
@@ -70,13 +70,14 @@ public struct AgreementDirective: Directive {
 
     static func argmax(_ row: [Float]) -> Int { row.indices.max { row[$0] < row[$1] } ?? 0 }
 
-    /// `pattern:N` or `smooth:N` (N up to 10,000), or the images of a CIFAR-10 batch file.
-    static func images(_ input: String, context: CellContext) throws -> FeatureMaps {
+    /// `pattern:N` or `smooth:N` (N up to 10,000) at the network's side, or the images of a CIFAR-10 batch file.
+    static func images(_ input: String, side: Int, context: CellContext) throws -> FeatureMaps {
         do {
-            if let images = try InputImages.generated(input, limit: 10_000) { return images }
+            if let images = try InputImages.generated(input, limit: 10_000, side: side) { return images }
         } catch {
             throw DirectiveFailure("input \(error.description)")
         }
+        guard side == 32 else { throw DirectiveFailure("a CIFAR-10 batch file holds 32 x 32 images; this network takes \(side) x \(side)") }
         return try InputImages.cifarBatch(path: context.input(input)).images
     }
 }

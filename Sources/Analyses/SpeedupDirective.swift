@@ -34,8 +34,8 @@ public struct SpeedupDirective: Directive {
         guard (1...1024).contains(batch), (1...100).contains(repeats) else { throw DirectiveFailure("batch must be 1 to 1024 and repeats 1 to 100") }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
         let architecture = model.weights.architecture, counter = ExactFLOPsCounter(architecture: architecture)
-        let full = try InferenceNetwork(weights: model.weights)
-        let images = InputImages.pattern(count: batch)
+        let full = InferenceNetwork(weights: model.weights)
+        let images = InputImages.pattern(count: batch, side: architecture.inputSize)
         let fullTime = Self.medianTime(repeats) { _ = full.logits(images) }
         var rows = [["unpruned", NumberFormat.grouped(Double(architecture.parameterCount)), NumberFormat.grouped(Double(counter.macs { _ in nil })), "—",
                      Self.milliseconds(fullTime), NumberFormat.fixed(Double(batch) / fullTime, digits: 0), "—"]]
@@ -44,7 +44,7 @@ public struct SpeedupDirective: Directive {
             let rates = try PruningRates(rateNorm: rateNorm, rateDist: rateDist)
             let plan = try FilterSelector(rates: rates).plan(for: model.layers)
             let compact = try InferenceNetwork(weights: model.weights, plan: plan)
-            try Self.checkSameLogits(compact, try InferenceNetwork(weights: model.weights.masked(by: plan)))
+            try Self.checkSameLogits(compact, InferenceNetwork(weights: model.weights.masked(by: plan)), side: architecture.inputSize)
             let time = Self.medianTime(repeats) { _ = compact.logits(images) }
             let count = counter.count(plan: plan), measured = 1 - time / fullTime
             rows.append(["FPGM " + NumberFormat.ratesLabel(rates), NumberFormat.grouped(Double(compact.model.parameterCount)), NumberFormat.grouped(count.pruned),
@@ -79,8 +79,8 @@ public struct SpeedupDirective: Directive {
     static func percent(_ fraction: Double) -> String { NumberFormat.fixed(fraction * 100, digits: 1) + "%" }
 
     /// Fails unless the two networks' logits on `pattern:4` agree to 1e-4 of their largest magnitude.
-    static func checkSameLogits(_ compact: InferenceNetwork, _ masked: InferenceNetwork) throws {
-        let images = InputImages.pattern(count: 4)
+    static func checkSameLogits(_ compact: InferenceNetwork, _ masked: InferenceNetwork, side: Int) throws {
+        let images = InputImages.pattern(count: 4, side: side)
         let a = compact.logits(images), b = masked.logits(images)
         let scale = b.flatMap { $0 }.map { abs($0) }.max() ?? 0
         guard zip(a, b).allSatisfy({ zip($0, $1).allSatisfy { abs($0 - $1) <= 1e-4 * scale } }) else {

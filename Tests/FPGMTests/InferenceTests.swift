@@ -60,9 +60,19 @@ struct CompactNetworkTests {
     @Test("compact logits equal masked logits to 1e-4 relative; the parameter count is the exact convention's",
           arguments: ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202", "vgg16"], [(1.0, 0.4), (0.7, 0.1)])
     func compactEqualsMasked(arch: String, rates: (Double, Double)) throws {
+        try Self.check(arch, rates: rates, images: arch == "resnet1202" ? 1 : 4)
+    }
+
+    @Test("the same for the ImageNet ResNets (basic blocks and bottlenecks, projection shortcuts), one 224 x 224 image",
+          arguments: [("resnet18", (0.7, 0.1)), ("resnet50", (1.0, 0.4))])
+    func imageNet(arch: String, rates: (Double, Double)) throws {
+        try Self.check(arch, rates: rates, images: 1)
+    }
+
+    static func check(_ arch: String, rates: (Double, Double), images count: Int) throws {
         let weights = try Self.weights(arch)
         let plan = try FilterSelector(rates: PruningRates(rateNorm: rates.0, rateDist: rates.1)).plan(for: weights.prunableLayers)
-        let images = InputImages.smooth(count: arch == "resnet1202" ? 2 : 4)
+        let images = InputImages.smooth(count: count, side: weights.architecture.inputSize)
         let masked = try InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
         let compactNetwork = try InferenceNetwork(weights: weights, plan: plan)
         let compact = compactNetwork.logits(images)
@@ -130,6 +140,15 @@ struct VGGTests {
 
 @Suite("Convolution")
 struct ConvolutionTests {
+    @Test("max pooling: 3 x 3 of stride 2 with padding (ImageNet's stem) and 2 x 2 (VGG), by hand on a 5 x 5 ramp")
+    func maxPooling() {
+        let ramp = FeatureMaps(channels: 1, batch: 1, height: 5, width: 5, values: (0..<25).map(Float.init))
+        let stem = ramp.maxPooled(window: 3, stride: 2, padding: 1)
+        #expect(stem.height == 3 && stem.width == 3 && stem.values == [6, 8, 9, 16, 18, 19, 21, 23, 24])
+        let vgg = ramp.maxPooled(window: 2, stride: 2, padding: 0)
+        #expect(vgg.height == 2 && vgg.width == 2 && vgg.values == [6, 8, 16, 18])
+    }
+
     /// The definition: out(o, n, y, x) = sum_{c, ky, kx} w(o, c, ky, kx) in(c, n, y s + ky - p, x s + kx - p), 0 outside.
     static func direct(_ input: FeatureMaps, weights: [Float], out: Int, kernel: Int, stride: Int, padding: Int) -> [Float] {
         let outHeight = (input.height + 2 * padding - kernel) / stride + 1, outWidth = (input.width + 2 * padding - kernel) / stride + 1

@@ -338,15 +338,15 @@ struct InferenceCLITests {
         #expect(short.stderr == "Error: \(batch.path): is 9218 bytes, not a whole number of CIFAR-10 records of 3073 bytes (1 label byte + 3072 pixel bytes)\n")
     }
 
-    @Test("bad input: another architecture's checkpoint (3), a plan that empties a layer in compact mode (1), an ImageNet arch (2)")
+    @Test("bad input: another architecture's checkpoint (3), a plan that empties a layer in compact mode (1), a CIFAR batch file for an ImageNet network (2)")
     func errors() throws {
         let resnet56 = "\(Self.weights)/resnet56-4bfd9763.th"
         let other = try FPGMProcess(["forward", resnet56, "--arch", "resnet20", "--input", "pattern:1"])
         #expect(other.status == 3 && other.stderr.hasPrefix("Error: \(resnet56): does not match resnet20: tensors 180 unexpected"))
         let empty = try FPGMProcess(["forward", resnet56, "--arch", "resnet56", "--input", "pattern:1", "--prune", "1.0,1.0", "--mode", "compact"])
         #expect(empty.status == 1 && empty.stderr == "Error: the plan prunes every filter of conv1; a layer must keep at least one\n")
-        let imageNet = try FPGMProcess(["forward", resnet56, "--arch", "resnet18", "--input", "pattern:1"])
-        #expect(imageNet.status == 2 && imageNet.stderr.hasPrefix("Error: the forward pass supports the CIFAR networks (resnet20 ... resnet1202, vgg16), not resnet18"))
+        let imageNet = try FPGMProcess(["forward", resnet56, "--arch", "resnet18", "--input", resnet56])
+        #expect(imageNet.status == 2 && imageNet.stderr.hasPrefix("Error: A CIFAR-10 batch file holds 32 x 32 images; this network takes 224 x 224 (use pattern:N or smooth:N)"))
         let vgg = try FPGMProcess(["forward", resnet56, "--arch", "vgg16", "--input", "pattern:1"])
         #expect(vgg.status == 3 && vgg.stderr.hasPrefix("Error: \(resnet56): does not match vgg16"))
         let rates = try FPGMProcess(["forward", resnet56, "--arch", "resnet56", "--input", "pattern:1", "--prune", "0.7"])

@@ -38,16 +38,22 @@ public struct FeatureMaps: Sendable, Equatable {
         return FeatureMaps(channels: channels, batch: range.count, height: height, width: width, values: part)
     }
 
-    /// 2 x 2 max pooling of stride 2 (an odd last row or column is dropped, as PyTorch's MaxPool2d(2) does).
-    func maxPooled() -> FeatureMaps {
-        let height = self.height / 2, width = self.width / 2
+    /// Max pooling over `window` x `window` squares, `stride` apart, with `padding` rows and columns of
+    /// -infinity around the map (PyTorch's MaxPool2d); the side becomes (side + 2 padding - window) / stride + 1.
+    func maxPooled(window: Int, stride: Int, padding: Int) -> FeatureMaps {
+        let height = (self.height + 2 * padding - window) / stride + 1, width = (self.width + 2 * padding - window) / stride + 1
         var pooled = FeatureMaps(channels: channels, batch: batch, height: height, width: width)
         for map in 0..<(channels * batch) {
             let from = map * self.height * self.width, to = map * height * width
             for y in 0..<height {
                 for x in 0..<width {
-                    let top = from + 2 * y * self.width + 2 * x, bottom = top + self.width
-                    pooled.values[to + y * width + x] = max(max(values[top], values[top + 1]), max(values[bottom], values[bottom + 1]))
+                    var largest = -Float.infinity
+                    for iy in max(0, y * stride - padding)..<min(self.height, y * stride - padding + window) {
+                        for ix in max(0, x * stride - padding)..<min(self.width, x * stride - padding + window) {
+                            largest = max(largest, values[from + iy * self.width + ix])
+                        }
+                    }
+                    pooled.values[to + y * width + x] = largest
                 }
             }
         }

@@ -32,17 +32,20 @@ public struct InferenceNetwork: Sendable {
     let classifierBias: [Float]
 
     enum Body: Sendable {
-        /// A ResNet: the stem, the scatter that puts its kept channels into the full-width residual
-        /// stream, and the blocks.
-        case residual(stem: FoldedConvolution, stemStream: ChannelScatter, blocks: [Block])
+        /// A ResNet: the stem, whether a 3 x 3 max pooling of stride 2 follows it (ImageNet), the scatter
+        /// that puts its kept channels into the full-width residual stream, and the blocks.
+        case residual(stem: FoldedConvolution, pooled: Bool, stemStream: ChannelScatter, blocks: [Block])
         /// A plain chain: each convolution (followed by ReLU), and whether a 2 x 2 max pooling follows it.
         case chain([(convolution: FoldedConvolution, poolAfter: Bool)])
     }
 
+    /// A residual block: its convolutions in order (ReLU after each but the last, whose output joins the
+    /// shortcut before its ReLU), and a projection shortcut (ImageNet's `downsample`) or, without one,
+    /// the identity or the option-A shortcut.
     struct Block: Sendable {
-        let conv1: FoldedConvolution
-        let conv2: FoldedConvolution
-        /// Whether conv1 reads the stem's own output (the first block) rather than the residual stream.
+        let convolutions: [FoldedConvolution]
+        let projection: FoldedConvolution?
+        /// Whether the block reads the stem's own output (the first block) rather than the residual stream.
         let readsStem: Bool
         let outputStream: ChannelScatter
         let stride: Int
@@ -51,8 +54,8 @@ public struct InferenceNetwork: Sendable {
     }
 
     /// The unpruned network, or the masked one when `weights` has the plan's filters zeroed.
-    public init(weights: BoundWeights, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
-        try self.init(model: CompactModel(weights: weights), shortcut: shortcut)
+    public init(weights: BoundWeights, shortcut: ShortcutPlacement = .symmetric) {
+        self.init(model: CompactModel(weights: weights), shortcut: shortcut)
     }
 
     /// The compact network of `plan`: each layer keeps only the plan's kept filters.
@@ -61,9 +64,8 @@ public struct InferenceNetwork: Sendable {
     }
 
     /// The network of a compact model.
-    public init(model: CompactModel, shortcut: ShortcutPlacement = .symmetric) throws(InferenceError) {
+    public init(model: CompactModel, shortcut: ShortcutPlacement = .symmetric) {
         let architecture = model.architecture
-        guard architecture.family == .cifarResNet || architecture.family == .cifarVGG else { throw .unsupported(architecture.name) }
         func folded(_ layer: ConvolutionLayer) -> FoldedConvolution {
             FoldedConvolution(weight: model.tensors["\(layer.name).weight"]!, norm: model.batchNorm(of: layer), stride: layer.stride,
                               padding: layer.padding, inputOffsets: model.inputOffsets[layer.name])
@@ -80,15 +82,26 @@ public struct InferenceNetwork: Sendable {
         } else {
             let stemLayer = convolutions[0]
             var blocks = [Block]()
-            var index = 1
-            while index + 1 < convolutions.count {
-                let first = convolutions[index], second = convolutions[index + 1]
-                let readsStem = first.input == .convolution(stemLayer.name)
-                blocks.append(Block(conv1: folded(first), conv2: folded(second), readsStem: readsStem, outputStream: stream(second),
-                                    stride: first.stride, inWidth: first.inChannels, outWidth: second.outChannels))
-                index += 2
+            // The block of each convolution after the stem, from its role, in order.
+            var members = [[ConvolutionLayer]](), projections = [String: ConvolutionLayer]()
+            var current: (stage: Int, block: Int)?
+            for layer in convolutions.dropFirst() {
+                switch layer.role {
+                case let .block(stage, block, _):
+                    if current.map({ $0 != (stage, block) }) ?? true { members.append([]); current = (stage, block) }
+                    members[members.count - 1].append(layer)
+                case let .projection(stage, block): projections["\(stage).\(block)"] = layer
+                default: preconditionFailure("a ResNet's convolutions after the stem belong to blocks or projections")
+                }
             }
-            body = .residual(stem: folded(stemLayer), stemStream: stream(stemLayer), blocks: blocks)
+            for layers in members {
+                guard let first = layers.first, let last = layers.last, case let .block(stage, block, _) = first.role else { continue }
+                blocks.append(Block(convolutions: layers.map(folded), projection: projections["\(stage).\(block)"].map(folded),
+                                    readsStem: first.input == .convolution(stemLayer.name), outputStream: stream(last),
+                                    stride: layers.map(\.stride).max() ?? 1, inWidth: first.inChannels, outWidth: last.outChannels))
+            }
+            body = .residual(stem: folded(stemLayer), pooled: architecture.family != .cifarResNet, stemStream: stream(stemLayer),
+                             blocks: blocks)
         }
         self.model = model
         self.shortcut = shortcut
@@ -118,18 +131,22 @@ public struct InferenceNetwork: Sendable {
     func logitsOnOneThread(_ input: FeatureMaps) -> [[Float]] {
         var stream: FeatureMaps
         switch body {
-        case let .residual(stem, stemStream, blocks):
-            let stemOutput = stem.apply(input, relu: true)
+        case let .residual(stem, pooled, stemStream, blocks):
+            var stemOutput = stem.apply(input, relu: true)
+            if pooled { stemOutput = stemOutput.maxPooled(window: 3, stride: 2, padding: 1) }
             stream = stemStream.expand(stemOutput)
             for block in blocks {
-                let hidden = block.conv1.apply(block.readsStem ? stemOutput : stream, relu: true)
-                stream = block.conv2.apply(hidden, relu: true, residual: shortcutMaps(of: stream, block: block), scatter: block.outputStream)
+                let source = block.readsStem ? stemOutput : stream
+                var hidden = source
+                for convolution in block.convolutions.dropLast() { hidden = convolution.apply(hidden, relu: true) }
+                let residual = block.projection.map { $0.apply(source, relu: false) } ?? shortcutMaps(of: stream, block: block)
+                stream = block.convolutions.last!.apply(hidden, relu: true, residual: residual, scatter: block.outputStream)
             }
         case let .chain(layers):
             stream = input
             for layer in layers {
                 stream = layer.convolution.apply(stream, relu: true)
-                if layer.poolAfter { stream = stream.maxPooled() }
+                if layer.poolAfter { stream = stream.maxPooled(window: 2, stride: 2, padding: 0) }
             }
         }
         let classes = classifierBias.count, features = stream.channels
@@ -188,12 +205,10 @@ struct ChannelScatter: Sendable {
 
 /// Why a network cannot be run.
 public enum InferenceError: Error, Equatable, CustomStringConvertible {
-    case unsupported(String)
     case everyFilterPruned(String)
 
     public var description: String {
         switch self {
-        case let .unsupported(name): "the forward pass supports the CIFAR networks (resnet20 ... resnet1202, vgg16), not \(name)"
         case let .everyFilterPruned(layer): "the plan prunes every filter of \(layer); a layer must keep at least one"
         }
     }

@@ -1,18 +1,19 @@
 import Foundation
 
-/// Batches of 32 x 32 colour images, normalised per channel as the CIFAR-10 ResNets were trained:
-/// (x - mean_c) / std_c with mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), x in [0, 1].
+/// Batches of square colour images (32 x 32 for CIFAR networks, 224 x 224 for ImageNet ones),
+/// normalised per channel as the networks were trained: (x - mean_c) / std_c with mean
+/// (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), x in [0, 1].
 public enum InputImages {
     static let mean: [Float] = [0.485, 0.456, 0.406]
     static let std: [Float] = [0.229, 0.224, 0.225]
-    static let side = 32
     /// Bytes per image in a CIFAR-10 binary batch: one label byte, then the red, green and blue planes.
     public static let recordLength = 1 + 3 * 32 * 32
 
     /// The generated images `text` names, `pattern:N` or `smooth:N` (N from 1 to `limit`); nil when
     /// `text` names none (a file, then); fails with a sentence when N is not a count in range.
-    public static func generated(_ text: String, limit: Int = 100_000) throws(InputImagesError) -> FeatureMaps? {
-        let kinds: [(prefix: String, make: (Int) -> FeatureMaps)] = [("pattern:", { pattern(count: $0) }), ("smooth:", { smooth(count: $0) })]
+    public static func generated(_ text: String, limit: Int = 100_000, side: Int = 32) throws(InputImagesError) -> FeatureMaps? {
+        let kinds: [(prefix: String, make: (Int) -> FeatureMaps)] = [("pattern:", { pattern(count: $0, side: side) }),
+                                                                     ("smooth:", { smooth(count: $0, side: side) })]
         guard let kind = kinds.first(where: { text.hasPrefix($0.prefix) }) else { return nil }
         guard let count = Int(text.dropFirst(kind.prefix.count)), (1...limit).contains(count) else {
             throw InputImagesError(text: text, expected: "\(kind.prefix)N with N from 1 to \(limit)")
@@ -22,19 +23,19 @@ public enum InputImages {
 
     /// The deterministic pattern of ../reference/forward-logits.json:
     /// x[n][c][h][w] = ((7 h + 13 w + 29 c + 61 n) mod 256) / 255, for n in 0..<count.
-    public static func pattern(count: Int) -> FeatureMaps {
-        images(count: count) { n, c, h, w in Float((7 * h + 13 * w + 29 * c + 61 * n) % 256) / 255 }
+    public static func pattern(count: Int, side: Int = 32) -> FeatureMaps {
+        images(count: count, side: side) { n, c, h, w in Float((7 * h + 13 * w + 29 * c + 61 * n) % 256) / 255 }
     }
 
     /// Smooth random colour images: per image and channel, a seeded 5 x 5 grid of values in [0, 1)
-    /// interpolated bilinearly over the 32 x 32 image (grid point k at pixel 31 k / 4), rounded to
+    /// interpolated bilinearly over the image (grid point k at pixel (side - 1) k / 4), rounded to
     /// 8-bit levels as a stored image would be. Unlike `pattern`, trained CIFAR networks assign them
     /// to several classes, which makes them a deterministic stand-in for photographs.
-    public static func smooth(count: Int, seed: UInt64 = 0) -> FeatureMaps {
+    public static func smooth(count: Int, seed: UInt64 = 0, side: Int = 32) -> FeatureMaps {
         var generator = SeededGenerator(seed: seed, stream: "smooth images")
         let grids = (0..<(count * 3)).map { _ in (0..<25).map { _ in generator.nextUniform() } }
         let positions = (0..<side).map { Double($0) * 4 / Double(side - 1) }
-        return images(count: count) { n, c, h, w in
+        return images(count: count, side: side) { n, c, h, w in
             let grid = grids[n * 3 + c]
             let row = min(Int(positions[h]), 3), column = min(Int(positions[w]), 3)
             let fy = positions[h] - Double(row), fx = positions[w] - Double(column)
@@ -61,12 +62,12 @@ public enum InputImages {
             guard label < 10 else { throw CheckpointError(file: path, problem: "record \(n) has label \(label), not 0-9") }
             labels.append(label)
         }
-        let maps = images(count: count) { n, c, h, w in Float(bytes[n * recordLength + 1 + (c * side + h) * side + w]) / 255 }
+        let maps = images(count: count, side: 32) { n, c, h, w in Float(bytes[n * recordLength + 1 + (c * 32 + h) * 32 + w]) / 255 }
         return (maps, labels)
     }
 
     /// Normalised images whose raw value in [0, 1] is `value(n, c, h, w)`.
-    static func images(count: Int, _ value: (Int, Int, Int, Int) -> Float) -> FeatureMaps {
+    static func images(count: Int, side: Int, _ value: (Int, Int, Int, Int) -> Float) -> FeatureMaps {
         var maps = FeatureMaps(channels: 3, batch: count, height: side, width: side)
         for c in 0..<3 {
             for n in 0..<count {

@@ -2,16 +2,16 @@ import FPGM
 import Foundation
 import Report
 
-/// `fpgm forward`: the logits of a CIFAR network (ResNet or VGG-16) on deterministic or CIFAR-10 images, unpruned, masked
+/// `fpgm forward`: the logits of a network on deterministic or CIFAR-10 images, unpruned, masked
 /// (the plan's filters zeroed, as the official code prunes) or compact (the filters removed).
 enum ForwardCommand {
     static let spec = CommandSpec(
         name: "forward",
-        overview: "Run a CIFAR network on images and print its logits (and top-1 accuracy on a labelled batch).",
+        overview: "Run a network on images and print its logits (and top-1 accuracy on a labelled batch).",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             RunnableArchitecture.option,
-            .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
+            .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), both at the network's input size, or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
             .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
             .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
                    default: "mask", values: ["mask", "compact"]),
@@ -27,7 +27,7 @@ enum ForwardCommand {
         guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
         let rates = try pruneRates(arguments.values["--prune"])
         let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
-        let images = try readImages(inputText)
+        let images = try readImages(inputText, side: architecture.inputSize)
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
         let model: CompactModel
@@ -50,8 +50,7 @@ enum ForwardCommand {
                 model = CompactModel(weights: weights)
             }
         }
-        let network: InferenceNetwork
-        do { network = try InferenceNetwork(model: model, shortcut: shortcut) } catch { throw .failure(error.description) }
+        let network = InferenceNetwork(model: model, shortcut: shortcut)
         return try report(network: network, images: images, arguments: arguments, members: members, path: path,
                           input: inputText, shortcut: shortcut)
     }
@@ -94,12 +93,15 @@ enum ForwardCommand {
         do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(error.description) }
     }
 
-    /// The images of `pattern:N`, `smooth:N` or a CIFAR-10 batch file (with its labels).
-    static func readImages(_ text: String) throws(CommandLineError) -> (maps: FeatureMaps, labels: [Int]?) {
+    /// The images of `pattern:N` or `smooth:N` at the network's side, or of a CIFAR-10 batch file (with its labels).
+    static func readImages(_ text: String, side: Int) throws(CommandLineError) -> (maps: FeatureMaps, labels: [Int]?) {
         do {
-            if let images = try InputImages.generated(text) { return (images, nil) }
+            if let images = try InputImages.generated(text, side: side) { return (images, nil) }
         } catch {
             throw spec.usage("The value '\(text)' is invalid for '--input <input>': give \(error.expected)")
+        }
+        guard side == 32 else {
+            throw spec.usage("A CIFAR-10 batch file holds 32 x 32 images; this network takes \(side) x \(side) (use pattern:N or smooth:N)")
         }
         do {
             let batch = try InputImages.cifarBatch(path: text)

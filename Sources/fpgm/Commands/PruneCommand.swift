@@ -7,7 +7,7 @@ import Report
 enum PruneCommand {
     static let spec = CommandSpec(
         name: "prune",
-        overview: "Prune a CIFAR network with FPGM and write the weights as safetensors (masked or compact).",
+        overview: "Prune a network with FPGM and write the weights as safetensors (masked or compact).",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             RunnableArchitecture.option,

@@ -1,16 +1,14 @@
 import FPGM
 
-/// The network of `fpgm forward` and `fpgm prune`: `--arch`, which must be one the forward pass runs,
-/// and the checkpoint's tensors bound to it.
+/// The network of `fpgm forward` and `fpgm prune`: `--arch`, and the checkpoint's tensors bound to it.
 enum RunnableArchitecture {
-    static let option = OptionSpec.value("--arch", "arch", help: "The network (resnet20, resnet32, resnet44, resnet56, resnet110, resnet1202, vgg16).")
+    static let option = OptionSpec.value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))).")
 
-    /// The architecture `--arch` names; a usage error when it is missing, unknown or not runnable.
+    /// The architecture `--arch` names; a usage error when it is missing or unknown.
     static func parse(_ arguments: ParsedArguments, spec: CommandSpec) throws(CommandLineError) -> Architecture {
         guard let name = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
         let architecture: Architecture
         do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
-        guard architecture.family == .cifarResNet || architecture.family == .cifarVGG else { throw spec.usage(InferenceError.unsupported(name).description) }
         return architecture
     }
 
