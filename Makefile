@@ -47,6 +47,7 @@ bench: setup
 	swift run -c release fpgm-bench loading
 	swift run -c release fpgm-bench render
 	swift run -c release fpgm-bench jupyter
+	swift run -c release fpgm-bench forward
 
 # Fuzz every checkpoint reader with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
 # starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.

@@ -8,6 +8,7 @@ import Foundation
 ///     swift run -c release fpgm-bench loading
 ///     swift run -c release fpgm-bench render
 ///     swift run -c release fpgm-bench jupyter
+///     swift run -c release fpgm-bench forward
 
 /// Summary of repeated timings in seconds.
 struct Timings {
