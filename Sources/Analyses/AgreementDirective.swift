@@ -45,7 +45,7 @@ public struct AgreementDirective: Directive {
             let plan = try FilterSelector(rates: criterion.rates, criterion: criterion.kind.criterion(seed: randomSeed)).plan(for: model.layers)
             let logits = InferenceNetwork(weights: model.weights.masked(by: plan)).logits(images)
             let errors = zip(logits, reference).flatMap { zip($0, $1).map { Double(abs($0 - $1)) } }
-            let agreement = Double(zip(logits, reference).filter { Self.argmax($0) == Self.argmax($1) }.count) / Double(reference.count)
+            let agreement = Double(zip(logits, reference).filter { InferenceNetwork.predictedClass($0) == InferenceNetwork.predictedClass($1) }.count) / Double(reference.count)
             let maxError = errors.max() ?? 0, meanError = errors.reduce(0, +) / Double(max(1, errors.count))
             agreements.append(agreement * 100)
             rows.append([criterion.label, NumberFormat.ratesLabel(criterion.rates), String(plan.layers.reduce(0) { $0 + $1.pruned.count }),
@@ -67,8 +67,6 @@ public struct AgreementDirective: Directive {
         outputs.append(.text("\(reference.count) images (\(input)); the pruned networks are masked (the official soft pruning) and not fine-tuned."))
         return CellResult(outputs: outputs, values: values)
     }
-
-    static func argmax(_ row: [Float]) -> Int { row.indices.max { row[$0] < row[$1] } ?? 0 }
 
     /// `pattern:N` or `smooth:N` (N up to 10,000) at the network's side, or the images of a CIFAR-10 batch file.
     static func images(_ input: String, side: Int, context: CellContext) throws -> FeatureMaps {

@@ -19,7 +19,7 @@ struct BLASRuntimeTests {
 
     @Test("the library opens on first use, on the kernels this machine's flags call for")
     func live() {
-        let flags = BLASRuntime.cpuFlags()
+        let flags = ProcessorFeatures.flags
         #expect(flags.contains("sse2"))
         let name = BLASRuntime.coreName
         #expect(!name.isEmpty && name != "unknown")

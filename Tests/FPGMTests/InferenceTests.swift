@@ -73,7 +73,7 @@ struct CompactNetworkTests {
         let weights = try Self.weights(arch)
         let plan = try FilterSelector(rates: PruningRates(rateNorm: rates.0, rateDist: rates.1)).plan(for: weights.prunableLayers)
         let images = InputImages.smooth(count: count, side: weights.architecture.inputSize)
-        let masked = try InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
+        let masked = InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
         let compactNetwork = try InferenceNetwork(weights: weights, plan: plan)
         let compact = compactNetwork.logits(images)
         let scale = masked.flatMap { $0 }.map { abs(Double($0)) }.max()!
@@ -93,7 +93,7 @@ struct VGGTests {
         let architecture = try Architecture.named("vgg16")
         let weights = CompactNetworkTests.synthetic(architecture)
         let image = InputImages.smooth(count: 1)
-        let logits = try InferenceNetwork(weights: weights).logits(image)[0]
+        let logits = InferenceNetwork(weights: weights).logits(image)[0]
         var maps = image.values.map(Double.init), side = 32, channels = 3
         for (index, layer) in architecture.convolutions.enumerated() {
             let w = weights.tensors["\(layer.name).weight"]!.scalars, norm = architecture.batchNorms[index].name

@@ -87,17 +87,11 @@ struct FoldedConvolution: Sendable {
     static let directKernels: Bool = {
         #if arch(x86_64)
         ProcessInfo.processInfo.environment["FPGM_CONVOLUTION"] != "blas"
-            && BLASRuntime.cpuFlags().isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"])
+            && ProcessorFeatures.flags.isSuperset(of: ProcessorFeatures.avx512.union(["fma"]))
         #else
         false
         #endif
     }()
-
-    /// The scaled convolution alone: no shifts, no offsets.
-    var withoutShifts: FoldedConvolution {
-        FoldedConvolution(outChannels: outChannels, inChannels: inChannels, kernel: kernel, stride: stride, padding: padding,
-                          weights: weights, shifts: [Float](repeating: 0, count: outChannels), offsets: nil)
-    }
 
     /// The side of the output for an input side `size`: floor((size + 2 padding - kernel) / stride) + 1.
     func outputSide(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
@@ -200,8 +194,8 @@ struct FoldedConvolution: Sendable {
         return output
     }
 
-    /// The layer (shift, offsets and ReLU included) for a 3 x 3 convolution of padding 1 and stride s
-    /// (1 or 2), by `DirectConvolution`, as a stride-1 convolution over phase planes: phase (a, b) of an
+    /// W x for a 3 x 3 convolution of padding 1 and stride s (1 or 2), by `DirectConvolution`, as a
+    /// stride-1 convolution over phase planes: phase (a, b) of an
     /// input plane holds input(s i + a, s j + b) at (i, j) (stride 1 has the one phase (0, 0)), and tap
     /// (ky, kx) reads phase (a, b) = ((ky - 1) mod s, (kx - 1) mod s) at offset (di, dj) =
     /// (floor((ky - 1) / s), floor((kx - 1) / s)), which lies in {-1, 0, 1}. Each phase plane is stored

@@ -109,7 +109,7 @@ public struct InferenceNetwork: Sendable {
         classifierBias = model.tensors["\(architecture.classifier.name).bias"]!.scalars
     }
 
-    /// The logits of each image of `input` (N x 3 x 32 x 32, channel-major): the images run in chunks
+    /// The logits of each image of `input` (N x 3 x side x side, channel-major): the images run in chunks
     /// of at most `chunk`, spread over `threads` threads (each chunk's matrix products on one core).
     public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                        chunk: Int = 1) -> [[Float]] {
@@ -125,6 +125,18 @@ public struct InferenceNetwork: Sendable {
             }
         }
         return results.flatMap { $0 }
+    }
+
+    /// The class a row of logits predicts: the index of its largest logit.
+    public static func predictedClass(_ logits: [Float]) -> Int { logits.indices.max { logits[$0] < logits[$1] } ?? 0 }
+
+    /// The largest |logit difference| from `other` on `images`, as a fraction of `other`'s largest
+    /// |logit|: how closely a compact network computes its masked one.
+    public func relativeDifference(from other: InferenceNetwork, on images: FeatureMaps) -> Double {
+        let ours = logits(images), theirs = other.logits(images)
+        let scale = theirs.joined().map { Double(abs($0)) }.max() ?? 0
+        let largest = zip(ours, theirs).flatMap { zip($0, $1).map { Double(abs($0 - $1)) } }.max() ?? 0
+        return scale > 0 ? largest / scale : largest
     }
 
     /// The forward pass of a batch on the calling thread.

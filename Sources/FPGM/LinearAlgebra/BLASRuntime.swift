@@ -57,16 +57,8 @@ public struct BLASRuntime: @unchecked Sendable {
     /// AVX2 and FMA; nil when the choice stands.
     static func upgradedKernels(environment: [String: String], coreName: String, cpuFlags: Set<String>) -> String? {
         guard environment["OPENBLAS_CORETYPE"] == nil, preAVX2Cores.contains(coreName),
-              cpuFlags.isSuperset(of: ["avx2", "fma"]) else { return nil }
-        return cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) ? "SkylakeX" : "Haswell"
-    }
-
-    /// The processor's feature flags from /proc/cpuinfo (empty where there is none).
-    public static func cpuFlags() -> Set<String> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+              cpuFlags.isSuperset(of: ProcessorFeatures.avx2) else { return nil }
+        return cpuFlags.isSuperset(of: ProcessorFeatures.avx512) ? "SkylakeX" : "Haswell"
     }
 
     /// Opens the library, and opens it again with `upgradedKernels` when those apply.
@@ -74,7 +66,7 @@ public struct BLASRuntime: @unchecked Sendable {
         let first = try open()
         let chosen = first.runtime.corename().map { String(cString: $0) } ?? ""
         guard let better = upgradedKernels(environment: ProcessInfo.processInfo.environment, coreName: chosen,
-                                           cpuFlags: cpuFlags()) else { return first.runtime }
+                                           cpuFlags: ProcessorFeatures.flags) else { return first.runtime }
         dlclose(first.handle)
         setenv("OPENBLAS_CORETYPE", better, 1)
         return try open().runtime

@@ -61,7 +61,7 @@ enum ForwardCommand {
                        shortcut: ShortcutPlacement) throws(CommandLineError) -> String {
         var members = members
         let logits = network.logits(images.maps)
-        let predictions = logits.map { row in row.indices.max { row[$0] < row[$1] }! }
+        let predictions = logits.map(InferenceNetwork.predictedClass)
         let accuracy = images.labels.map { labels in Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) }
 
         if arguments.flags.contains("--json") {

@@ -1,0 +1,17 @@
+import Foundation
+
+/// The processor's feature flags, as Linux lists them in /proc/cpuinfo (empty where there is none), read
+/// once: they decide which OpenBLAS kernels to ask for and whether the convolution kernels may run.
+public enum ProcessorFeatures {
+    public static let flags: Set<String> = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }()
+
+    /// AVX2 with fused multiply-add: what OpenBLAS's Haswell kernels need.
+    static let avx2: Set<String> = ["avx2", "fma"]
+    /// The AVX-512 subsets that OpenBLAS's SkylakeX kernels and `DirectConvolution` use: F, BW, VL and DQ.
+    static let avx512: Set<String> = ["avx512f", "avx512bw", "avx512vl", "avx512dq"]
+}
