@@ -100,12 +100,30 @@ struct CellCache {
         guard let data = FileManager.default.contents(atPath: file(label).path),
               let entry = Entry(json: data), entry.key == key else { return nil }
         for (label, recorded) in entry.dependencies where cellKeys[label] != recorded { return nil }
+        var stamps = entry.stamps
         for (path, recorded) in entry.inputs {
             let resolved = CellContext.resolve(path, in: notebookFolder)
             if let stamp = entry.stamps[path], FileStamp(path: resolved)?.description == stamp { continue }
-            guard (try? SHA256Digest.memoized(fileAt: resolved).hex) == recorded else { return nil }
+            let fingerprint = Self.fingerprint(of: resolved)
+            guard fingerprint.digest == recorded else { return nil }
+            stamps[path] = fingerprint.stamp
         }
-        return entry
+        guard stamps != entry.stamps else { return entry }
+        // Same contents under a new stamp (a touched or copied file): record the stamp, so that the next
+        // render need not digest the file again.
+        let refreshed = Entry(key: entry.key, inputs: entry.inputs, stamps: stamps, dependencies: entry.dependencies,
+                              values: entry.values, outputs: entry.outputs)
+        store(refreshed, label: label)
+        return refreshed
+    }
+
+    /// The SHA-256 of an input file, and its stamp when the stamp is settled and did not change while
+    /// the file was digested (nil otherwise: such a file is digested again next time).
+    static func fingerprint(of path: String) -> (digest: String?, stamp: String?) {
+        let before = FileStamp(path: path)
+        let digest = try? SHA256Digest.memoized(fileAt: path).hex
+        guard let before, before.settled(), FileStamp(path: path) == before else { return (digest, nil) }
+        return (digest, before.description)
     }
 
     /// Writes an entry atomically; a cache that cannot be written is skipped, never fatal.

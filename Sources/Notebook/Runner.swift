@@ -1,4 +1,3 @@
-import Digest
 import Foundation
 import Report
 
@@ -141,10 +140,9 @@ public struct Runner: Sendable {
                 values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
                 var inputs = [String: String](), stamps = [String: String]()
                 for path in context.inputs {
-                    let resolved = CellContext.resolve(path, in: folder)
-                    let before = FileStamp(path: resolved)
-                    inputs[path] = (try? SHA256Digest.memoized(fileAt: resolved).hex) ?? "unreadable"
-                    if let before, before.settled(), FileStamp(path: resolved) == before { stamps[path] = before.description }
+                    let fingerprint = CellCache.fingerprint(of: CellContext.resolve(path, in: folder))
+                    inputs[path] = fingerprint.digest ?? "unreadable"
+                    stamps[path] = fingerprint.stamp
                 }
                 let entry = CellCache.Entry(key: key, inputs: inputs, stamps: stamps,
                                             dependencies: Dictionary(uniqueKeysWithValues: context.readLabels.compactMap { label in cellKeys[label].map { (label, $0) } }),

@@ -254,6 +254,24 @@ struct CellCacheTests {
         #expect(cache.valid(label: "t", key: "k", cellKeys: [:], folder: folder) == nil)
     }
 
+    @Test("an entry valid by digest but not by stamp records the file's settled stamp, once")
+    func stampRefresh() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("input.txt")
+        try Data("one".utf8).write(to: input)
+        let digest = try SHA256Digest(fileAt: input.path).hex
+        let cache = CellCache(notebookPath: folder.appendingPathComponent("cached.md").path)
+        cache.store(CellCache.Entry(key: "k", inputs: ["input.txt": digest], dependencies: [:], values: [], outputs: []), label: "t")
+        // A fresh file is digested and its stamp is not trusted yet.
+        #expect(cache.valid(label: "t", key: "k", cellKeys: [:], folder: folder)?.stamps.isEmpty == true)
+        Thread.sleep(forTimeInterval: FileStamp.settlingSeconds + 0.1)
+        let stamp = try #require(FileStamp(path: input.path)).description
+        #expect(cache.valid(label: "t", key: "k", cellKeys: [:], folder: folder)?.stamps == ["input.txt": stamp])
+        let stored = try Data(contentsOf: cache.folder.appendingPathComponent("t.json"))
+        #expect(CellCache.Entry(json: stored)?.stamps == ["input.txt": stamp])
+    }
+
     static func storedKey(_ cache: CellCache, _ label: String) throws -> String {
         let data = try Data(contentsOf: cache.folder.appendingPathComponent("\(label).json"))
         return try #require(CellCache.Entry(json: data)).key
