@@ -9,9 +9,6 @@
 /// The kernel (`block`) keeps a tile of filters x positions in registers and runs over d; the weights
 /// are packed so that the tile's filters for one d are adjacent ([filter block][d][filter in block]).
 public enum DirectConvolution {
-    /// Positions per call of the wide kernels.
-    public static let positionsPerBlock = 48
-
     /// out[o][q] = sum_d w[o][d] x[q + displacements[d]] for the `filters` filters (a multiple of 4) and
     /// the positions q in 0..<count (a multiple of 8), `out` rows `outStride` apart. `packed` holds the
     /// weights as `pack` writes them; `x` must be readable up to the largest displacement + count.
@@ -24,17 +21,18 @@ public enum DirectConvolution {
             let w = packed + first * depth, rows = out + first * outStride
             var q = 0
             while q < count {
-                let left = count - q
-                let (a, b, c) = (w, x + q, rows + q)
-                switch (eight, left >= positionsPerBlock ? 3 : left >= 16 ? 1 : 0) {
-                case (true, 3): block(Tile<8, 3, SIMD16<Float>>.self, a, b, c, depth: depth, displacements: displacements, outStride: outStride)
-                case (true, 1): block(Tile<8, 1, SIMD16<Float>>.self, a, b, c, depth: depth, displacements: displacements, outStride: outStride)
-                case (true, _): block(Tile<8, 1, SIMD8<Float>>.self, a, b, c, depth: depth, displacements: displacements, outStride: outStride)
-                case (false, 3): block(Tile<4, 3, SIMD16<Float>>.self, a, b, c, depth: depth, displacements: displacements, outStride: outStride)
-                case (false, 1): block(Tile<4, 1, SIMD16<Float>>.self, a, b, c, depth: depth, displacements: displacements, outStride: outStride)
-                case (false, _): block(Tile<4, 1, SIMD8<Float>>.self, a, b, c, depth: depth, displacements: displacements, outStride: outStride)
+                // Tiles of 48 positions (3 vectors of 16), then of 16, then of 8 for the last positions.
+                let step = count - q >= 48 ? 48 : count - q >= 16 ? 16 : 8
+                let (x, out) = (x + q, rows + q)
+                switch (eight, step) {
+                case (true, 48): block(Tile<8, 3, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
+                case (true, 16): block(Tile<8, 1, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
+                case (true, _): block(Tile<8, 1, SIMD8<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
+                case (false, 48): block(Tile<4, 3, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
+                case (false, 16): block(Tile<4, 1, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
+                case (false, _): block(Tile<4, 1, SIMD8<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
                 }
-                q += left >= positionsPerBlock ? positionsPerBlock : left >= 16 ? 16 : 8
+                q += step
             }
             first += eight ? 8 : 4
         }
