@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import fpgm
 
 /// A fresh, empty folder in the temporary directory (removed first if a previous run left it).
 func scratchFolder(_ name: String) throws -> URL {
@@ -936,5 +937,20 @@ struct InferenceDirectiveTests {
             .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[2] }
         #expect(counts == ["780", "761", "780", "780"])
         #expect(forty.html.contains("<svg") && forty.html.contains("top-1 agreement (%)"))
+    }
+}
+
+@Suite("fpgm forward's table")
+struct ForwardTableTests {
+    @Test("ten classes show every logit; a thousand show the five largest, ties to the lower class")
+    func columns() {
+        let cifar = ForwardCommand.table([(0..<10).map { Float($0) / 10 }]).split(separator: "\n")
+        #expect(cifar[0].hasPrefix("| Image | Class | Logit 0 |") && cifar[0].hasSuffix("| Logit 9 |"))
+        #expect(cifar[2] == "|     0 |     9 |  0.0000 |  0.1000 |  0.2000 |  0.3000 |  0.4000 |  0.5000 |  0.6000 |  0.7000 |  0.8000 |  0.9000 |")
+        var row = [Float](repeating: 0, count: 1000)
+        row[7] = 3; row[500] = 2; row[999] = 2; row[3] = 1
+        let imageNet = ForwardCommand.table([row]).split(separator: "\n")
+        #expect(imageNet[0] == "| Image | Class |     Top 1 |       Top 2 |       Top 3 |     Top 4 |     Top 5 |")
+        #expect(imageNet[2] == "|     0 |     7 | 7: 3.0000 | 500: 2.0000 | 999: 2.0000 | 3: 1.0000 | 0: 0.0000 |")
     }
 }

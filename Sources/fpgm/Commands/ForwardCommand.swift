@@ -75,12 +75,22 @@ enum ForwardCommand {
         }
         var text = "\(logits.count) images, \(network.model.parameterCount) parameters"
         if let accuracy { text += String(format: ", top-1 accuracy %.2f%%", 100 * accuracy) }
-        text += "\n\n"
-        let shown = min(logits.count, 20)
-        let table = Table(columns: ["Image", "Class"] + (0..<10).map { "Logit \($0)" },
-                          alignments: [.right, .right] + Array(repeating: .right, count: 10),
-                          rows: (0..<shown).map { n in [String(n), String(predictions[n])] + logits[n].map { String(format: "%.4f", $0) } })
-        return text + table.markdown + (shown < logits.count ? "(first \(shown) of \(logits.count) images; --json gives all)\n" : "")
+        return text + "\n\n" + table(logits)
+    }
+
+    /// The logits as a table of at most 20 images: every logit when there are at most 10 classes (the
+    /// CIFAR networks), otherwise the 5 largest as "class: logit" (ImageNet's 1000 classes).
+    static func table(_ logits: [[Float]]) -> String {
+        let shown = min(logits.count, 20), classes = logits.first?.count ?? 0, all = classes <= 10
+        let columns = all ? (0..<classes).map { "Logit \($0)" } : (1...min(5, classes)).map { "Top \($0)" }
+        let rows = (0..<shown).map { n -> [String] in
+            let row = logits[n]
+            let cells = all ? row.map { String(format: "%.4f", $0) }
+                            : row.indices.sorted { (row[$0], $1) > (row[$1], $0) }.prefix(5).map { "\($0): " + String(format: "%.4f", row[$0]) }
+            return [String(n), String(InferenceNetwork.predictedClass(row))] + cells
+        }
+        let table = Table(columns: ["Image", "Class"] + columns, alignments: Array(repeating: .right, count: 2 + columns.count), rows: rows)
+        return table.markdown + (shown < logits.count ? "(first \(shown) of \(logits.count) images; --json gives all)\n" : "")
     }
 
     /// `R,D` as pruning rates, or nil without --prune.
