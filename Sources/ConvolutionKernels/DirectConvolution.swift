@@ -9,33 +9,81 @@
 /// The kernel (`block`) keeps a tile of filters x positions in registers and runs over d; the weights
 /// are packed so that the tile's filters for one d are adjacent ([filter block][d][filter in block]).
 public enum DirectConvolution {
-    /// out[o][q] = sum_d w[o][d] x[q + displacements[d]] for the `filters` filters (a multiple of 4) and
-    /// the positions q in 0..<count (a multiple of 8), `out` rows `outStride` apart. `packed` holds the
-    /// weights as `pack` writes them; `x` must be readable up to the largest displacement + count.
+    /// What becomes of filter o's sum at grid position q before it is stored (the batch norm's shift,
+    /// the offsets of removed input channels, the shortcut, the ReLU, and the zeros of the next layer's
+    /// padding):
+    ///
+    ///     out[destinations[o] + q] = mask[q] max(floor, sum + shifts[o] + offsets[o offsetStride + q] + residual[destinations[o] + q])
+    ///
+    /// for the first `filters` filters (the zero filters that round the count up to 4 are not stored).
+    /// `mask[q]` is 1 where q is a position of the map and 0 where it is padding.
+    public struct Epilogue {
+        public var filters: Int
+        public var shifts: UnsafePointer<Float>
+        public var floor: Float
+        public var destinations: UnsafePointer<Int>
+        public var mask: UnsafePointer<Float>
+        public var residual: UnsafePointer<Float>?
+        public var offsets: UnsafePointer<Float>?
+        public var offsetStride: Int
+
+        public init(filters: Int, shifts: UnsafePointer<Float>, floor: Float, destinations: UnsafePointer<Int>, mask: UnsafePointer<Float>,
+                    residual: UnsafePointer<Float>?, offsets: UnsafePointer<Float>?, offsetStride: Int) {
+            self.filters = filters
+            self.shifts = shifts
+            self.floor = floor
+            self.destinations = destinations
+            self.mask = mask
+            self.residual = residual
+            self.offsets = offsets
+            self.offsetStride = offsetStride
+        }
+    }
+
+    /// sum_o(q) = sum_d w[o][d] x[q + displacements[d]] for the filters of `packed` (a multiple of 4, in
+    /// the order `pack` writes them) and the positions q in 0..<count (a multiple of 8), finished and
+    /// stored into `out` by `epilogue`. `x` must be readable up to the largest displacement + count.
     public static func run(packed: UnsafePointer<Float>, filters: Int, depth: Int, x: UnsafePointer<Float>,
-                           displacements: UnsafePointer<Int>, count: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+                           displacements: UnsafePointer<Int>, count: Int, out: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
         precondition(filters % 4 == 0 && count % 8 == 0, "filters must be a multiple of 4 and count of 8")
         var first = 0
         while first < filters {
             let eight = filters - first >= 8
-            let w = packed + first * depth, rows = out + first * outStride
+            let w = packed + first * depth
             var q = 0
             while q < count {
                 // Tiles of 48 positions (3 vectors of 16), then of 16, then of 8 for the last positions.
                 let step = count - q >= 48 ? 48 : count - q >= 16 ? 16 : 8
-                let (x, out) = (x + q, rows + q)
+                let at = Position(filter: first, q: q)
                 switch (eight, step) {
-                case (true, 48): block(Tile<8, 3, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
-                case (true, 16): block(Tile<8, 1, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
-                case (true, _): block(Tile<8, 1, SIMD8<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
-                case (false, 48): block(Tile<4, 3, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
-                case (false, 16): block(Tile<4, 1, SIMD16<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
-                case (false, _): block(Tile<4, 1, SIMD8<Float>>.self, w, x, out, depth: depth, displacements: displacements, outStride: outStride)
+                case (true, 48): block(Tile<8, 3, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
+                case (true, 16): block(Tile<8, 1, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
+                case (true, _): block(Tile<8, 1, SIMD8<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
+                case (false, 48): block(Tile<4, 3, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
+                case (false, 16): block(Tile<4, 1, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
+                case (false, _): block(Tile<4, 1, SIMD8<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
                 }
                 q += step
             }
             first += eight ? 8 : 4
         }
+    }
+
+    /// The epilogue of a channel whose filter was removed and that holds the constant `value`:
+    /// out[q] = mask[q] max(floor, value + residual[q]) for q in 0..<count (a multiple of 8).
+    public static func finishConstant(_ value: Float, floor: Float, count: Int, mask: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
+                                      into out: UnsafeMutablePointer<Float>) {
+        precondition(count % 8 == 0, "count must be a multiple of 8")
+        func load<Vector: KernelVector>(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
+        func finish<Vector: KernelVector>(_: Vector.Type, _ q: Int) {
+            var sum = Vector(repeating: value)
+            if let residual { sum += load(residual + q) }
+            let result: Vector = sum.atLeast(Vector(repeating: floor)) * load(mask + q)
+            UnsafeMutableRawPointer(out + q).storeBytes(of: result, as: Vector.self)
+        }
+        var q = 0
+        while q + 16 <= count { finish(SIMD16<Float>.self, q); q += 16 }
+        if q < count { finish(SIMD8<Float>.self, q) }
     }
 
     /// Fills one zero-padded plane of `length` floats with rows `stride` apart: a zero, a zero row, then
@@ -78,12 +126,18 @@ public enum DirectConvolution {
 
     /// `F` filters x `J` vectors of positions (a `Tile`): the accumulators stay in registers once the
     /// call is specialized and its loops unrolled (8 x 3 vectors of 16 floats take 24 of AVX-512's 32).
-    typealias Tile<let F: Int, let J: Int, Vector: SIMD> = InlineArray<F, InlineArray<J, Vector>> where Vector.Scalar == Float
+    typealias Tile<let F: Int, let J: Int, Vector: KernelVector> = InlineArray<F, InlineArray<J, Vector>> where Vector.Scalar == Float
+
+    /// A tile's first filter and first position.
+    struct Position {
+        let filter: Int
+        let q: Int
+    }
 
     @inline(__always)
-    static func block<let F: Int, let J: Int, Vector: SIMD>(_ tile: Tile<F, J, Vector>.Type, _ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                                                         _ out: UnsafeMutablePointer<Float>, depth: Int,
-                                                         displacements: UnsafePointer<Int>, outStride: Int) where Vector.Scalar == Float {
+    static func block<let F: Int, let J: Int, Vector: KernelVector>(_ tile: Tile<F, J, Vector>.Type, _ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                                         depth: Int, displacements: UnsafePointer<Int>, _ at: Position,
+                                                         _ out: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) where Vector.Scalar == Float {
         var sums = Tile<F, J, Vector>(repeating: InlineArray(repeating: Vector()))
         for d in 0..<depth {
             let p = x + displacements[d], f = w + d * F
@@ -94,10 +148,34 @@ public enum DirectConvolution {
                 for j in 0..<J { sums[o][j].addProduct(weight, inputs[j]) }
             }
         }
-        for o in 0..<F {
+        func load(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
+        let floor = Vector(repeating: epilogue.floor)
+        for o in 0..<F where at.filter + o < epilogue.filters {
+            let filter = at.filter + o, destination = epilogue.destinations[filter] + at.q
+            let shift = Vector(repeating: epilogue.shifts[filter]), offsets = epilogue.offsets.map { $0 + filter * epilogue.offsetStride + at.q }
             for j in 0..<J {
-                UnsafeMutableRawPointer(out + o * outStride + j * Vector.scalarCount).storeBytes(of: sums[o][j], as: Vector.self)
+                let lane = j * Vector.scalarCount
+                var value = sums[o][j] + shift
+                if let offsets { value += load(offsets + lane) }
+                if let residual = epilogue.residual { value += load(residual + destination + lane) }
+                value = value.atLeast(floor) * load(epilogue.mask + at.q + lane)
+                UnsafeMutableRawPointer(out + destination + lane).storeBytes(of: value, as: Vector.self)
             }
         }
     }
+}
+
+/// The vectors the kernels run on. `atLeast` is written for each concrete type, where the compiler
+/// turns it into one compare and one blend (generic code compares lane by lane).
+protocol KernelVector: SIMD where Scalar == Float {
+    /// max(self, floor) lane by lane.
+    func atLeast(_ floor: Self) -> Self
+}
+
+extension SIMD16: KernelVector where Scalar == Float {
+    @inline(__always) func atLeast(_ floor: Self) -> Self { replacing(with: floor, where: self .< floor) }
+}
+
+extension SIMD8: KernelVector where Scalar == Float {
+    @inline(__always) func atLeast(_ floor: Self) -> Self { replacing(with: floor, where: self .< floor) }
 }

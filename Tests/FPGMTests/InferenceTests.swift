@@ -191,9 +191,43 @@ struct ConvolutionTests {
                                                 padding: shape.padding, weights: weights, shifts: [Float](repeating: 0, count: out),
                                                 offsets: nil, direct: direct)
             #expect((convolution.packedWeights != nil) == (direct && shape.kernel == 3 && shape.padding == 1))
-            let result = convolution.apply(input, relu: false).values
+            let result = convolution.apply(input, relu: false).dense().values
             #expect(result.count == expected.count)
             #expect(zip(result, expected).allSatisfy { abs($0 - $1) <= 1e-5 }, "direct: \(direct)")
+        }
+    }
+
+    @Test("the direct kernels' padded result holds zeros in all its padding, and the next 3 x 3 layer (stride 1 or 2, with a residual, ReLU and scattered rows) reads it as it is",
+          .enabled(if: FoldedConvolution.directKernels), arguments: [1, 2], [8, 9])
+    func paddedChain(stride: Int, side: Int) {
+        var generator = SeededGenerator(seed: UInt64(stride * 10 + side))
+        let channels = 6, batch = 2
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float(generator.nextUniform() - 0.5) } }
+        let input = FeatureMaps(channels: 3, batch: batch, height: side, width: side, values: random(3 * batch * side * side))
+        let first = FoldedConvolution(outChannels: channels, inChannels: 3, kernel: 3, stride: 1, padding: 1, weights: random(channels * 27),
+                                      shifts: random(channels), offsets: nil)
+        let hidden = first.apply(input, relu: true)
+        #expect(hidden.layout.padded && hidden.dense().relaid(hidden.layout) == hidden)
+        // Four filters scattered into rows 5, 0, 3, 1 of six; rows 2 and 4 hold constants.
+        let weights = random(4 * channels * 9), shifts = random(4), side2 = (side - 1) / stride + 1
+        let residual = FeatureMaps(channels: 6, batch: batch, height: side2, width: side2, values: random(6 * batch * side2 * side2))
+        let scatter = ChannelScatter(width: 6, kept: [5, 0, 3, 1], constants: [2: 0.25, 4: -0.5])
+        let second = FoldedConvolution(outChannels: 4, inChannels: channels, kernel: 3, stride: stride, padding: 1, weights: weights,
+                                       shifts: shifts, offsets: nil)
+        let result = second.apply(hidden, relu: true, residual: residual, scatter: scatter)
+        #expect(result.layout.padded && result.dense().relaid(result.layout) == result)
+        let raw = Self.direct(hidden.dense(), weights: weights, out: 4, kernel: 3, stride: stride, padding: 1), plane = side2 * side2
+        let values = result.dense().values, sums = residual.values
+        for c in 0..<6 {
+            for i in (c * batch * plane)..<((c + 1) * batch * plane) {
+                let expected: Float
+                if let o = scatter.kept.firstIndex(of: c) {
+                    expected = max(0, raw[o * batch * plane + i - c * batch * plane] + shifts[o] + sums[i])
+                } else {
+                    expected = max(0, scatter.constants[c]! + sums[i])
+                }
+                #expect(abs(values[i] - expected) <= 1e-5, "channel \(c), index \(i)")
+            }
         }
     }
 }

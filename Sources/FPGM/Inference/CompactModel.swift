@@ -79,7 +79,7 @@ public struct CompactModel: Sendable {
                                                  stride: layer.stride, padding: layer.padding, weights: part.scalars,
                                                  shifts: [Float](repeating: 0, count: part.shape[0]), offsets: nil)
                 inputOffsets[layer.name] = Tensor(validShape: [part.shape[0], layer.outputSize, layer.outputSize],
-                                                  scalars: response.apply(constant, relu: false).values)
+                                                  scalars: response.apply(constant, relu: false).dense().values)
             }
         }
         let classifier = architecture.classifier

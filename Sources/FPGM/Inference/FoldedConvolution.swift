@@ -23,8 +23,9 @@ struct FoldedConvolution: Sendable {
     let weights: [Float]
     /// t_o.
     let shifts: [Float]
-    /// outChannels x (H' W') values added to each image's output, or nil.
-    let offsets: [Float]?
+    /// A map per output channel (channels outChannels, batch 1, H' x W') added to each image's output,
+    /// in the layout of the output, or nil.
+    let offsets: FeatureMaps?
     /// The weights as `DirectConvolution` reads them (filters padded to a multiple of 4 with zeros), for
     /// 3 x 3 convolutions on processors with AVX-512; nil where OpenBLAS computes the layer.
     let packedWeights: [Float]?
@@ -43,15 +44,16 @@ struct FoldedConvolution: Sendable {
         }
         let offsets = inputOffsets.map { raw in
             let plane = raw.count / max(1, outChannels)
-            return raw.scalars.enumerated().map { index, value in Float(Double(value) * scales[index / plane]) }
+            return FeatureMaps(channels: outChannels, batch: 1, height: raw.shape[1], width: raw.shape[2],
+                               values: raw.scalars.enumerated().map { index, value in Float(Double(value) * scales[index / plane]) })
         }
         self.init(outChannels: outChannels, inChannels: weight.shape[1], kernel: weight.shape[2], stride: stride, padding: padding,
                   weights: folded, shifts: (0..<outChannels).map(norm.shift), offsets: offsets)
     }
 
-    /// `direct`: use `DirectConvolution` where it applies (3 x 3, padding 1, stride 1 or 2); the default
-    /// is whether this processor has it.
-    init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, padding: Int, weights: [Float], shifts: [Float], offsets: [Float]?,
+    /// `offsets`: dense maps. `direct`: use `DirectConvolution` where it applies (3 x 3, padding 1,
+    /// stride 1 or 2); the default is whether this processor has it.
+    init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, padding: Int, weights: [Float], shifts: [Float], offsets: FeatureMaps?,
          direct: Bool = FoldedConvolution.directKernels) {
         self.outChannels = outChannels
         self.inChannels = inChannels
@@ -60,8 +62,9 @@ struct FoldedConvolution: Sendable {
         self.padding = padding
         self.weights = weights
         self.shifts = shifts
-        self.offsets = offsets
-        if kernel == 3, padding == 1, stride <= 2, direct {
+        let direct = kernel == 3 && padding == 1 && stride <= 2 && direct
+        self.offsets = offsets.map { $0.relaid(PlaneLayout(height: $0.height, width: $0.width, padded: direct)) }
+        if direct {
             let depth = inChannels * kernel * kernel, filters = (outChannels + 3) / 4 * 4
             packedWeights = DirectConvolution.pack(weights + [Float](repeating: 0, count: (filters - outChannels) * depth),
                                                    filters: filters, depth: depth)
@@ -98,70 +101,68 @@ struct FoldedConvolution: Sendable {
 
     /// The layer applied to a batch: max(floor, conv + shift + offsets + residual), floor 0 for `relu`
     /// (-infinity otherwise). With `scatter`, output row o goes to channel scatter.kept[o] of a
-    /// full-width result, and each removed channel c holds max(floor, constant_c + residual).
+    /// full-width result, and each removed channel c holds max(floor, constant_c + residual). The result
+    /// is padded where `DirectConvolution` computed it (so that the next such layer reads it as it is),
+    /// dense otherwise.
     func apply(_ input: FeatureMaps, relu: Bool, residual: FeatureMaps? = nil, scatter: ChannelScatter? = nil) -> FeatureMaps {
         precondition(input.channels == inChannels, "a convolution of \(inChannels) input channels was given \(input.channels)")
-        let outHeight = outputSide(input.height), outWidth = outputSide(input.width), plane = outHeight * outWidth
+        let layout = PlaneLayout(height: outputSide(input.height), width: outputSide(input.width), padded: packedWeights != nil)
         let channels = scatter?.width ?? outChannels, floor: Float = relu ? 0 : -.infinity
-        precondition(residual.map { $0.channels == channels && $0.height == outHeight && $0.width == outWidth } ?? true, "the residual does not fit")
-        var output = [Float](unsafeUninitializedCapacity: channels * input.batch * plane) { _, count in count = channels * input.batch * plane }
-        let added = offsets ?? [], residualValues = residual?.values ?? []
-        output.withUnsafeMutableBufferPointer { out in
-            added.withUnsafeBufferPointer { offsetMaps in
-                residualValues.withUnsafeBufferPointer { residuals in
-                    /// Finishes row o of image `image` from `grid` (rows `stride` apart).
-                    func finish(_ o: Int, image: Int, grid: UnsafePointer<Float>, stride: Int) {
-                        let start = ((scatter?.kept[o] ?? o) * input.batch + image) * plane
-                        Self.finishRows(grid, stride: stride, height: outHeight, width: outWidth, shift: shifts[o],
-                                        offsets: offsetMaps.isEmpty ? nil : offsetMaps.baseAddress! + o * plane,
-                                        residual: residuals.isEmpty ? nil : residuals.baseAddress! + start, floor: floor,
-                                        into: out.baseAddress! + start)
-                    }
+        precondition(residual.map { $0.channels == channels && $0.height == layout.height && $0.width == layout.width } ?? true,
+                     "the residual does not fit")
+        let residual = residual?.relaid(layout), rows = scatter?.kept ?? Array(0..<outChannels)
+        let length = channels * input.batch * layout.planeStride
+        var output = FeatureMaps(channels: channels, batch: input.batch, layout: layout,
+                                 values: [Float](unsafeUninitializedCapacity: length) { _, count in count = length })
+        let residualValues = residual?.values ?? [], offsetValues = offsets?.values ?? []
+        output.values.withUnsafeMutableBufferPointer { out in
+            residualValues.withUnsafeBufferPointer { residuals in
+                offsetValues.withUnsafeBufferPointer { offsetMaps in
+                    let residual = residuals.isEmpty ? nil : residuals.baseAddress!, offsets = offsetMaps.isEmpty ? nil : offsetMaps.baseAddress!
                     if let packedWeights {
-                        convolveDirectly(input, packedWeights: packedWeights, finish: finish)
+                        convolveDirectly(input, packedWeights: packedWeights, rows: rows, constants: scatter?.constants ?? [:], floor: floor,
+                                         residual: residual, offsets: offsets, into: out.baseAddress!, layout: layout)
                     } else {
-                        let raw = multiplyThroughBLAS(input, outHeight: outHeight, outWidth: outWidth)
+                        let plane = layout.planeStride, raw = multiplyThroughBLAS(input.dense(), outHeight: layout.height, outWidth: layout.width)
                         raw.withUnsafeBufferPointer { values in
                             for o in 0..<outChannels {
                                 for image in 0..<input.batch {
-                                    finish(o, image: image, grid: values.baseAddress! + (o * input.batch + image) * plane, stride: outWidth)
+                                    let start = (rows[o] * input.batch + image) * plane
+                                    Self.finish(values.baseAddress! + (o * input.batch + image) * plane, count: plane, shift: shifts[o],
+                                                offsets: offsets.map { $0 + o * plane }, residual: residual.map { $0 + start }, floor: floor,
+                                                into: out.baseAddress! + start)
                                 }
                             }
-                        }
-                    }
-                    for (channel, value) in scatter?.constants ?? [:] {
-                        for i in (channel * input.batch * plane)..<((channel + 1) * input.batch * plane) {
-                            out[i] = max(value + (residuals.isEmpty ? 0 : residuals[i]), floor)
                         }
                     }
                 }
             }
         }
-        return FeatureMaps(channels: channels, batch: input.batch, height: outHeight, width: outWidth, values: output)
+        if packedWeights == nil {
+            for (channel, value) in scatter?.constants ?? [:] {
+                output.fill(channel: channel) { index in max(value + (residual?.values[index] ?? 0), floor) }
+            }
+        }
+        return output
     }
 
-    /// out[y][x] = max(floor, grid[y stride + x] + shift + offsets[y][x] + residual[y][x]) for the
-    /// `height` x `width` positions (offsets, residual nil: none).
-    static func finishRows(_ grid: UnsafePointer<Float>, stride: Int, height: Int, width: Int, shift: Float,
-                           offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, floor: Float,
-                           into out: UnsafeMutablePointer<Float>) {
+    /// out[i] = max(floor, raw[i] + shift + offsets[i] + residual[i]) for i in 0..<count (offsets,
+    /// residual nil: none).
+    static func finish(_ raw: UnsafePointer<Float>, count: Int, shift: Float, offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                       floor: Float, into out: UnsafeMutablePointer<Float>) {
         func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
         let shifts = SIMD8<Float>(repeating: shift), floors = SIMD8<Float>(repeating: floor)
-        for y in 0..<height {
-            let from = grid + y * stride, to = out + y * width
-            let add = offsets.map { $0 + y * width }, skip = residual.map { $0 + y * width }
-            var x = 0
-            while x + 8 <= width {
-                var value = load(from + x) + shifts
-                if let add { value += load(add + x) }
-                if let skip { value += load(skip + x) }
-                UnsafeMutableRawPointer(to + x).storeBytes(of: value.replacing(with: floors, where: value .< floors), as: SIMD8<Float>.self)
-                x += 8
-            }
-            while x < width {
-                to[x] = max(from[x] + shift + (add?[x] ?? 0) + (skip?[x] ?? 0), floor)
-                x += 1
-            }
+        var i = 0
+        while i + 8 <= count {
+            var value = load(raw + i) + shifts
+            if let offsets { value += load(offsets + i) }
+            if let residual { value += load(residual + i) }
+            UnsafeMutableRawPointer(out + i).storeBytes(of: value.replacing(with: floors, where: value .< floors), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            out[i] = max(raw[i] + shift + (offsets?[i] ?? 0) + (residual?[i] ?? 0), floor)
+            i += 1
         }
     }
 
@@ -194,53 +195,74 @@ struct FoldedConvolution: Sendable {
         return output
     }
 
-    /// W x for a 3 x 3 convolution of padding 1 and stride s (1 or 2), by `DirectConvolution`, as a
-    /// stride-1 convolution over phase planes: phase (a, b) of an
-    /// input plane holds input(s i + a, s j + b) at (i, j) (stride 1 has the one phase (0, 0)), and tap
-    /// (ky, kx) reads phase (a, b) = ((ky - 1) mod s, (kx - 1) mod s) at offset (di, dj) =
-    /// (floor((ky - 1) / s), floor((kx - 1) / s)), which lies in {-1, 0, 1}. Each phase plane is stored
-    /// with row stride pw = W' + 1: one zero column per row serves as the right border of its row and
-    /// the left border of the next, with a zero row above and below and one zero before the plane, so
-    /// that (i, j) sits at 1 + (i + 1) pw + j and output position q = y pw + x reads offset (di, dj) at
-    /// q + (di + 1) pw + dj + 1. The kernels compute the first H' rows of that grid (one column per row
-    /// is discarded), with slack after each plane for their last reads; `finish` takes each filter's
-    /// grid for each image (its W' valid columns per row).
-    func convolveDirectly(_ input: FeatureMaps, packedWeights: [Float], finish: (_ row: Int, _ image: Int, _ grid: UnsafePointer<Float>, _ stride: Int) -> Void) {
-        let height = outputSide(input.height), width = outputSide(input.width), pw = width + 1
-        let phases = stride * stride, positions = (height * pw + 7) / 8 * 8
-        let planeStride = (max(1 + (height + 2) * pw, positions + 2 * pw + 2 + 16) + 15) / 16 * 16
+    /// The layer by `DirectConvolution`, for a 3 x 3 convolution of padding 1 and stride s (1 or 2), as
+    /// a stride-1 convolution over phase planes: phase (a, b) of an input plane holds input(s i + a, s j + b)
+    /// at (i, j) (stride 1 has the one phase (0, 0)), and tap (ky, kx) reads phase (a, b) =
+    /// ((ky - 1) mod s, (kx - 1) mod s) at offset (di, dj) = (floor((ky - 1) / s), floor((kx - 1) / s)),
+    /// which lies in {-1, 0, 1}. The phase planes have the padded layout of the output (`PlaneLayout`),
+    /// where (i, j) sits at origin + i pw + j, so output position q = y pw + x reads offset (di, dj) at
+    /// q + (di + 1) pw + dj + 1. A padded input of stride 1 is its own phase plane; any other input is
+    /// copied into phase planes first. Filter o's result goes to channel rows[o] of `out` (in `layout`),
+    /// and each of `constants` (channel: value) holds max(floor, value + residual), the padding's zeros
+    /// written too.
+    func convolveDirectly(_ input: FeatureMaps, packedWeights: [Float], rows: [Int], constants: [Int: Float], floor: Float,
+                          residual: UnsafePointer<Float>?,
+                          offsets: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, layout: PlaneLayout) {
+        let pw = layout.rowStride, planeStride = layout.planeStride, positions = layout.positions
         let filters = packedWeights.count / (inChannels * kernel * kernel), depth = inChannels * kernel * kernel
         // Phase plane (c, phase) of an image starts at ((c phases + phase) batch + image) planeStride.
-        let planes = [Float](unsafeUninitializedCapacity: inChannels * phases * input.batch * planeStride) { target, count in
-            input.values.withUnsafeBufferPointer { source in
-                for c in 0..<inChannels {
-                    for phase in 0..<phases {
-                        let a = phase / stride, b = phase % stride
-                        let rows = min(height, (input.height - a + stride - 1) / stride), columns = min(width, (input.width - b + stride - 1) / stride)
-                        for image in 0..<input.batch {
-                            DirectConvolution.fillPlane(source.baseAddress! + ((c * input.batch + image) * input.height + a) * input.width + b,
-                                                        rowStep: stride * input.width, columnStep: stride, rows: rows, columns: columns,
-                                                        into: target.baseAddress! + ((c * phases + phase) * input.batch + image) * planeStride,
-                                                        stride: pw, length: planeStride)
+        let phases = stride * stride
+        let planes = stride == 1 && input.layout == layout ? input.values
+            : [Float](unsafeUninitializedCapacity: inChannels * phases * input.batch * planeStride) { target, count in
+                input.values.withUnsafeBufferPointer { source in
+                    for c in 0..<inChannels {
+                        for phase in 0..<phases {
+                            let a = phase / stride, b = phase % stride
+                            let rows = min(layout.height, (input.height - a + stride - 1) / stride)
+                            let columns = min(layout.width, (input.width - b + stride - 1) / stride)
+                            for image in 0..<input.batch {
+                                DirectConvolution.fillPlane(source.baseAddress! + input.rowStart(channel: c, image: image, row: a) + b,
+                                                            rowStep: stride * input.layout.rowStride, columnStep: stride, rows: rows, columns: columns,
+                                                            into: target.baseAddress! + ((c * phases + phase) * input.batch + image) * planeStride,
+                                                            stride: pw, length: planeStride)
+                            }
                         }
                     }
                 }
+                count = inChannels * phases * input.batch * planeStride
             }
-            count = inChannels * phases * input.batch * planeStride
-        }
-        var displacements = [Int]()
-        displacements.reserveCapacity(depth)
-        for tap in directTaps { displacements.append(tap.plane * input.batch * planeStride + tap.row * pw + tap.column) }
-        var grid = [Float](unsafeUninitializedCapacity: filters * positions) { _, count in count = filters * positions }
+        let displacements = directTaps.map { tap in tap.plane * input.batch * planeStride + tap.row * pw + tap.column }
+        // 1 at the grid positions of the map, 0 at its padding column and past its last row.
+        var mask = [Float](repeating: 0, count: positions)
+        for y in 0..<layout.height { mask.replaceSubrange((y * pw)..<(y * pw + layout.width), with: repeatElement(1, count: layout.width)) }
+        let destinations = rows.map { $0 * input.batch * planeStride }, constantChannels = constants.sorted { $0.key < $1.key }
         packedWeights.withUnsafeBufferPointer { w in
             planes.withUnsafeBufferPointer { x in
                 displacements.withUnsafeBufferPointer { d in
-                    grid.withUnsafeMutableBufferPointer { g in
-                        for image in 0..<input.batch {
-                            DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth,
-                                                  x: x.baseAddress! + image * planeStride, displacements: d.baseAddress!,
-                                                  count: positions, out: g.baseAddress!, outStride: positions)
-                            for o in 0..<outChannels { finish(o, image, g.baseAddress! + o * positions, pw) }
+                    shifts.withUnsafeBufferPointer { shifts in
+                        mask.withUnsafeBufferPointer { mask in
+                            destinations.withUnsafeBufferPointer { destinations in
+                                for image in 0..<input.batch {
+                                    let start = image * planeStride + layout.origin
+                                    let epilogue = DirectConvolution.Epilogue(
+                                        filters: outChannels, shifts: shifts.baseAddress!, floor: floor, destinations: destinations.baseAddress!,
+                                        mask: mask.baseAddress!, residual: residual.map { $0 + start }, offsets: offsets.map { $0 + layout.origin },
+                                        offsetStride: planeStride)
+                                    DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth, x: x.baseAddress! + image * planeStride,
+                                                          displacements: d.baseAddress!, count: positions, out: out + start, epilogue: epilogue)
+                                    for (channel, value) in constantChannels {
+                                        DirectConvolution.finishConstant(value, floor: floor, count: positions, mask: mask.baseAddress!,
+                                                                         residual: residual.map { $0 + start + channel * input.batch * planeStride },
+                                                                         into: out + start + channel * input.batch * planeStride)
+                                    }
+                                    // The padding the kernel does not reach: before the grid, and after its last position.
+                                    for destination in destinations + constantChannels.map({ $0.key * input.batch * planeStride }) {
+                                        let plane = out + destination + image * planeStride
+                                        plane.update(repeating: 0, count: layout.origin)
+                                        (plane + layout.origin + positions).update(repeating: 0, count: planeStride - layout.origin - positions)
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -175,16 +175,15 @@ public struct InferenceNetwork: Sendable {
     /// channels as `shortcut` says.
     func shortcutMaps(of input: FeatureMaps, block: Block) -> FeatureMaps {
         guard block.stride != 1 || block.inWidth != block.outWidth else { return input }
-        let height = (input.height - 1) / block.stride + 1, width = (input.width - 1) / block.stride + 1, plane = height * width
-        var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: height, width: width)
+        var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: (input.height - 1) / block.stride + 1,
+                               width: (input.width - 1) / block.stride + 1, padded: input.layout.padded)
         let first = shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
         for c in 0..<block.inWidth {
             for image in 0..<input.batch {
-                let from = (c * input.batch + image) * input.height * input.width, to = ((c + first) * input.batch + image) * plane
-                for y in 0..<height {
-                    for x in 0..<width {
-                        maps.values[to + y * width + x] = input.values[from + y * block.stride * input.width + x * block.stride]
-                    }
+                for y in 0..<maps.height {
+                    let from = input.rowStart(channel: c, image: image, row: y * block.stride)
+                    let to = maps.rowStart(channel: c + first, image: image, row: y)
+                    for x in 0..<maps.width { maps.values[to + x] = input.values[from + x * block.stride] }
                 }
             }
         }
@@ -202,15 +201,14 @@ struct ChannelScatter: Sendable {
     /// The full-width maps: kept channel i at index kept[i], removed channels filled with their constant.
     func expand(_ maps: FeatureMaps) -> FeatureMaps {
         guard kept.count != width else { return maps }
-        var full = FeatureMaps(channels: width, batch: maps.batch, height: maps.height, width: maps.width)
+        var full = FeatureMaps(channels: width, batch: maps.batch, layout: maps.layout,
+                               values: [Float](repeating: 0, count: width * maps.channelLength))
         let length = maps.channelLength
         for (index, channel) in kept.enumerated() {
             full.values.replaceSubrange((channel * length)..<((channel + 1) * length),
                                         with: maps.values[(index * length)..<((index + 1) * length)])
         }
-        for (channel, value) in constants {
-            for i in (channel * length)..<((channel + 1) * length) { full.values[i] = value }
-        }
+        for (channel, value) in constants { full.fill(channel: channel) { _ in value } }
         return full
     }
 }
