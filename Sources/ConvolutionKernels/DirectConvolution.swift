@@ -40,32 +40,41 @@ public enum DirectConvolution {
         }
     }
 
+    /// Where the sums go: as they are, filter o's row at out + o rowStride (every filter, the zero ones
+    /// included), or finished by an `Epilogue`.
+    public enum Store {
+        case raw(rowStride: Int)
+        case finished(Epilogue)
+    }
+
     /// sum_o(q) = sum_d w[o][d] x[q + displacements[d]] for the filters of `packed` (a multiple of 4, in
-    /// the order `pack` writes them) and the positions q in 0..<count (a multiple of 8), finished and
-    /// stored into `out` by `epilogue`. `x` must be readable up to the largest displacement + count.
+    /// the order `pack` writes them) and the positions q in 0..<count (a multiple of 8), stored into
+    /// `out` as `store` says. `x` must be readable up to the largest displacement + count.
     public static func run(packed: UnsafePointer<Float>, filters: Int, depth: Int, x: UnsafePointer<Float>,
-                           displacements: UnsafePointer<Int>, count: Int, out: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
+                           displacements: UnsafePointer<Int>, count: Int, out: UnsafeMutablePointer<Float>, store: Store) {
         precondition(filters % 4 == 0 && count % 8 == 0, "filters must be a multiple of 4 and count of 8")
-        var first = 0
-        while first < filters {
-            let eight = filters - first >= 8
-            let w = packed + first * depth
-            var q = 0
-            while q < count {
-                // Tiles of 48 positions (3 vectors of 16), then of 16, then of 8 for the last positions.
-                let step = count - q >= 48 ? 48 : count - q >= 16 ? 16 : 8
+        // Position tiles outside, filter blocks inside: a tile's inputs are read from memory once and then
+        // stay in the first-level cache for every block of filters.
+        var q = 0
+        while q < count {
+            // Tiles of 48 positions (3 vectors of 16), then of 16, then of 8 for the last positions.
+            let step = count - q >= 48 ? 48 : count - q >= 16 ? 16 : 8
+            var first = 0
+            while first < filters {
+                let eight = filters - first >= 8
+                let w = packed + first * depth
                 let at = Position(filter: first, q: q)
                 switch (eight, step) {
-                case (true, 48): block(Tile<8, 3, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
-                case (true, 16): block(Tile<8, 1, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
-                case (true, _): block(Tile<8, 1, SIMD8<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
-                case (false, 48): block(Tile<4, 3, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
-                case (false, 16): block(Tile<4, 1, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
-                case (false, _): block(Tile<4, 1, SIMD8<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, epilogue)
+                case (true, 48): block(Tile<8, 3, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, store)
+                case (true, 16): block(Tile<8, 1, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, store)
+                case (true, _): block(Tile<8, 1, SIMD8<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, store)
+                case (false, 48): block(Tile<4, 3, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, store)
+                case (false, 16): block(Tile<4, 1, SIMD16<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, store)
+                case (false, _): block(Tile<4, 1, SIMD8<Float>>.self, w, x + q, depth: depth, displacements: displacements, at, out, store)
                 }
-                q += step
+                first += eight ? 8 : 4
             }
-            first += eight ? 8 : 4
+            q += step
         }
     }
 
@@ -137,7 +146,7 @@ public enum DirectConvolution {
     @inline(__always)
     static func block<let F: Int, let J: Int, Vector: KernelVector>(_ tile: Tile<F, J, Vector>.Type, _ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                                                          depth: Int, displacements: UnsafePointer<Int>, _ at: Position,
-                                                         _ out: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) where Vector.Scalar == Float {
+                                                         _ out: UnsafeMutablePointer<Float>, _ store: Store) where Vector.Scalar == Float {
         var sums = Tile<F, J, Vector>(repeating: InlineArray(repeating: Vector()))
         for d in 0..<depth {
             let p = x + displacements[d], f = w + d * F
@@ -147,6 +156,14 @@ public enum DirectConvolution {
                 let weight = Vector(repeating: f[o])
                 for j in 0..<J { sums[o][j].addProduct(weight, inputs[j]) }
             }
+        }
+        func write(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self) }
+        guard case let .finished(epilogue) = store else {
+            guard case let .raw(rowStride) = store else { return }
+            for o in 0..<F {
+                for j in 0..<J { write(sums[o][j], out + (at.filter + o) * rowStride + at.q + j * Vector.scalarCount) }
+            }
+            return
         }
         func load(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
         let floor = Vector(repeating: epilogue.floor)
@@ -158,8 +175,7 @@ public enum DirectConvolution {
                 var value = sums[o][j] + shift
                 if let offsets { value += load(offsets + lane) }
                 if let residual = epilogue.residual { value += load(residual + destination + lane) }
-                value = value.atLeast(floor) * load(epilogue.mask + at.q + lane)
-                UnsafeMutableRawPointer(out + destination + lane).storeBytes(of: value, as: Vector.self)
+                write(value.atLeast(floor) * load(epilogue.mask + at.q + lane), out + destination + lane)
             }
         }
     }

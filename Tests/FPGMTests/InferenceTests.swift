@@ -176,7 +176,7 @@ struct ConvolutionTests {
         return result
     }
 
-    @Test("both ways (unfold + SGEMM, and the direct kernels where the processor has them) equal the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
+    @Test("both ways (unfold + SGEMM, and the direct kernels where the processor has them, Winograd F(2x2, 3x3) on the 8 x 8 maps) equal the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
           arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (7, 2, 3), (3, 1, 0)], [8, 9, 12])
     func matchesDefinition(shape: (kernel: Int, stride: Int, padding: Int), side: Int) {
         var generator = SeededGenerator(seed: UInt64(shape.kernel * 100 + shape.stride * 10 + side))

@@ -29,6 +29,10 @@ struct FoldedConvolution: Sendable {
     /// The weights as `DirectConvolution` reads them (filters padded to a multiple of 4 with zeros), for
     /// 3 x 3 convolutions on processors with AVX-512; nil where OpenBLAS computes the layer.
     let packedWeights: [Float]?
+    /// U = G g G^T (see `Winograd`) of each 3 x 3 filter g, as 16 matrices [xi][filter][channel] packed
+    /// for `DirectConvolution.run` (filters padded to a multiple of 4 with zeros), for the layers of
+    /// stride 1 among those of `packedWeights`; nil for the others.
+    let winogradWeights: [Float]?
     /// For each (input channel c, ky, kx), in that order: the phase plane it reads (c s^2 + a s + b), and
     /// its offset (di + 1, dj + 1) there (see `convolveDirectly`).
     let directTaps: [(plane: Int, row: Int, column: Int)]
@@ -68,6 +72,7 @@ struct FoldedConvolution: Sendable {
             let depth = inChannels * kernel * kernel, filters = (outChannels + 3) / 4 * 4
             packedWeights = DirectConvolution.pack(weights + [Float](repeating: 0, count: (filters - outChannels) * depth),
                                                    filters: filters, depth: depth)
+            winogradWeights = stride == 1 ? Self.winogradTransformed(weights, outChannels: outChannels, inChannels: inChannels, filters: filters) : nil
             /// (k - padding) = s offset + phase, with phase in 0..<s.
             func split(_ k: Int) -> (phase: Int, offset: Int) {
                 let shifted = k - padding, phase = (shifted % stride + stride) % stride
@@ -81,8 +86,29 @@ struct FoldedConvolution: Sendable {
             }
         } else {
             packedWeights = nil
+            winogradWeights = nil
             directTaps = []
         }
+    }
+
+    /// U = G g G^T for each filter o and channel c (g = weights[o][c], 3 x 3), with G =
+    /// [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: element xi = 4a + b as matrix xi's (o, c), each matrix
+    /// packed for `DirectConvolution.run` with `filters` rows (the rows past outChannels zero).
+    static func winogradTransformed(_ weights: [Float], outChannels: Int, inChannels: Int, filters: Int) -> [Float] {
+        /// G applied to three values: (g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2).
+        func expand(_ g: [Double]) -> [Double] { [g[0], (g[0] + g[1] + g[2]) / 2, (g[0] - g[1] + g[2]) / 2, g[2]] }
+        var matrices = [[Float]](repeating: [Float](repeating: 0, count: filters * inChannels), count: 16)
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                let g = (0..<9).map { Double(weights[(o * inChannels + c) * 9 + $0]) }
+                let columns = (0..<3).map { column in expand([g[column], g[3 + column], g[6 + column]]) }  // G g, by column
+                for a in 0..<4 {
+                    let u = expand([columns[0][a], columns[1][a], columns[2][a]])  // row a of (G g) G^T
+                    for b in 0..<4 { matrices[4 * a + b][o * inChannels + c] = Float(u[b]) }
+                }
+            }
+        }
+        return matrices.flatMap { DirectConvolution.pack($0, filters: filters, depth: inChannels) }
     }
 
     /// Whether this processor runs `DirectConvolution` (AVX-512 F, BW, VL and DQ on x86-64), unless
@@ -104,7 +130,8 @@ struct FoldedConvolution: Sendable {
     /// full-width result, and each removed channel c holds max(floor, constant_c + residual). The result
     /// is padded where `DirectConvolution` computed it (so that the next such layer reads it as it is),
     /// dense otherwise.
-    func apply(_ input: FeatureMaps, relu: Bool, residual: FeatureMaps? = nil, scatter: ChannelScatter? = nil) -> FeatureMaps {
+    func apply(_ input: FeatureMaps, relu: Bool, residual: FeatureMaps? = nil, scatter: ChannelScatter? = nil,
+               workspace: Workspace = Workspace()) -> FeatureMaps {
         precondition(input.channels == inChannels, "a convolution of \(inChannels) input channels was given \(input.channels)")
         let layout = PlaneLayout(height: outputSide(input.height), width: outputSide(input.width), padded: packedWeights != nil)
         let channels = scatter?.width ?? outChannels, floor: Float = relu ? 0 : -.infinity
@@ -121,7 +148,7 @@ struct FoldedConvolution: Sendable {
                     let residual = residuals.isEmpty ? nil : residuals.baseAddress!, offsets = offsetMaps.isEmpty ? nil : offsetMaps.baseAddress!
                     if let packedWeights {
                         convolveDirectly(input, packedWeights: packedWeights, rows: rows, constants: scatter?.constants ?? [:], floor: floor,
-                                         residual: residual, offsets: offsets, into: out.baseAddress!, layout: layout)
+                                         residual: residual, offsets: offsets, into: out.baseAddress!, layout: layout, workspace: workspace)
                     } else {
                         let plane = layout.planeStride, raw = multiplyThroughBLAS(input.dense(), outHeight: layout.height, outWidth: layout.width)
                         raw.withUnsafeBufferPointer { values in
@@ -207,7 +234,7 @@ struct FoldedConvolution: Sendable {
     /// written too.
     func convolveDirectly(_ input: FeatureMaps, packedWeights: [Float], rows: [Int], constants: [Int: Float], floor: Float,
                           residual: UnsafePointer<Float>?,
-                          offsets: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, layout: PlaneLayout) {
+                          offsets: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, layout: PlaneLayout, workspace: Workspace) {
         let pw = layout.rowStride, planeStride = layout.planeStride, positions = layout.positions
         let filters = packedWeights.count / (inChannels * kernel * kernel), depth = inChannels * kernel * kernel
         // Phase plane (c, phase) of an image starts at ((c phases + phase) batch + image) planeStride.
@@ -244,22 +271,30 @@ struct FoldedConvolution: Sendable {
                             destinations.withUnsafeBufferPointer { destinations in
                                 for image in 0..<input.batch {
                                     let start = image * planeStride + layout.origin
-                                    let epilogue = DirectConvolution.Epilogue(
-                                        filters: outChannels, shifts: shifts.baseAddress!, floor: floor, destinations: destinations.baseAddress!,
-                                        mask: mask.baseAddress!, residual: residual.map { $0 + start }, offsets: offsets.map { $0 + layout.origin },
-                                        offsetStride: planeStride)
-                                    DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth, x: x.baseAddress! + image * planeStride,
-                                                          displacements: d.baseAddress!, count: positions, out: out + start, epilogue: epilogue)
+                                    if let winogradWeights, Winograd.handles(height: layout.height, width: layout.width) {
+                                        convolveByWinograd(winogradWeights, planes: x.baseAddress! + image * planeStride,
+                                                           channelStride: input.batch * planeStride, layout: layout, filters: filters, floor: floor,
+                                                           destinations: destinations.baseAddress!, residual: residual.map { $0 + image * planeStride },
+                                                           offsets: offsets, into: out + image * planeStride, workspace: workspace)
+                                    } else {
+                                        let epilogue = DirectConvolution.Epilogue(
+                                            filters: outChannels, shifts: shifts.baseAddress!, floor: floor, destinations: destinations.baseAddress!,
+                                            mask: mask.baseAddress!, residual: residual.map { $0 + start }, offsets: offsets.map { $0 + layout.origin },
+                                            offsetStride: planeStride)
+                                        DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth, x: x.baseAddress! + image * planeStride,
+                                                              displacements: d.baseAddress!, count: positions, out: out + start, store: .finished(epilogue))
+                                    }
                                     for (channel, value) in constantChannels {
                                         DirectConvolution.finishConstant(value, floor: floor, count: positions, mask: mask.baseAddress!,
                                                                          residual: residual.map { $0 + start + channel * input.batch * planeStride },
                                                                          into: out + start + channel * input.batch * planeStride)
                                     }
-                                    // The padding the kernel does not reach: before the grid, and after its last position.
+                                    // The zero rows above and below the map.
+                                    let end = layout.origin + layout.height * pw
                                     for destination in destinations + constantChannels.map({ $0.key * input.batch * planeStride }) {
                                         let plane = out + destination + image * planeStride
                                         plane.update(repeating: 0, count: layout.origin)
-                                        (plane + layout.origin + positions).update(repeating: 0, count: planeStride - layout.origin - positions)
+                                        (plane + end).update(repeating: 0, count: planeStride - end)
                                     }
                                 }
                             }
@@ -267,6 +302,43 @@ struct FoldedConvolution: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// One image of a stride-1 layer by `Winograd` F(2 x 2, 3 x 3): the inputs' transforms V (16 matrices of
+    /// channels x blocks), the 16 products M = U V, and each filter's output transform, finished as
+    /// `DirectConvolution.Epilogue` would (`planes`, `residual`, `out`: the image's planes at grid
+    /// position 0, channels `channelStride` and destinations[o] apart; `offsets`: batch 1).
+    func convolveByWinograd(_ weights: [Float], planes: UnsafePointer<Float>, channelStride: Int, layout: PlaneLayout, filters: Int, floor: Float,
+                            destinations: UnsafePointer<Int>, residual: UnsafePointer<Float>?, offsets: UnsafePointer<Float>?,
+                            into out: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        // Rows of `blocks` values, `width` apart (a multiple of 8, as `run` needs; the lanes past the blocks
+        // zero); the 16 matrices 16 floats more than their rows apart, so that they do not all start at the
+        // same offset in a 4 KiB page (loads from one and stores to another would look dependent).
+        let blocks = layout.height / 2 * (layout.width / 2), width = (blocks + 7) / 8 * 8
+        let inputStride = inChannels * width + 16, productStride = filters * width + 16
+        let transformed = workspace.floats(16 * (inputStride + productStride)), products = transformed + 16 * inputStride
+        for c in 0..<inChannels {
+            Winograd.transformInput(planes + c * channelStride, height: layout.height, width: layout.width,
+                                    into: transformed + c * width, matrixStride: inputStride)
+        }
+        if width > blocks {
+            for xi in 0..<16 {
+                for c in 0..<inChannels { (transformed + xi * inputStride + c * width + blocks).update(repeating: 0, count: width - blocks) }
+            }
+        }
+        let rows = (0..<inChannels).map { $0 * width }
+        weights.withUnsafeBufferPointer { u in
+            for xi in 0..<16 {
+                DirectConvolution.run(packed: u.baseAddress! + xi * filters * inChannels, filters: filters, depth: inChannels,
+                                      x: transformed + xi * inputStride, displacements: rows, count: width,
+                                      out: products + xi * productStride, store: .raw(rowStride: width))
+            }
+        }
+        for o in 0..<outChannels {
+            Winograd.transformOutput(products + o * width, matrixStride: productStride, height: layout.height, width: layout.width,
+                                     shift: shifts[o], floor: floor, offsets: offsets.map { $0 + o * layout.planeStride },
+                                     residual: residual.map { $0 + destinations[o] }, into: out + destinations[o])
         }
     }
 
@@ -345,4 +417,23 @@ struct FoldedConvolution: Sendable {
         }
         return patches
     }
+}
+
+/// Scratch memory that one thread reuses from layer to layer (the Winograd transforms), so that a forward
+/// pass does not map and unmap large blocks for every layer.
+final class Workspace {
+    private var storage: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+
+    /// At least `count` floats, valid until the next call.
+    func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            storage?.deallocate()
+            storage = .allocate(capacity: count)
+            capacity = count
+        }
+        return storage!
+    }
+
+    deinit { storage?.deallocate() }
 }

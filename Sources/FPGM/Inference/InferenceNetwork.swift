@@ -119,8 +119,9 @@ public struct InferenceNetwork: Sendable {
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
+                let workspace = Workspace()
                 while let index = next.take(below: chunks.count) {
-                    slots[index] = logitsOnOneThread(input.images(chunks[index]))
+                    slots[index] = logitsOnOneThread(input.images(chunks[index]), workspace: workspace)
                 }
             }
         }
@@ -140,24 +141,24 @@ public struct InferenceNetwork: Sendable {
     }
 
     /// The forward pass of a batch on the calling thread.
-    func logitsOnOneThread(_ input: FeatureMaps) -> [[Float]] {
+    func logitsOnOneThread(_ input: FeatureMaps, workspace: Workspace) -> [[Float]] {
         var stream: FeatureMaps
         switch body {
         case let .residual(stem, pooled, stemStream, blocks):
-            var stemOutput = stem.apply(input, relu: true)
+            var stemOutput = stem.apply(input, relu: true, workspace: workspace)
             if pooled { stemOutput = stemOutput.maxPooled(window: 3, stride: 2, padding: 1) }
             stream = stemStream.expand(stemOutput)
             for block in blocks {
                 let source = block.readsStem ? stemOutput : stream
                 var hidden = source
-                for convolution in block.convolutions.dropLast() { hidden = convolution.apply(hidden, relu: true) }
-                let residual = block.projection.map { $0.apply(source, relu: false) } ?? shortcutMaps(of: stream, block: block)
-                stream = block.convolutions.last!.apply(hidden, relu: true, residual: residual, scatter: block.outputStream)
+                for convolution in block.convolutions.dropLast() { hidden = convolution.apply(hidden, relu: true, workspace: workspace) }
+                let residual = block.projection.map { $0.apply(source, relu: false, workspace: workspace) } ?? shortcutMaps(of: stream, block: block)
+                stream = block.convolutions.last!.apply(hidden, relu: true, residual: residual, scatter: block.outputStream, workspace: workspace)
             }
         case let .chain(layers):
             stream = input
             for layer in layers {
-                stream = layer.convolution.apply(stream, relu: true)
+                stream = layer.convolution.apply(stream, relu: true, workspace: workspace)
                 if layer.poolAfter { stream = stream.maxPooled(window: 2, stride: 2, padding: 0) }
             }
         }

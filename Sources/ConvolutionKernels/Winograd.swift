@@ -1,0 +1,139 @@
+/// Winograd's minimal filtering F(2 x 2, 3 x 3) (Lavin and Gray, 2016) for 3 x 3 convolutions of
+/// stride 1 and padding 1: each 2 x 2 block of outputs is
+///
+///     Y = A^T [ (G g G^T) .* (B^T d B) ] A
+///
+/// where g is the 3 x 3 filter, d the 4 x 4 input patch around the block, .* the elementwise product,
+/// and (rows as written)
+///
+///     B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
+///     A^T = [1 1 1 0; 0 1 -1 -1].
+///
+/// Summed over input channels, the 16 products become 16 matrix products (filters x channels times
+/// channels x blocks, run by `DirectConvolution.run`): 16 multiplications per 4 outputs and channel
+/// instead of 36. U = G g G^T is computed once per filter by the caller; this file transforms the
+/// inputs (V = B^T d B) and the products (Y), on planes in the padded layout `DirectConvolution` reads:
+/// row stride pw = W + 1, with (y, x) at (y + 1) pw + x + 1, so that grid row r (r = y + 1) and grid
+/// column s (s = x + 1) sit at r pw + s, the zero rows and columns included.
+///
+/// Block (i, j) (outputs 2i, 2i + 1 x 2j, 2j + 1) reads grid rows 2i ..< 2i + 4 and columns
+/// 2j ..< 2j + 4. The W / 2 blocks of a row are one vector (`WinogradHalf`): the even and odd grid
+/// columns of a row are the even and odd halves of a vector of W values.
+public enum Winograd {
+    /// Whether the transforms handle an H x W map: H even and W = 8. On wider maps the direct kernels
+    /// waste less (one padding column in W + 1) and there are fewer channels to share the transforms'
+    /// cost: on CIFAR ResNet-56, Winograd made the 32 x 32 stage (16 channels) 1.3x slower and the
+    /// 16 x 16 stage (32 channels) slightly slower, and the 8 x 8 stage (64 channels) faster (the whole
+    /// network 0.066 s -> 0.058 s per batch of 64 on 2 cores).
+    public static func handles(height: Int, width: Int) -> Bool { height % 2 == 0 && width == 8 }
+
+    /// V = B^T d B for every 2 x 2 block of one padded plane (`plane` at grid position 0): element
+    /// xi = 4a + b of block (i, j) goes to v[xi matrixStride + i (W / 2) + j].
+    public static func transformInput(_ plane: UnsafePointer<Float>, height: Int, width: Int,
+                                      into v: UnsafeMutablePointer<Float>, matrixStride: Int) {
+        precondition(handles(height: height, width: width), "Winograd transforms handle maps of width 8 and even height")
+        input(SIMD4<Float>.self, plane, height: height, into: v, matrixStride: matrixStride)
+    }
+
+    /// For one filter: Y = A^T m A of every block, m's element xi of block (i, j) at
+    /// m[xi matrixStride + i (W / 2) + j], finished as the layer's output and stored in the padded
+    /// plane `out` (at grid position 0), zero column included:
+    /// out(y, x) = max(floor, Y(y, x) + shift + offsets(y, x) + residual(y, x)) (offsets and residual
+    /// planes in the same layout, or nil). The zero rows above and below are the caller's.
+    public static func transformOutput(_ m: UnsafePointer<Float>, matrixStride: Int, height: Int, width: Int, shift: Float, floor: Float,
+                                       offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+        let finish = Finish(shift: shift, floor: floor, offsets: offsets, residual: residual, out: out)
+        precondition(handles(height: height, width: width), "Winograd transforms handle maps of width 8 and even height")
+        output(SIMD4<Float>.self, m, matrixStride: matrixStride, height: height, finish)
+    }
+
+    /// What becomes of a row of Y: out(y, x) = max(floor, Y(y, x) + shift + offsets(y, x) + residual(y, x)).
+    struct Finish {
+        let shift: Float
+        let floor: Float
+        let offsets: UnsafePointer<Float>?
+        let residual: UnsafePointer<Float>?
+        let out: UnsafeMutablePointer<Float>
+
+        /// Finishes the `count` values (a multiple of 8) at `position`, which hold Y, in place.
+        @inline(__always)
+        func callAsFunction(_ position: Int, count: Int) {
+            func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
+            for at in stride(from: position, to: position + count, by: 8) {
+                var value = load(out + at) + SIMD8(repeating: shift)
+                if let offsets { value += load(offsets + at) }
+                if let residual { value += load(residual + at) }
+                UnsafeMutableRawPointer(out + at).storeBytes(of: value.atLeast(SIMD8(repeating: floor)), as: SIMD8<Float>.self)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func input<Half: WinogradHalf>(_: Half.Type, _ plane: UnsafePointer<Float>, height: Int,
+                                          into v: UnsafeMutablePointer<Float>, matrixStride: Int) {
+        let lanes = Half.scalarCount, pw = 2 * lanes + 1
+        /// d B for grid row r: its four columns (d0 - d2, d1 + d2, d2 - d1, d1 - d3) of every block.
+        @inline(__always) func rowTransform(_ r: Int) -> (Half, Half, Half, Half) {
+            let (d0, d1) = Half.deinterleaving(plane + r * pw), (d2, d3) = Half.deinterleaving(plane + r * pw + 2)
+            return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+        }
+        @inline(__always) func store(_ value: Half, _ xi: Int, _ target: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(target + xi * matrixStride).storeBytes(of: value, as: Half.self)
+        }
+        var (u0, u1) = (rowTransform(0), rowTransform(1))
+        for i in 0..<(height / 2) {
+            let (u2, u3) = (rowTransform(2 * i + 2), rowTransform(2 * i + 3)), target = v + i * lanes
+            // B^T applied down the columns: rows u0 - u2, u1 + u2, u2 - u1, u1 - u3.
+            store(u0.0 - u2.0, 0, target); store(u0.1 - u2.1, 1, target); store(u0.2 - u2.2, 2, target); store(u0.3 - u2.3, 3, target)
+            store(u1.0 + u2.0, 4, target); store(u1.1 + u2.1, 5, target); store(u1.2 + u2.2, 6, target); store(u1.3 + u2.3, 7, target)
+            store(u2.0 - u1.0, 8, target); store(u2.1 - u1.1, 9, target); store(u2.2 - u1.2, 10, target); store(u2.3 - u1.3, 11, target)
+            store(u1.0 - u3.0, 12, target); store(u1.1 - u3.1, 13, target); store(u1.2 - u3.2, 14, target); store(u1.3 - u3.3, 15, target)
+            (u0, u1) = (u2, u3)
+        }
+    }
+
+    @inline(__always)
+    static func output<Half: WinogradHalf>(_: Half.Type, _ m: UnsafePointer<Float>, matrixStride: Int, height: Int, _ finish: Finish) {
+        let lanes = Half.scalarCount, width = 2 * lanes, pw = width + 1
+        for i in 0..<(height / 2) {
+            let source = m + i * lanes
+            func element(_ a: Int, _ b: Int) -> Half { UnsafeRawPointer(source + (4 * a + b) * matrixStride).loadUnaligned(as: Half.self) }
+            // A^T m: the sums of rows 0, 1, 2 and the differences 1 - 2 - 3, for each column b.
+            var sums = InlineArray<4, Half>(repeating: Half()), differences = sums
+            for b in 0..<4 {
+                let (m0, m1, m2, m3) = (element(0, b), element(1, b), element(2, b), element(3, b))
+                sums[b] = m0 + m1 + m2
+                differences[b] = m1 - m2 - m3
+            }
+            let top = (2 * i + 1) * pw + 1, bottom = top + pw
+            Half.interleave(sums[0] + sums[1] + sums[2], sums[1] - sums[2] - sums[3], into: finish.out + top)
+            Half.interleave(differences[0] + differences[1] + differences[2], differences[1] - differences[2] - differences[3],
+                            into: finish.out + bottom)
+            finish(top, count: width)
+            finish(bottom, count: width)
+            finish.out[top + width] = 0
+            finish.out[bottom + width] = 0
+        }
+    }
+}
+
+/// The blocks of one row of a map of W values: W / 2 lanes, whose values come from the even and odd
+/// columns. A conformance spells its lanes out so that they compile to shuffles; SIMD4 (W = 8) is the
+/// one `handles` admits.
+protocol WinogradHalf: SIMD where Scalar == Float {
+    /// The even and the odd values of the 2 scalarCount floats at p.
+    static func deinterleaving(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self)
+    /// Writes even[0], odd[0], even[1], odd[1], ... at p.
+    static func interleave(_ even: Self, _ odd: Self, into p: UnsafeMutablePointer<Float>)
+}
+
+extension SIMD4: WinogradHalf where Scalar == Float {
+    @inline(__always) static func deinterleaving(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
+        let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        return (Self(a[0], a[2], a[4], a[6]), Self(a[1], a[3], a[5], a[7]))
+    }
+
+    @inline(__always) static func interleave(_ e: Self, _ o: Self, into p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Float>(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3]), as: SIMD8<Float>.self)
+    }
+}
