@@ -71,11 +71,9 @@ public struct AgreementDirective: Directive {
     /// `pattern:N` or `smooth:N` (N up to 10,000) at the network's side, or the images of a CIFAR-10 batch file.
     static func images(_ input: String, side: Int, context: CellContext) throws -> FeatureMaps {
         do {
-            if let images = try InputImages.generated(input, limit: 10_000, side: side) { return images }
-        } catch {
+            return try InputImages.read(input, side: side, limit: 10_000, path: context.input).maps
+        } catch let error as InputImagesError {
             throw DirectiveFailure("input \(error.description)")
         }
-        guard side == 32 else { throw DirectiveFailure("a CIFAR-10 batch file holds 32 x 32 images; this network takes \(side) x \(side)") }
-        return try InputImages.cifarBatch(path: context.input(input)).images
     }
 }

@@ -16,9 +16,20 @@ public enum InputImages {
                                                                      ("smooth:", { smooth(count: $0, side: side) })]
         guard let kind = kinds.first(where: { text.hasPrefix($0.prefix) }) else { return nil }
         guard let count = Int(text.dropFirst(kind.prefix.count)), (1...limit).contains(count) else {
-            throw InputImagesError(text: text, expected: "\(kind.prefix)N with N from 1 to \(limit)")
+            throw .count(text: text, expected: "\(kind.prefix)N with N from 1 to \(limit)")
         }
         return kind.make(count)
+    }
+
+    /// The images `text` names: `pattern:N` or `smooth:N` at `side` (N from 1 to `limit`), or else the
+    /// CIFAR-10 batch file at `path(text)`, with its labels (for networks of 32 x 32 images). Fails with an
+    /// `InputImagesError`, or with the file's own error.
+    public static func read(_ text: String, side: Int, limit: Int = 100_000,
+                            path: (String) throws -> String = { $0 }) throws -> (maps: FeatureMaps, labels: [Int]?) {
+        if let images = try generated(text, limit: limit, side: side) { return (images, nil) }
+        guard side == 32 else { throw InputImagesError.side(side) }
+        let batch = try cifarBatch(path: path(text))
+        return (batch.images, batch.labels)
     }
 
     /// The deterministic pattern of ../reference/forward-logits.json:
@@ -83,9 +94,17 @@ public enum InputImages {
 }
 
 /// A generated-images name that does not fit: the text, and what was expected.
-public struct InputImagesError: Error, CustomStringConvertible {
-    public let text: String
-    public let expected: String
+/// Why `--input` or an `input:` argument names no images.
+public enum InputImagesError: Error, CustomStringConvertible {
+    /// `pattern:N` or `smooth:N` with N not a count in range: what was expected.
+    case count(text: String, expected: String)
+    /// A CIFAR-10 batch file for a network whose images have this side.
+    case side(Int)
 
-    public var description: String { "'\(text)' is not \(expected)" }
+    public var description: String {
+        switch self {
+        case let .count(text, expected): "'\(text)' is not \(expected)"
+        case let .side(side): "A CIFAR-10 batch file holds 32 x 32 images; this network takes \(side) x \(side) (use pattern:N or smooth:N)"
+        }
+    }
 }

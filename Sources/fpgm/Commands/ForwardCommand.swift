@@ -106,18 +106,13 @@ enum ForwardCommand {
     /// The images of `pattern:N` or `smooth:N` at the network's side, or of a CIFAR-10 batch file (with its labels).
     static func readImages(_ text: String, side: Int) throws(CommandLineError) -> (maps: FeatureMaps, labels: [Int]?) {
         do {
-            if let images = try InputImages.generated(text, side: side) { return (images, nil) }
+            return try InputImages.read(text, side: side)
+        } catch let InputImagesError.count(text, expected) {
+            throw spec.usage("The value '\(text)' is invalid for '--input <input>': give \(expected)")
+        } catch let error as InputImagesError {
+            throw spec.usage(error.description)
         } catch {
-            throw spec.usage("The value '\(text)' is invalid for '--input <input>': give \(error.expected)")
-        }
-        guard side == 32 else {
-            throw spec.usage("A CIFAR-10 batch file holds 32 x 32 images; this network takes \(side) x \(side) (use pattern:N or smooth:N)")
-        }
-        do {
-            let batch = try InputImages.cifarBatch(path: text)
-            return (batch.images, batch.labels)
-        } catch {
-            throw .input(error.description)
+            throw .input("\(error)")
         }
     }
 }
