@@ -7,7 +7,7 @@ FPGM := .build/release/fpgm
 export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 
 FUZZ_SECONDS ?= 600
-FUZZ_READERS ?= npy npz safetensors torch-legacy torch-zip
+FUZZ_READERS ?= npy npz safetensors torch-legacy torch-zip compact
 FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O \
 	-I Sources/CBLAS -I Sources/CZip -I Sources/CCrypto -I .build/fuzz $$(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g')
 
@@ -49,16 +49,18 @@ bench: setup
 	swift run -c release fpgm-bench jupyter
 	swift run -c release fpgm-bench forward
 
-# Fuzz every checkpoint reader with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
+# Fuzz every checkpoint reader and the compact-file checks with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
 # starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.
 fuzz: setup
 	@mkdir -p .build/fuzz
-	@swiftc $(FUZZ_FLAGS) -module-name Digest -emit-module -emit-module-path .build/fuzz/Digest.swiftmodule \
-	  -emit-library -static Sources/Digest/*.swift -o .build/fuzz/libDigest.a
+	@for module in Digest ConvolutionKernels; do \
+	  swiftc $(FUZZ_FLAGS) -module-name $$module -emit-module -emit-module-path .build/fuzz/$$module.swiftmodule \
+	    -emit-library -static Sources/$$module/*.swift -o .build/fuzz/lib$$module.a || exit 1; \
+	done
 	@for reader in $(FUZZ_READERS); do \
 	  echo "fuzz: building $$reader"; \
 	  swiftc $(FUZZ_FLAGS) -module-name FuzzTarget $$(find Sources/FPGM -name '*.swift') Fuzz/$$reader.swift Fuzz/Scratch.swift \
-	    -L .build/fuzz -lDigest $$(pkg-config --libs openblas libzip libcrypto) -o .build/fuzz/$$reader || exit 1; \
+	    -L .build/fuzz -lDigest -lConvolutionKernels $$(pkg-config --libs openblas libzip libcrypto) -o .build/fuzz/$$reader || exit 1; \
 	  mkdir -p .build/fuzz/corpus-$$reader; \
 	  (cd .build/fuzz && ./$$reader -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
 	    -artifact_prefix=$$reader- corpus-$$reader ../../Fuzz/corpus/$$reader > $$reader.log 2>&1) \
