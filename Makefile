@@ -49,8 +49,9 @@ bench: setup
 	swift run -c release fpgm-bench jupyter
 	swift run -c release fpgm-bench forward
 
-# Fuzz every checkpoint reader and the compact-file checks with libFuzzer and AddressSanitizer, FUZZ_SECONDS each (default 600),
-# starting from the seed corpus in Fuzz/corpus; logs and findings stay in .build/fuzz.
+# Fuzz every checkpoint reader and the compact-file checks with libFuzzer and AddressSanitizer,
+# FUZZ_SECONDS each (default 600), starting from the seed corpus in Fuzz/corpus; logs and findings stay
+# in .build/fuzz.
 fuzz: setup
 	@mkdir -p .build/fuzz
 	@for module in Digest ConvolutionKernels; do \
