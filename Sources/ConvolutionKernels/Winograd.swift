@@ -20,20 +20,23 @@
 /// 2j ..< 2j + 4. The W / 2 blocks of a row are one vector (`WinogradHalf`): the even and odd grid
 /// columns of a row are the even and odd halves of a vector of W values.
 public enum Winograd {
-    /// Whether the transforms handle an H x W map: H even and W = 8. On wider maps the direct kernels
-    /// waste less (one padding column in W + 1) and fewer channels share the transforms' cost. Measured
-    /// on CIFAR ResNet-56 (2 cores): a 32 x 32 layer of 16 channels took 1.3x as long by Winograd; on
-    /// 16 x 16 maps (32 channels) a layer alone was 8% faster, but the whole network gained nothing and
-    /// its compact versions lost 4%; on 8 x 8 maps (64 channels) a layer is 1.35x faster and the whole
-    /// network went from 0.066 s to 0.058 s per batch of 64.
-    public static func handles(height: Int, width: Int) -> Bool { height % 2 == 0 && width == 8 }
+    /// Whether the transforms handle an H x W map: H even and W = 8 or 16. The transforms cost in
+    /// proportion to the channels and the products to channels x filters, so Winograd pays where both
+    /// are many; on wide maps the direct kernels also waste less (one padding column in W + 1).
+    /// Measured on CIFAR ResNet-56's layers (one core): 8 x 8 with 64 channels 1.65x faster than the
+    /// direct kernels, 16 x 16 with 32 channels 1.25x faster, 32 x 32 with 16 channels 1.35x slower.
+    public static func handles(height: Int, width: Int) -> Bool { height % 2 == 0 && (width == 8 || width == 16) }
 
     /// V = B^T d B for every 2 x 2 block of one padded plane (`plane` at grid position 0): element
     /// xi = 4a + b of block (i, j) goes to v[xi matrixStride + i (W / 2) + j].
     public static func transformInput(_ plane: UnsafePointer<Float>, height: Int, width: Int,
                                       into v: UnsafeMutablePointer<Float>, matrixStride: Int) {
-        precondition(handles(height: height, width: width), "Winograd transforms handle maps of width 8 and even height")
-        input(SIMD4<Float>.self, plane, height: height, into: v, matrixStride: matrixStride)
+        precondition(handles(height: height, width: width), "Winograd transforms handle maps of width 8 or 16 and even height")
+        if width == 16 {
+            input(SIMD8<Float>.self, plane, height: height, into: v, matrixStride: matrixStride)
+        } else {
+            input(SIMD4<Float>.self, plane, height: height, into: v, matrixStride: matrixStride)
+        }
     }
 
     /// For one filter: Y = A^T m A of every block, m's element xi of block (i, j) at
@@ -44,8 +47,12 @@ public enum Winograd {
     public static func transformOutput(_ m: UnsafePointer<Float>, matrixStride: Int, height: Int, width: Int, shift: Float, floor: Float,
                                        offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
         let finish = Finish(shift: shift, floor: floor, offsets: offsets, residual: residual, out: out)
-        precondition(handles(height: height, width: width), "Winograd transforms handle maps of width 8 and even height")
-        output(SIMD4<Float>.self, m, matrixStride: matrixStride, height: height, finish)
+        precondition(handles(height: height, width: width), "Winograd transforms handle maps of width 8 or 16 and even height")
+        if width == 16 {
+            output(SIMD8<Float>.self, m, matrixStride: matrixStride, height: height, finish)
+        } else {
+            output(SIMD4<Float>.self, m, matrixStride: matrixStride, height: height, finish)
+        }
     }
 
     /// What becomes of a row of Y: out(y, x) = max(floor, Y(y, x) + shift + offsets(y, x) + residual(y, x)).
@@ -99,17 +106,17 @@ public enum Winograd {
         for i in 0..<(height / 2) {
             let source = m + i * lanes
             func element(_ a: Int, _ b: Int) -> Half { UnsafeRawPointer(source + (4 * a + b) * matrixStride).loadUnaligned(as: Half.self) }
-            // A^T m: the sums of rows 0, 1, 2 and the differences 1 - 2 - 3, for each column b.
-            var sums = InlineArray<4, Half>(repeating: Half()), differences = sums
-            for b in 0..<4 {
+            // A^T m, column by column: the sum of rows 0, 1 and 2 (s), and the difference 1 - 2 - 3 (d).
+            // (Plain values rather than arrays: an array here went through memory in pieces too small
+            // for the wider loads that read it back.)
+            @inline(__always) func column(_ b: Int) -> (s: Half, d: Half) {
                 let (m0, m1, m2, m3) = (element(0, b), element(1, b), element(2, b), element(3, b))
-                sums[b] = m0 + m1 + m2
-                differences[b] = m1 - m2 - m3
+                return (m0 + m1 + m2, m1 - m2 - m3)
             }
+            let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
             let top = (2 * i + 1) * pw + 1, bottom = top + pw
-            Half.interleave(sums[0] + sums[1] + sums[2], sums[1] - sums[2] - sums[3], into: finish.out + top)
-            Half.interleave(differences[0] + differences[1] + differences[2], differences[1] - differences[2] - differences[3],
-                            into: finish.out + bottom)
+            Half.interleave(c0.s + c1.s + c2.s, c1.s - c2.s - c3.s, into: finish.out + top)
+            Half.interleave(c0.d + c1.d + c2.d, c1.d - c2.d - c3.d, into: finish.out + bottom)
             finish(top, count: width)
             finish(bottom, count: width)
             finish.out[top + width] = 0
@@ -119,8 +126,8 @@ public enum Winograd {
 }
 
 /// The blocks of one row of a map of W values: W / 2 lanes, whose values come from the even and odd
-/// columns. A conformance spells its lanes out so that they compile to shuffles; SIMD4 (W = 8) is the
-/// one `handles` admits.
+/// columns (SIMD4 for W = 8, SIMD8 for W = 16). A conformance spells its lanes out so that they
+/// compile to shuffles.
 protocol WinogradHalf: SIMD where Scalar == Float {
     /// The even and the odd values of the 2 scalarCount floats at p.
     static func deinterleaving(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self)
@@ -136,5 +143,17 @@ extension SIMD4: WinogradHalf where Scalar == Float {
 
     @inline(__always) static func interleave(_ e: Self, _ o: Self, into p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Float>(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3]), as: SIMD8<Float>.self)
+    }
+}
+
+extension SIMD8: WinogradHalf where Scalar == Float {
+    @inline(__always) static func deinterleaving(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self) {
+        let a = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+        return (Self(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14]), Self(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15]))
+    }
+
+    @inline(__always) static func interleave(_ e: Self, _ o: Self, into p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: SIMD16<Float>(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3],
+                                                                e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7]), as: SIMD16<Float>.self)
     }
 }

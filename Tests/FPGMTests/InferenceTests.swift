@@ -176,8 +176,8 @@ struct ConvolutionTests {
         return result
     }
 
-    @Test("both ways (unfold + SGEMM, and the direct kernels where the processor has them, Winograd F(2x2, 3x3) on the 8 x 8 maps) equal the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
-          arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (7, 2, 3), (3, 1, 0)], [8, 9, 12])
+    @Test("both ways (unfold + SGEMM, and the direct kernels where the processor has them, Winograd F(2x2, 3x3) on the 8 x 8 and 16 x 16 maps) equal the definition for 3x3, 1x1 and 7x7 kernels, strides 1 and 2, odd and even sides",
+          arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0), (7, 2, 3), (3, 1, 0)], [8, 9, 12, 16])
     func matchesDefinition(shape: (kernel: Int, stride: Int, padding: Int), side: Int) {
         var generator = SeededGenerator(seed: UInt64(shape.kernel * 100 + shape.stride * 10 + side))
         // 10 filters: a block of 8 and one of 4 (padded); the sides give 48-, 16- and 8-position blocks.
@@ -198,7 +198,7 @@ struct ConvolutionTests {
     }
 
     @Test("the direct kernels' padded result holds zeros in all its padding, and the next 3 x 3 layer (stride 1 or 2, with a residual, ReLU and scattered rows) reads it as it is",
-          .enabled(if: FoldedConvolution.directKernels), arguments: [1, 2], [8, 9])
+          .enabled(if: FoldedConvolution.directKernels), arguments: [1, 2], [8, 9, 16])
     func paddedChain(stride: Int, side: Int) {
         var generator = SeededGenerator(seed: UInt64(stride * 10 + side))
         let channels = 6, batch = 2
