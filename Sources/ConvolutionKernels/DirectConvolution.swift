@@ -8,6 +8,7 @@
 /// c (channel stride) + ky pw + kx.
 /// The kernel (`block`) keeps a tile of filters x positions in registers and runs over d; the weights
 /// are packed so that the tile's filters for one d are adjacent ([filter block][d][filter in block]).
+/// The same kernel multiplies Winograd's matrices (d = channel, displacement = the channel's row).
 public enum DirectConvolution {
     /// What becomes of filter o's sum at grid position q before it is stored (the batch norm's shift,
     /// the offsets of removed input channels, the shortcut, the ReLU, and the zeros of the next layer's

@@ -28,13 +28,10 @@ public struct FeatureMaps: Sendable, Equatable {
         self.values = values
     }
 
-    /// Maps holding `value` at every position (and zeros in the padding).
-    init(channels: Int, batch: Int, height: Int, width: Int, padded: Bool = false, repeating value: Float = 0) {
+    /// Maps of zeros.
+    init(channels: Int, batch: Int, height: Int, width: Int, padded: Bool = false) {
         let layout = PlaneLayout(height: height, width: width, padded: padded)
         self.init(channels: channels, batch: batch, layout: layout, values: [Float](repeating: 0, count: channels * batch * layout.planeStride))
-        if value != 0 {
-            for channel in 0..<channels { fill(channel: channel) { _ in value } }
-        }
     }
 
     /// Values per channel: batch planes.

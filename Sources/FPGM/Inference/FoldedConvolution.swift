@@ -9,10 +9,11 @@ import Foundation
 /// computed as (s_o W_o) * x + t_o, plus, when some input channels were removed because they were
 /// constant, a fixed map per output channel (`offsets`) holding their contribution.
 /// The convolution itself runs one of two ways: on processors with AVX-512, 3 x 3 convolutions of
-/// padding 1 and stride 1 or 2 go to `DirectConvolution` (`convolveDirectly`); everything else unfolds
-/// the input's patches into a (C k^2) x (N H' W') matrix and multiplies it by the (O) x (C k^2) filter
-/// matrix with OpenBLAS's SGEMM (a 1x1 convolution of stride 1 needs no unfolding). Both end in the same
-/// epilogue (`apply`).
+/// padding 1 and stride 1 or 2 go to `DirectConvolution` (`convolveDirectly`; by `Winograd` on the maps
+/// it handles), which finishes the outputs itself and writes them padded; everything else unfolds the
+/// input's patches into a (C k^2) x (N H' W') matrix and multiplies it by the (O) x (C k^2) filter
+/// matrix with OpenBLAS's SGEMM (a 1x1 convolution of stride 1 needs no unfolding), then finishes the
+/// outputs (`finish`) densely.
 struct FoldedConvolution: Sendable {
     let outChannels: Int
     let inChannels: Int
