@@ -189,8 +189,9 @@ struct ConvolutionTests {
         for direct in Set([false, FoldedConvolution.directKernels]) {
             let convolution = FoldedConvolution(outChannels: out, inChannels: channels, kernel: shape.kernel, stride: shape.stride,
                                                 padding: shape.padding, weights: weights, shifts: [Float](repeating: 0, count: out),
-                                                offsets: nil, direct: direct)
+                                                offsets: nil, inputSide: side, direct: direct)
             #expect((convolution.packedWeights != nil) == (direct && shape.kernel == 3 && shape.padding == 1))
+            #expect((convolution.winogradWeights != nil) == (direct && shape == (3, 1, 1) && [8, 16].contains(side)))
             let result = convolution.apply(input, relu: false).dense().values
             #expect(result.count == expected.count)
             #expect(zip(result, expected).allSatisfy { abs($0 - $1) <= 1e-5 }, "direct: \(direct)")
@@ -205,7 +206,7 @@ struct ConvolutionTests {
         func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float(generator.nextUniform() - 0.5) } }
         let input = FeatureMaps(channels: 3, batch: batch, height: side, width: side, values: random(3 * batch * side * side))
         let first = FoldedConvolution(outChannels: channels, inChannels: 3, kernel: 3, stride: 1, padding: 1, weights: random(channels * 27),
-                                      shifts: random(channels), offsets: nil)
+                                      shifts: random(channels), offsets: nil, inputSide: side)
         let hidden = first.apply(input, relu: true)
         #expect(hidden.layout.padded && hidden.dense().relaid(hidden.layout) == hidden)
         // Four filters scattered into rows 5, 0, 3, 1 of six; rows 2 and 4 hold constants.
@@ -213,7 +214,7 @@ struct ConvolutionTests {
         let residual = FeatureMaps(channels: 6, batch: batch, height: side2, width: side2, values: random(6 * batch * side2 * side2))
         let scatter = ChannelScatter(width: 6, kept: [5, 0, 3, 1], constants: [2: 0.25, 4: -0.5])
         let second = FoldedConvolution(outChannels: 4, inChannels: channels, kernel: 3, stride: stride, padding: 1, weights: weights,
-                                       shifts: shifts, offsets: nil)
+                                       shifts: shifts, offsets: nil, inputSide: side)
         let result = second.apply(hidden, relu: true, residual: residual, scatter: scatter)
         #expect(result.layout.padded && result.dense().relaid(result.layout) == result)
         let raw = Self.direct(hidden.dense(), weights: weights, out: 4, kernel: 3, stride: stride, padding: 1), plane = side2 * side2

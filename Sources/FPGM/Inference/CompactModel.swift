@@ -77,7 +77,7 @@ public struct CompactModel: Sendable {
                 let part = weight.convolutionWeight(outputs: outputs(layer), inputs: order)
                 let response = FoldedConvolution(outChannels: part.shape[0], inChannels: order.count, kernel: layer.kernel,
                                                  stride: layer.stride, padding: layer.padding, weights: part.scalars,
-                                                 shifts: [Float](repeating: 0, count: part.shape[0]), offsets: nil)
+                                                 shifts: [Float](repeating: 0, count: part.shape[0]), offsets: nil, inputSide: layer.inputSize)
                 inputOffsets[layer.name] = Tensor(validShape: [part.shape[0], layer.outputSize, layer.outputSize],
                                                   scalars: response.apply(constant, relu: false).dense().values)
             }

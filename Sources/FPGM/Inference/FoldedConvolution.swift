@@ -32,15 +32,16 @@ struct FoldedConvolution: Sendable {
     let packedWeights: [Float]?
     /// U = G g G^T (see `Winograd`) of each 3 x 3 filter g, as 16 matrices [xi][filter][channel] packed
     /// for `DirectConvolution.run` (filters padded to a multiple of 4 with zeros), for the layers of
-    /// stride 1 among those of `packedWeights`; nil for the others.
+    /// stride 1 among those of `packedWeights` whose maps `Winograd` handles; nil for the others.
     let winogradWeights: [Float]?
     /// For each (input channel c, ky, kx), in that order: the phase plane it reads (c s^2 + a s + b), and
     /// its offset (di + 1, dj + 1) there (see `convolveDirectly`).
     let directTaps: [(plane: Int, row: Int, column: Int)]
 
     /// Folds `weight` ([O, C, k, k]) with the batch norm `norm` that follows it; `inputOffsets`
-    /// ([O, H', W']), when given, is added to the convolution's output before the batch norm.
-    init(weight: Tensor, norm: BatchNormTensors, stride: Int, padding: Int, inputOffsets: Tensor?) {
+    /// ([O, H', W']), when given, is added to the convolution's output before the batch norm. The layer
+    /// reads maps of side `inputSide`.
+    init(weight: Tensor, norm: BatchNormTensors, stride: Int, padding: Int, inputSide: Int, inputOffsets: Tensor?) {
         let outChannels = weight.shape[0], length = weight.count / max(1, outChannels)
         let scales = (0..<outChannels).map(norm.scale)
         var folded = weight.scalars
@@ -53,13 +54,14 @@ struct FoldedConvolution: Sendable {
                                values: raw.scalars.enumerated().map { index, value in Float(Double(value) * scales[index / plane]) })
         }
         self.init(outChannels: outChannels, inChannels: weight.shape[1], kernel: weight.shape[2], stride: stride, padding: padding,
-                  weights: folded, shifts: (0..<outChannels).map(norm.shift), offsets: offsets)
+                  weights: folded, shifts: (0..<outChannels).map(norm.shift), offsets: offsets, inputSide: inputSide)
     }
 
-    /// `offsets`: dense maps. `direct`: use `DirectConvolution` where it applies (3 x 3, padding 1,
-    /// stride 1 or 2); the default is whether this processor has it.
+    /// `offsets`: dense maps. `inputSide`: the side of the maps the layer reads, where known; Winograd's
+    /// weights are made only for a side it handles. `direct`: use `DirectConvolution` where it applies
+    /// (3 x 3, padding 1, stride 1 or 2); the default is whether this processor has it.
     init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int, padding: Int, weights: [Float], shifts: [Float], offsets: FeatureMaps?,
-         direct: Bool = FoldedConvolution.directKernels) {
+         inputSide: Int?, direct: Bool = FoldedConvolution.directKernels) {
         self.outChannels = outChannels
         self.inChannels = inChannels
         self.kernel = kernel
@@ -73,7 +75,8 @@ struct FoldedConvolution: Sendable {
             let depth = inChannels * kernel * kernel, filters = (outChannels + 3) / 4 * 4
             packedWeights = DirectConvolution.pack(weights + [Float](repeating: 0, count: (filters - outChannels) * depth),
                                                    filters: filters, depth: depth)
-            winogradWeights = stride == 1 ? Self.winogradTransformed(weights, outChannels: outChannels, inChannels: inChannels, filters: filters) : nil
+            winogradWeights = stride == 1 && inputSide.map { Winograd.handles(height: $0, width: $0) } == true
+                ? Self.winogradTransformed(weights, outChannels: outChannels, inChannels: inChannels, filters: filters) : nil
             /// (k - padding) = s offset + phase, with phase in 0..<s.
             func split(_ k: Int) -> (phase: Int, offset: Int) {
                 let shifted = k - padding, phase = (shifted % stride + stride) % stride
@@ -96,20 +99,31 @@ struct FoldedConvolution: Sendable {
     /// [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: element xi = 4a + b as matrix xi's (o, c), each matrix
     /// packed for `DirectConvolution.run` with `filters` rows (the rows past outChannels zero).
     static func winogradTransformed(_ weights: [Float], outChannels: Int, inChannels: Int, filters: Int) -> [Float] {
-        /// G applied to three values: (g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2).
-        func expand(_ g: [Double]) -> [Double] { [g[0], (g[0] + g[1] + g[2]) / 2, (g[0] - g[1] + g[2]) / 2, g[2]] }
-        var matrices = [[Float]](repeating: [Float](repeating: 0, count: filters * inChannels), count: 16)
+        /// G applied to three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2).
+        func expand(_ x0: Double, _ x1: Double, _ x2: Double) -> (Double, Double, Double, Double) {
+            (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2)
+        }
+        let size = filters * inChannels
+        var matrices = [Float](repeating: 0, count: 16 * size)
         for o in 0..<outChannels {
             for c in 0..<inChannels {
-                let g = (0..<9).map { Double(weights[(o * inChannels + c) * 9 + $0]) }
-                let columns = (0..<3).map { column in expand([g[column], g[3 + column], g[6 + column]]) }  // G g, by column
-                for a in 0..<4 {
-                    let u = expand([columns[0][a], columns[1][a], columns[2][a]])  // row a of (G g) G^T
-                    for b in 0..<4 { matrices[4 * a + b][o * inChannels + c] = Float(u[b]) }
+                let g = (o * inChannels + c) * 9
+                func weight(_ row: Int, _ column: Int) -> Double { Double(weights[g + 3 * row + column]) }
+                // G g, column by column; then row a of (G g) G^T is G applied to row a of G g.
+                let (left, middle, right) = (expand(weight(0, 0), weight(1, 0), weight(2, 0)), expand(weight(0, 1), weight(1, 1), weight(2, 1)),
+                                             expand(weight(0, 2), weight(1, 2), weight(2, 2)))
+                func store(_ a: Int, _ row: (Double, Double, Double, Double)) {
+                    let at = 4 * a * size + o * inChannels + c
+                    (matrices[at], matrices[at + size], matrices[at + 2 * size], matrices[at + 3 * size]) =
+                        (Float(row.0), Float(row.1), Float(row.2), Float(row.3))
                 }
+                store(0, expand(left.0, middle.0, right.0))
+                store(1, expand(left.1, middle.1, right.1))
+                store(2, expand(left.2, middle.2, right.2))
+                store(3, expand(left.3, middle.3, right.3))
             }
         }
-        return matrices.flatMap { DirectConvolution.pack($0, filters: filters, depth: inChannels) }
+        return (0..<16).flatMap { xi in DirectConvolution.pack(Array(matrices[(xi * size)..<((xi + 1) * size)]), filters: filters, depth: inChannels) }
     }
 
     /// Whether this processor runs `DirectConvolution` (AVX-512 F, BW, VL and DQ on x86-64), unless

@@ -68,7 +68,7 @@ public struct InferenceNetwork: Sendable {
         let architecture = model.architecture
         func folded(_ layer: ConvolutionLayer) -> FoldedConvolution {
             FoldedConvolution(weight: model.tensors["\(layer.name).weight"]!, norm: model.batchNorm(of: layer), stride: layer.stride,
-                              padding: layer.padding, inputOffsets: model.inputOffsets[layer.name])
+                              padding: layer.padding, inputSide: layer.inputSize, inputOffsets: model.inputOffsets[layer.name])
         }
         func stream(_ layer: ConvolutionLayer) -> ChannelScatter {
             ChannelScatter(width: layer.outChannels, kept: model.outputs(layer), constants: model.removedValues[layer.name] ?? [:])
