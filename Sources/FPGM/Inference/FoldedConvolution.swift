@@ -273,7 +273,8 @@ struct FoldedConvolution: Sendable {
                 }
                 count = inChannels * phases * input.batch * planeStride
             }
-        let displacements = directTaps.map { tap in tap.plane * input.batch * planeStride + tap.row * pw + tap.column }
+        let winograd = winogradWeights.flatMap { Winograd.handles(height: layout.height, width: layout.width) ? $0 : nil }
+        let displacements = winograd == nil ? directTaps.map { tap in tap.plane * input.batch * planeStride + tap.row * pw + tap.column } : []
         // 1 at the grid positions of the map, 0 at its padding column and past its last row.
         var mask = [Float](repeating: 0, count: positions)
         for y in 0..<layout.height { mask.replaceSubrange((y * pw)..<(y * pw + layout.width), with: repeatElement(1, count: layout.width)) }
@@ -286,8 +287,8 @@ struct FoldedConvolution: Sendable {
                             destinations.withUnsafeBufferPointer { destinations in
                                 for image in 0..<input.batch {
                                     let start = image * planeStride + layout.origin
-                                    if let winogradWeights, Winograd.handles(height: layout.height, width: layout.width) {
-                                        convolveByWinograd(winogradWeights, planes: x.baseAddress! + image * planeStride,
+                                    if let winograd {
+                                        convolveByWinograd(winograd, planes: x.baseAddress! + image * planeStride,
                                                            channelStride: input.batch * planeStride, layout: layout, filters: filters, floor: floor,
                                                            destinations: destinations.baseAddress!, residual: residual.map { $0 + image * planeStride },
                                                            offsets: offsets, into: out + image * planeStride, workspace: workspace)
