@@ -41,9 +41,7 @@ enum ForwardCommand {
             if let rates {
                 let plan = try RunnableArchitecture.plan(weights, rates: rates, path: resolved)
                 let compact = arguments.value("--mode", in: spec) == "compact"
-                do { model = compact ? try CompactModel(weights: weights, plan: plan) : CompactModel(weights: weights.masked(by: plan)) } catch {
-                    throw .failure(error.description)
-                }
+                model = try RunnableArchitecture.pruned(weights, by: plan, compact: compact)
                 members += [("mode", .string(compact ? "compact" : "mask")), ("rate_norm", .double(rates.rateNorm)),
                             ("rate_dist", .double(rates.rateDist))]
             } else {

@@ -29,10 +29,7 @@ enum PruneCommand {
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
         let weights = try RunnableArchitecture.bind(checkpoint, path: resolved, to: architecture)
         let plan = try RunnableArchitecture.plan(weights, rates: rates, path: resolved)
-        let model: CompactModel
-        do { model = compact ? try CompactModel(weights: weights, plan: plan) : CompactModel(weights: weights.masked(by: plan)) } catch {
-            throw .failure(error.description)
-        }
+        let model = try RunnableArchitecture.pruned(weights, by: plan, compact: compact)
         var metadata = ["fpgm_arch": architecture.name, "fpgm_mode": compact ? "compact" : "mask",
                         "fpgm_rate_norm": "\(rates.rateNorm)", "fpgm_rate_dist": "\(rates.rateDist)",
                         "fpgm_source": URL(fileURLWithPath: resolved).lastPathComponent]

@@ -1,6 +1,7 @@
 import FPGM
 
-/// The network of `fpgm forward` and `fpgm prune`: `--arch`, and the checkpoint's tensors bound to it.
+/// The network of `fpgm forward` and `fpgm prune`: `--arch`, the checkpoint's tensors bound to it, and
+/// those weights pruned.
 enum RunnableArchitecture {
     static let option = OptionSpec.value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))).")
 
@@ -20,5 +21,13 @@ enum RunnableArchitecture {
     /// FPGM's plan for the weights at `rates`; values that cannot be ranked are the file's fault.
     static func plan(_ weights: BoundWeights, rates: PruningRates, path: String) throws(CommandLineError) -> PruningPlan {
         do { return try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch { throw .input("\(path): \(error.description)") }
+    }
+
+    /// The weights pruned by `plan`: its filters zeroed (masked, the official soft pruning) or removed
+    /// (`compact`); a plan that prunes a whole layer cannot be compact, which is a failure (exit 1).
+    static func pruned(_ weights: BoundWeights, by plan: PruningPlan, compact: Bool) throws(CommandLineError) -> CompactModel {
+        do { return compact ? try CompactModel(weights: weights, plan: plan) : CompactModel(weights: weights.masked(by: plan)) } catch {
+            throw .failure(error.description)
+        }
     }
 }
