@@ -48,7 +48,7 @@ public struct AgreementDirective: Directive {
             let agreement = Double(zip(logits, reference).filter { InferenceNetwork.predictedClass($0) == InferenceNetwork.predictedClass($1) }.count) / Double(reference.count)
             let maxError = errors.max() ?? 0, meanError = errors.reduce(0, +) / Double(max(1, errors.count))
             agreements.append(agreement * 100)
-            rows.append([criterion.label, NumberFormat.ratesLabel(criterion.rates), String(plan.layers.reduce(0) { $0 + $1.pruned.count }),
+            rows.append([criterion.label, NumberFormat.ratesLabel(criterion.rates), String(plan.prunedFilters),
                          NumberFormat.fixed(maxError, digits: 3), NumberFormat.fixed(meanError, digits: 3),
                          NumberFormat.fixed(agreement * 100, digits: 1) + "%"])
             values += [("agreement_\(criterion.name)", NumberFormat.fixed(agreement * 100, digits: 1) + "%"),

@@ -58,9 +58,9 @@ public struct SelectDirective: Directive {
         let table = Table(columns: columns, alignments: [.left] + [Table.Alignment](repeating: .right, count: columns.count - 2) + [.left], rows: rows)
         var values: [(key: String, value: String)] = [("rate_norm", NumberFormat.trimmed(rateNorm * 100)), ("rate_dist", NumberFormat.trimmed(rateDist * 100))]
         for (kind, plan) in zip(kinds, plans) {
-            values.append(("\(kind.rawValue)_pruned", String(plan.layers.reduce(0) { $0 + $1.pruned.count })))
+            values.append(("\(kind.rawValue)_pruned", String(plan.prunedFilters)))
         }
-        let total = plans[0].layers.reduce(0) { $0 + $1.pruned.count }
+        let total = plans[0].prunedFilters
         for (kind, plan) in zip(kinds.dropFirst(), plans.dropFirst()) {
             let shared = zip(plans[0].layers, plan.layers).reduce(0) { $0 + Set($1.0.pruned).intersection($1.1.pruned).count }
             values.append(("overlap_\(first)_\(kind.rawValue)", NumberFormat.fixed(total == 0 ? 0 : 100 * Double(shared) / Double(total), digits: 1)))

@@ -26,4 +26,10 @@ public struct PruningPlan: Sendable, Equatable {
     public func layer(named name: String) -> LayerPlan? {
         layers.first { $0.name == name }
     }
+
+    /// The filters of all the plan's layers.
+    public var filters: Int { layers.reduce(0) { $0 + $1.filters } }
+
+    /// The filters the plan prunes, over all its layers.
+    public var prunedFilters: Int { layers.reduce(0) { $0 + $1.pruned.count } }
 }

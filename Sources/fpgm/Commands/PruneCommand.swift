@@ -38,7 +38,7 @@ enum PruneCommand {
         do { try SafetensorsWriter.write(tensors, metadata: metadata, to: output) } catch { throw .input(error.description) }
 
         let parameters = model.parameterCount
-        let pruned = plan.layers.reduce(0) { $0 + $1.pruned.count }, filters = plan.layers.reduce(0) { $0 + $1.filters }
+        let pruned = plan.prunedFilters, filters = plan.filters
         if arguments.flags.contains("--json") {
             return JSONValue.object([
                 ("checkpoint", .string(path)), ("arch", .string(architecture.name)), ("mode", .string(compact ? "compact" : "mask")),
