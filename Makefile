@@ -5,6 +5,7 @@
 PACKAGES := pkg-config libcmark-dev libopenblas-dev libzip-dev libyaml-dev libssl-dev
 FPGM := .build/release/fpgm
 export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
+export FPGM_DATA_DIR ?= $(abspath ../shared/cifar10)
 
 FUZZ_SECONDS ?= 600
 FUZZ_READERS ?= npy npz safetensors torch-legacy torch-zip compact

@@ -5,8 +5,9 @@ import Report
 
 /// ```` ```fpgm equivalence ````: the paper's Eq. 4-9 on every layer. g(x) = sum_j ||x - F_j|| (the
 /// candidate counted, with distance 0) and g'(x) = sum_{j: F_j != x} ||x - F_j|| are computed by
-/// separate code paths (BLAS Gram matrix; direct pairwise loop skipping x); their largest relative
-/// difference and their argmins are reported. Then the exact geometric median x_GM (Eq. 2, Weiszfeld)
+/// separate code (the Gram form G_xx + G_yy - 2 G_xy; each distance from its differences, x skipped),
+/// both in plain Float64 without BLAS, so the table's rounding differences are the same on every
+/// processor and BLAS kernel; their largest relative difference and their argmins are reported. Then the exact geometric median x_GM (Eq. 2, Weiszfeld)
 /// and the filter nearest it (Eq. 3) are compared with the relaxed choice argmin g (Eq. 4): the nearest
 /// filter's rank by g, and how much farther from x_GM the relaxed choice is.
 /// Exports `max_relative_difference`, `identical_argmins`, `layers` and `nearest_is_relaxed_choice`.
@@ -67,7 +68,7 @@ struct LayerEquivalence {
         self.name = name
         filters = matrix.rows
         let n = matrix.rows
-        let g = DistanceSums.compute(matrix, distance: .euclidean)
+        let g = DistanceSums.gramFormReference(matrix)
         let gPrime = DistanceSums.excludingSelf(matrix)
         maxRelativeDifference = zip(g, gPrime).map { abs($0 - $1) / max(abs($1), .leastNormalMagnitude) }.max() ?? 0
         func argmin(_ values: [Double]) -> Int { FilterSelector.smallest(1, of: values, indices: Array(0..<n)).first ?? 0 }

@@ -51,18 +51,20 @@ struct DistanceSumsTests {
     @Test("without the exact re-check the Gram form would miss 1e-9 on near duplicates")
     func recheckMatters() {
         let layer = Self.nearDuplicates(rows: 48, columns: 288, spread: 1e-7, seed: 11)
-        let gram = GramMatrix(layer)
-        let n = layer.rows
-        var naive = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            for j in (i + 1)..<n {
-                let d = max(0, gram.values[i * n + i] + gram.values[j * n + j] - 2 * gram.values[i * n + j]).squareRoot()
-                naive[i] += d
-                naive[j] += d
-            }
-        }
+        let naive = DistanceSums.gramFormReference(layer)
         let plain = DistanceSums.reference(layer, distance: .euclidean)
         #expect(!zip(naive, plain).allSatisfy { relativelyClose($0, $1, 1e-9) })
+    }
+
+    @Test("the plain Gram form gives the hand-computed sums and agrees with g' to 1e-13 on trained-like layers")
+    func gramFormReference() {
+        // (0, 0), (3, 4), (6, 8): distances 5, 10 and 5, so g = 15, 10, 15.
+        let line = FilterMatrix(rows: 3, columns: 2, scalars: [0, 0, 3, 4, 6, 8])
+        #expect(DistanceSums.gramFormReference(line) == [15, 10, 15])
+        let layer = Self.randomLayer(rows: 64, columns: 576, seed: 5)
+        let gram = DistanceSums.gramFormReference(layer), direct = DistanceSums.excludingSelf(layer)
+        #expect(zip(gram, direct).allSatisfy { relativelyClose($0, $1, 1e-13) })
+        #expect(gram != direct, "two code paths that round differently")
     }
 
     @Test("Euclidean sums equal scipy cdist sums of the fixture layers to 1e-9 relative")

@@ -55,6 +55,32 @@ public enum DistanceSums {
         return sums
     }
 
+    /// Euclidean g(x) for each row x read from the Gram form ||x - y||^2 = G_xx + G_yy - 2 G_xy, with
+    /// every dot product summed in plain Float64 in index order (no BLAS, no cancellation repair), so
+    /// that its rounding is the same on every processor and with every BLAS library: the Gram-form
+    /// counterpart of `excludingSelf` that reports compare with it.
+    /// - Complexity: O(n^2 D).
+    public static func gramFormReference(_ filters: FilterMatrix) -> [Double] {
+        let n = filters.rows, d = filters.columns
+        return filters.scalars.withUnsafeBufferPointer { x in
+            func dot(_ i: Int, _ j: Int) -> Double {
+                var sum = 0.0
+                for k in 0..<d { sum += Double(x[i * d + k]) * Double(x[j * d + k]) }
+                return sum
+            }
+            let squaredNorms = (0..<n).map { dot($0, $0) }
+            var sums = [Double](repeating: 0, count: n)
+            for i in 0..<n {
+                for j in (i + 1)..<n {
+                    let distance = max(0, squaredNorms[i] + squaredNorms[j] - 2 * dot(i, j)).squareRoot()
+                    sums[i] += distance
+                    sums[j] += distance
+                }
+            }
+            return sums
+        }
+    }
+
     /// g'(x) of Eq. 6 for each row x: the Euclidean distances to every other row, x itself left out,
     /// each computed from its definition (no Gram matrix), so that it checks `compute` independently.
     /// - Complexity: O(n^2 D).
