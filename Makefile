@@ -2,7 +2,7 @@
 # Both install the Debian packages the build links against when they are missing
 # (with apt-get as root, or through sudo), then build with the Swift toolchain.
 
-PACKAGES := pkg-config libcmark-dev libopenblas-dev libzip-dev libyaml-dev libssl-dev
+PACKAGES := pkg-config libcmark-dev libopenblas-dev libzip-dev libyaml-dev libssl-dev libarchive-dev
 FPGM := .build/release/fpgm
 export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 export FPGM_DATA_DIR ?= $(abspath ../shared/cifar10)

@@ -35,7 +35,7 @@ public struct SpeedupDirective: Directive {
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
         let architecture = model.weights.architecture, counter = ExactFLOPsCounter(architecture: architecture)
         let full = InferenceNetwork(weights: model.weights)
-        let images = InputImages.pattern(count: batch, side: architecture.inputSize)
+        let images = GeneratedImages.pattern(count: batch, side: architecture.inputSize).maps(normalization: .imagenet)
         let fullTime = Self.medianTime(repeats) { _ = full.logits(images) }
         var rows = [["unpruned", NumberFormat.grouped(Double(architecture.parameterCount)), NumberFormat.grouped(Double(counter.macs { _ in nil })), "—",
                      Self.milliseconds(fullTime), NumberFormat.fixed(Double(batch) / fullTime, digits: 0), "—"]]
@@ -45,7 +45,7 @@ public struct SpeedupDirective: Directive {
             let plan = try FilterSelector(rates: rates).plan(for: model.layers)
             let compact = try InferenceNetwork(weights: model.weights, plan: plan)
             let masked = InferenceNetwork(weights: model.weights.masked(by: plan))
-            guard compact.relativeDifference(from: masked, on: InputImages.pattern(count: 4, side: architecture.inputSize)) <= 1e-4 else {
+            guard compact.relativeDifference(from: masked, on: GeneratedImages.pattern(count: 4, side: architecture.inputSize).maps(normalization: .imagenet)) <= 1e-4 else {
                 throw DirectiveFailure("the compact network's logits differ from the masked network's")
             }
             let time = Self.medianTime(repeats) { _ = compact.logits(images) }

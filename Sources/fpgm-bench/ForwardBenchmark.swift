@@ -21,12 +21,12 @@ enum ForwardBenchmark {
 
         // Check before timing: PyTorch's logits, and compact = masked.
         let expected = try (JSONSerialization.jsonObject(with: Data(contentsOf: reference)) as? [String: Any])?["logits"] as? [String: [[Double]]]
-        let computed = full.logits(InputImages.pattern(count: 4))
+        let computed = full.logits(GeneratedImages.pattern(count: 4).maps(normalization: .imagenet))
         guard let pytorch = expected?["resnet56-4bfd9763.th"],
               zip(pytorch, computed).allSatisfy({ zip($0, $1).allSatisfy { abs($0 - Double($1)) <= 1e-3 } }) else {
             throw BenchmarkFailure(description: "ResNet-56 logits differ from reference/forward-logits.json")
         }
-        let images = InputImages.pattern(count: batch)
+        let images = GeneratedImages.pattern(count: batch).maps(normalization: .imagenet)
         var rows: [(String, Timings, Double)] = []
         let fullTimes = time(repeats) { _ = full.logits(images) }
         rows.append(("full (\(architecture.parameterCount) parameters)", fullTimes, 0))

@@ -13,6 +13,7 @@ let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -
     (NormsCommand.spec, NormsCommand.run),
     (ForwardCommand.spec, ForwardCommand.run),
     (PruneCommand.spec, PruneCommand.run),
+    (EvaluateCommand.spec, EvaluateCommand.run),
 ]
 
 let overview = """

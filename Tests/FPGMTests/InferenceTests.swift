@@ -22,7 +22,7 @@ struct InferenceTests {
         let expected = (json["logits"] as! [String: [[Double]]])[file]!
         let network = try InferenceNetwork(weights: Self.bound(file, arch))
         for threads in [1, 2] {
-            let logits = network.logits(InputImages.pattern(count: 4), threads: threads)
+            let logits = network.logits(GeneratedImages.pattern(count: 4).maps(normalization: .imagenet), threads: threads)
             #expect(logits.count == 4)
             let worst = zip(logits, expected).flatMap { zip($0, $1).map { abs(Double($0) - $1) } }.max()!
             #expect(worst <= 1e-3, "largest difference \(worst) with \(threads) threads")
@@ -72,7 +72,7 @@ struct CompactNetworkTests {
     static func check(_ arch: String, rates: (Double, Double), images count: Int) throws {
         let weights = try Self.weights(arch)
         let plan = try FilterSelector(rates: PruningRates(rateNorm: rates.0, rateDist: rates.1)).plan(for: weights.prunableLayers)
-        let images = InputImages.smooth(count: count, side: weights.architecture.inputSize)
+        let images = GeneratedImages.smooth(count: count, side: weights.architecture.inputSize).maps(normalization: .imagenet)
         let masked = InferenceNetwork(weights: weights.masked(by: plan)).logits(images)
         let compactNetwork = try InferenceNetwork(weights: weights, plan: plan)
         let compact = compactNetwork.logits(images)
@@ -92,7 +92,7 @@ struct VGGTests {
     func definition() throws {
         let architecture = try Architecture.named("vgg16")
         let weights = CompactNetworkTests.synthetic(architecture)
-        let image = InputImages.smooth(count: 1)
+        let image = GeneratedImages.smooth(count: 1).maps(normalization: .imagenet)
         let logits = InferenceNetwork(weights: weights).logits(image)[0]
         var maps = image.values.map(Double.init), side = 32, channels = 3
         for (index, layer) in architecture.convolutions.enumerated() {

@@ -1,8 +1,5 @@
 import Digest
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Trained weights named `hub:<owner>/<name>`, found on disk or downloaded once and verified.
 ///
@@ -55,16 +52,10 @@ public struct HubWeights: Sendable {
             let path = URL(fileURLWithPath: folder).appendingPathComponent(entry.file).path
             if FileManager.default.fileExists(atPath: path) { return try verified(path, entry) }
         }
-        let cache = cacheFolder
+        let cache = CacheFolder.url(environment: environment)
         let cached = cache.appendingPathComponent(entry.file).path
         if FileManager.default.fileExists(atPath: cached) { return try verified(cached, entry) }
         return try download(entry, into: cache, reference: reference)
-    }
-
-    /// `$XDG_CACHE_HOME/fpgm`, or `~/.cache/fpgm`.
-    var cacheFolder: URL {
-        if let base = environment["XDG_CACHE_HOME"], !base.isEmpty { return URL(fileURLWithPath: base).appendingPathComponent("fpgm") }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/fpgm")
     }
 
     private func verified(_ path: String, _ entry: Entry) throws(CheckpointError) -> String {
@@ -83,7 +74,12 @@ public struct HubWeights: Sendable {
         do { try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true) } catch {
             throw CheckpointError(file: cache.path, problem: "cannot be created (\(error.localizedDescription))")
         }
-        let data = try Self.fetch(url, reference: reference)
+        let data: Data
+        switch HTTPDownload.body(of: url) {
+        case let .success(body): data = body
+        case let .failure(failure):
+            throw CheckpointError(file: url.absoluteString, problem: failure.problem(expecting: "the weights"))
+        }
         let temporary = cache.appendingPathComponent(".\(entry.file).\(getpid()).download")
         let final = cache.appendingPathComponent(entry.file)
         defer { try? FileManager.default.removeItem(at: temporary) }
@@ -103,25 +99,5 @@ public struct HubWeights: Sendable {
     /// The file's SHA-256 in hexadecimal.
     private static func digest(_ path: String) throws(CheckpointError) -> String {
         do { return try SHA256Digest.memoized(fileAt: path).hex } catch { throw CheckpointError(file: path, problem: error.reason) }
-    }
-
-    /// The body of a GET request, or an error naming the address and the status.
-    static func fetch(_ url: URL, reference: String) throws(CheckpointError) -> Data {
-        final class Outcome: @unchecked Sendable { var data: Data?; var status = 0; var error: String? }
-        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 60
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            outcome.data = data
-            outcome.status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            outcome.error = error?.localizedDescription
-            done.signal()
-        }.resume()
-        done.wait()
-        if let error = outcome.error { throw CheckpointError(file: url.absoluteString, problem: "could not be downloaded (\(error))") }
-        guard outcome.status == 200, let data = outcome.data else {
-            throw CheckpointError(file: url.absoluteString, problem: "answered HTTP \(outcome.status) instead of the weights")
-        }
-        return data
     }
 }

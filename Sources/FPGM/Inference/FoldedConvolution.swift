@@ -37,6 +37,8 @@ struct FoldedConvolution: Sendable {
     /// For each (input channel c, ky, kx), in that order: the phase plane it reads (c s^2 + a s + b), and
     /// its offset (di + 1, dj + 1) there (see `convolveDirectly`).
     let directTaps: [(plane: Int, row: Int, column: Int)]
+    /// The architecture's name of the convolution, where a network built it ("" for a partial one).
+    var layer = ""
 
     /// Folds `weight` ([O, C, k, k]) with the batch norm `norm` that follows it; `inputOffsets`
     /// ([O, H', W']), when given, is added to the convolution's output before the batch norm. The layer

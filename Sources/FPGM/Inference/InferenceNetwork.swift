@@ -63,12 +63,21 @@ public struct InferenceNetwork: Sendable {
         try self.init(model: CompactModel(weights: weights, plan: plan), shortcut: shortcut)
     }
 
-    /// The network of a compact model.
-    public init(model: CompactModel, shortcut: ShortcutPlacement = .symmetric) {
+    /// The network of a compact model. With `foldingBatchNorms` false every convolution is left as it
+    /// is (scale 1, shift 0), for the training-mode pass of `BatchNormRecalibration`, which normalises
+    /// each convolution's output itself.
+    public init(model: CompactModel, shortcut: ShortcutPlacement = .symmetric, foldingBatchNorms: Bool = true) {
         let architecture = model.architecture
         func folded(_ layer: ConvolutionLayer) -> FoldedConvolution {
-            FoldedConvolution(weight: model.tensors["\(layer.name).weight"]!, norm: model.batchNorm(of: layer), stride: layer.stride,
-                              padding: layer.padding, inputSide: layer.inputSize, inputOffsets: model.inputOffsets[layer.name])
+            let weight = model.tensors["\(layer.name).weight"]!
+            var convolution = foldingBatchNorms
+                ? FoldedConvolution(weight: weight, norm: model.batchNorm(of: layer), stride: layer.stride, padding: layer.padding,
+                                    inputSide: layer.inputSize, inputOffsets: model.inputOffsets[layer.name])
+                : FoldedConvolution(outChannels: weight.shape[0], inChannels: weight.shape[1], kernel: weight.shape[2], stride: layer.stride,
+                                    padding: layer.padding, weights: weight.scalars, shifts: [Float](repeating: 0, count: weight.shape[0]),
+                                    offsets: nil, inputSide: layer.inputSize)
+            convolution.layer = layer.name
+            return convolution
         }
         func stream(_ layer: ConvolutionLayer) -> ChannelScatter {
             ChannelScatter(width: layer.outChannels, kept: model.outputs(layer), constants: model.removedValues[layer.name] ?? [:])

@@ -22,8 +22,8 @@ public struct FilterSelector: Sendable {
     }
 
     /// The plan for the given layers (name and filter matrix each), in the order given.
-    /// Fails when a per-layer rate names a layer that is not in the list, or a layer holds NaN or
-    /// infinite values (the first such layer in the order given).
+    /// Fails when a per-layer rate names a layer that is not in the list, when the rates prune every
+    /// filter of a layer, or when a layer holds NaN or infinite values (the first such layer in the order given).
     public func plan(for layers: [(name: String, filters: FilterMatrix)]) throws(SelectionError) -> PruningPlan {
         let names = Set(layers.map(\.name))
         if let stray = layerRates.keys.sorted().first(where: { !names.contains($0) }) {
@@ -48,10 +48,13 @@ public struct FilterSelector: Sendable {
         return PruningPlan(layers: layerPlans)
     }
 
-    /// The plan of one layer; fails when the layer holds NaN or infinite values.
+    /// The plan of one layer; fails when the rates prune all its filters or it holds NaN or infinite values.
     public func select(name: String, filters: FilterMatrix) throws(SelectionError) -> LayerPlan {
         let n = filters.rows
         let layerRate = layerRates[name] ?? rates
+        guard layerRate.normCount(filters: n) + layerRate.distanceCount(filters: n) < n else {
+            throw .everyFilterPruned(layer: name, filters: n)
+        }
         let all = Array(0..<n)
         let norms = FilterNorm.l2.values(of: filters)
         guard norms.allSatisfy(\.isFinite) else { throw .nonFiniteValues(layer: name) }

@@ -35,6 +35,8 @@ public enum SelectionError: Error, Equatable, CustomStringConvertible {
     case rateOutOfRange(name: String, value: Double)
     case unknownLayer(String)
     case nonFiniteValues(layer: String)
+    /// The rates prune every filter of this layer; a layer must keep at least one.
+    case everyFilterPruned(layer: String, filters: Int)
 
     public var description: String {
         switch self {
@@ -44,6 +46,8 @@ public enum SelectionError: Error, Equatable, CustomStringConvertible {
             return "a per-layer rate names '\(name)', which is not a prunable layer"
         case let .nonFiniteValues(layer):
             return "layer '\(layer)' holds NaN or infinite values"
+        case let .everyFilterPruned(layer, filters):
+            return "the rates prune all \(filters) filters of \(layer); a layer must keep at least one"
         }
     }
 }

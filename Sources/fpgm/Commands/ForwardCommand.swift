@@ -11,7 +11,8 @@ enum ForwardCommand {
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             RunnableArchitecture.option,
-            .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), both at the network's input size, or a CIFAR-10 binary batch file (1 label byte + 3072 pixel bytes per image)."),
+            .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), both at the network's input size, or CIFAR-10 images as 'fpgm evaluate --data' takes them (hub:cifar10/test, a batch file, a folder or an archive)."),
+            DataArguments.normalizeOption,
             .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
             .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
                    default: "mask", values: ["mask", "compact"]),
@@ -27,7 +28,8 @@ enum ForwardCommand {
         guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
         let rates = try pruneRates(arguments.values["--prune"])
         let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
-        let images = try readImages(inputText, side: architecture.inputSize)
+        let normalization = DataArguments.normalization(arguments, spec: spec)
+        let images = try DataArguments.images(inputText, option: "--input", split: .test, side: architecture.inputSize, spec: spec)
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
         let model: CompactModel
@@ -49,22 +51,22 @@ enum ForwardCommand {
             }
         }
         let network = InferenceNetwork(model: model, shortcut: shortcut)
-        return try report(network: network, images: images, arguments: arguments, members: members, path: path,
-                          input: inputText, shortcut: shortcut)
+        return try report(network: network, images: images, normalization: normalization, arguments: arguments, members: members,
+                          path: path, input: inputText, shortcut: shortcut)
     }
 
     /// Runs the network and prints its logits (and accuracy) as a table or JSON.
-    static func report(network: InferenceNetwork, images: (maps: FeatureMaps, labels: [Int]?), arguments: ParsedArguments,
+    static func report(network: InferenceNetwork, images: ImageSet, normalization: Normalization, arguments: ParsedArguments,
                        members: [(String, JSONValue)], path: String, input inputText: String,
                        shortcut: ShortcutPlacement) throws(CommandLineError) -> String {
         var members = members
-        let logits = network.logits(images.maps)
+        let logits = network.logits(images.maps(normalization: normalization))
         let predictions = logits.map(InferenceNetwork.predictedClass)
         let accuracy = images.labels.map { labels in Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) }
 
         if arguments.flags.contains("--json") {
             members = [("checkpoint", .string(path)), ("arch", .string(network.model.architecture.name)), ("input", .string(inputText)),
-                       ("shortcut", .string(shortcut.rawValue))] + members
+                       ("normalization", .string(normalization.rawValue)), ("shortcut", .string(shortcut.rawValue))] + members
             members.append(("parameters", .int(network.model.parameterCount)))
             if let accuracy { members.append(("top1", .double(accuracy))) }
             members.append(("predictions", .array(predictions.map(JSONValue.int))))
@@ -99,18 +101,5 @@ enum ForwardCommand {
             throw spec.usage("The value '\(text)' is invalid for '--prune <R,D>': give two numbers such as 0.7,0.1")
         }
         do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(error.description) }
-    }
-
-    /// The images of `pattern:N` or `smooth:N` at the network's side, or of a CIFAR-10 batch file (with its labels).
-    static func readImages(_ text: String, side: Int) throws(CommandLineError) -> (maps: FeatureMaps, labels: [Int]?) {
-        do {
-            return try InputImages.read(text, side: side)
-        } catch let InputImagesError.count(text, expected) {
-            throw spec.usage("The value '\(text)' is invalid for '--input <input>': give \(expected)")
-        } catch let error as InputImagesError {
-            throw spec.usage(error.description)
-        } catch {
-            throw .input("\(error)")
-        }
     }
 }

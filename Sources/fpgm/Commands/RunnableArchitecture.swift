@@ -18,9 +18,14 @@ enum RunnableArchitecture {
         do { return try architecture.bind(checkpoint) } catch { throw .input("\(path): \(error.description)") }
     }
 
-    /// FPGM's plan for the weights at `rates`; values that cannot be ranked are the file's fault.
-    static func plan(_ weights: BoundWeights, rates: PruningRates, path: String) throws(CommandLineError) -> PruningPlan {
-        do { return try FilterSelector(rates: rates).plan(for: weights.prunableLayers) } catch { throw .input("\(path): \(error.description)") }
+    /// The plan of `criterion` (FPGM by default) for the weights at `rates`; values that cannot be ranked
+    /// are the file's fault (exit 3), a plan that empties a layer the request's (exit 1).
+    static func plan(_ weights: BoundWeights, rates: PruningRates, criterion: any FilterCriterion = DistanceSumCriterion(),
+                     path: String) throws(CommandLineError) -> PruningPlan {
+        do { return try FilterSelector(rates: rates, criterion: criterion).plan(for: weights.prunableLayers) } catch {
+            if case .everyFilterPruned = error { throw .failure(error.description) }
+            throw .input("\(path): \(error.description)")
+        }
     }
 
     /// The weights pruned by `plan`: its filters zeroed (masked, the official soft pruning) or removed

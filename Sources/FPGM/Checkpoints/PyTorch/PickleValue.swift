@@ -17,6 +17,10 @@ indirect enum PickleValue {
     case storage(StorageReference)
     /// A tensor: a view of a storage.
     case tensor(TensorReference)
+    /// A numpy array rebuilt by `_reconstruct`, its state set by BUILD.
+    case numpyArray(NumpyArray)
+    /// A numpy dtype (only u1 is built).
+    case numpyDType(String)
     /// The marker pushed by MARK.
     case mark
 
@@ -35,6 +39,8 @@ indirect enum PickleValue {
         case .global: return "global"
         case .storage: return "storage"
         case .tensor: return "tensor"
+        case .numpyArray: return "numpy array"
+        case .numpyDType: return "numpy dtype"
         case .mark: return "mark"
         }
     }
@@ -53,18 +59,41 @@ final class PickleDict {
     subscript(key: String) -> PickleValue? {
         entries.last { if case let .string(k) = $0.key { return k == key } else { return false } }?.value
     }
+
+    /// The value of a key given as a text or as a byte string (Python 3 and Python 2 pickles).
+    func value(textOrBytes key: String) -> PickleValue? {
+        entries.last {
+            switch $0.key {
+            case let .string(k): k == key
+            case let .bytes(k): k.elementsEqual(key.utf8)
+            default: false
+            }
+        }?.value
+    }
 }
 
-/// The globals a state dict needs; everything else is refused by name.
+/// The globals a state dict or an image batch needs; everything else is refused by name.
 enum AllowedGlobal: Equatable {
     case orderedDict
     case rebuildTensor
     case rebuildTensorV2
     case rebuildParameter
     case storageType(ScalarType)
+    case numpyReconstruct
+    case numpyArrayType
+    case numpyDType
 
-    /// The global `module.name`, when it is allowed.
-    init?(module: String, name: String) {
+    /// The global `module.name`, when the vocabulary allows it.
+    init?(module: String, name: String, vocabulary: Unpickler.Vocabulary) {
+        if vocabulary == .imageBatch {
+            switch (module, name) {
+            case ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"): self = .numpyReconstruct
+            case ("numpy", "ndarray"): self = .numpyArrayType
+            case ("numpy", "dtype"): self = .numpyDType
+            default: return nil
+            }
+            return
+        }
         switch (module, name) {
         case ("collections", "OrderedDict"): self = .orderedDict
         case ("torch._utils", "_rebuild_tensor"): self = .rebuildTensor
@@ -98,4 +127,54 @@ struct TensorReference {
     let offset: Int
     let shape: [Int]
     let strides: [Int]
+}
+
+/// A numpy array as a python batch stores it: shape, dtype and its bytes (nil until BUILD sets them).
+struct NumpyArray {
+    let shape: [Int]
+    let dtype: String
+    let bytes: [UInt8]?
+}
+
+/// numpy's pickled states: an ndarray's (version, shape, dtype, is_fortran, raw bytes) and a dtype's
+/// (version, byte order, ...).
+enum NumpyArrayState {
+    /// The array with its state set; its bytes must be exactly the product of its shape (one byte each).
+    static func built(_ array: NumpyArray, state: PickleValue, at offset: Int) throws(Unpickler.Failure) -> NumpyArray {
+        func fail(_ message: String) -> Unpickler.Failure { Unpickler.Failure(message: message, offset: offset) }
+        guard array.bytes == nil, case let .tuple(fields) = state, fields.count == 5,
+              case let .tuple(shapeValues) = fields[1], case let .numpyDType(dtype) = fields[2] else {
+            throw fail("sets a numpy array's state to something other than (version, shape, dtype, fortran, data)")
+        }
+        guard case .bool(false) = fields[3] else { throw fail("stores a numpy array in Fortran order") }
+        let shape = try shapeValues.map { value throws(Unpickler.Failure) -> Int in
+            guard case let .int(extent) = value, extent >= 0 else { throw fail("gives a numpy array a negative or non-integer extent") }
+            return extent
+        }
+        guard let count = Tensor.elementCount(of: shape) else { throw fail("gives a numpy array the overflowing shape \(shape)") }
+        let bytes: [UInt8]
+        switch fields[4] {
+        case let .bytes(raw): bytes = raw
+        default: throw fail("stores a numpy array's data as a \(fields[4].kind), not as bytes")
+        }
+        guard bytes.count == count else {
+            throw fail("stores \(bytes.count) bytes for a numpy array of shape \(shape), which needs \(count)")
+        }
+        return NumpyArray(shape: shape, dtype: dtype, bytes: bytes)
+    }
+
+    /// A u1 dtype's state: byte order '|' (not applicable) or '<' / '=' for one-byte values.
+    static func checkDTypeState(_ state: PickleValue, at offset: Int) throws(Unpickler.Failure) {
+        guard case let .tuple(fields) = state, fields.count >= 2 else {
+            throw Unpickler.Failure(message: "sets a numpy dtype's state to something other than (version, byte order, ...)", offset: offset)
+        }
+        let order: String? = switch fields[1] {
+        case let .string(text): text
+        case let .bytes(raw): String(decoding: raw, as: UTF8.self)
+        default: nil
+        }
+        guard let order, ["|", "<", "=", ">"].contains(order) else {
+            throw Unpickler.Failure(message: "gives a numpy dtype the byte order \(fields[1].kind), not one of | < = >", offset: offset)
+        }
+    }
 }

@@ -1,6 +1,7 @@
-/// A restricted unpickler for PyTorch checkpoints: the protocol 2-5 opcodes a state dict uses, and
-/// only the globals of `AllowedGlobal`. Nothing in the file is ever executed: REDUCE applies one of a
-/// few known constructors, every other global is refused by name before anything is built.
+/// A restricted unpickler for PyTorch checkpoints and CIFAR-10 python batches: the protocol 2-5 opcodes
+/// those files use, and only the globals of `AllowedGlobal` for the vocabulary it reads. Nothing in the
+/// file is ever executed: REDUCE applies one of a few known constructors, every other global is refused
+/// by name before anything is built.
 ///
 /// Bounds: every length is checked against the bytes left, memo references must exist, tuples nest
 /// at most `maximumTupleDepth` deep, and lists and dicts (which pickle can nest without limit) are
@@ -13,6 +14,15 @@ struct Unpickler {
 
     static let maximumTupleDepth = 64
 
+    /// What a file may contain.
+    enum Vocabulary {
+        /// A PyTorch state dict: tensors of storages named by persistent ids; Python 2 strings are text.
+        case stateDict
+        /// A CIFAR-10 python batch: a dict of lists, strings and one uint8 numpy array; Python 2 strings
+        /// are bytes (as `pickle.load(file, encoding="bytes")` reads them).
+        case imageBatch
+    }
+
     private let bytes: UnsafeRawBufferPointer
     private(set) var position: Int
     private var stack: [PickleValue] = []
@@ -23,13 +33,15 @@ struct Unpickler {
     /// The element type of each root storage named so far: a storage has one, and its size is checked for it.
     private var storageTypes: [String: ScalarType] = [:]
     private let containers: ContainerRegistry
+    private let vocabulary: Vocabulary
 
     /// An unpickler over `bytes` starting at `position`; the containers it creates are registered in
     /// `containers`, which empties them when it is released.
-    init(_ bytes: UnsafeRawBufferPointer, at position: Int, containers: ContainerRegistry) {
+    init(_ bytes: UnsafeRawBufferPointer, at position: Int, containers: ContainerRegistry, vocabulary: Vocabulary = .stateDict) {
         self.bytes = bytes
         self.position = position
         self.containers = containers
+        self.vocabulary = vocabulary
     }
 
     /// Runs to the STOP opcode and returns the value it leaves; `position` is then just past STOP.
@@ -102,7 +114,8 @@ struct Unpickler {
                 stack.append(.string(String(decoding: try take(length), as: UTF8.self)))
             case 0x54, 0x55: // BINSTRING, SHORT_BINSTRING (Python 2 str)
                 let length = opcode == 0x55 ? Int(try byte()) : try integer(4)
-                stack.append(.string(String(decoding: try take(length), as: UTF8.self)))
+                let raw = try take(length)
+                stack.append(vocabulary == .imageBatch ? .bytes(Array(raw)) : .string(String(decoding: raw, as: UTF8.self)))
             case 0x42, 0x43, 0x8E: // BINBYTES, SHORT_BINBYTES, BINBYTES8
                 let length = opcode == 0x43 ? Int(try byte()) : try integer(opcode == 0x42 ? 4 : 8)
                 stack.append(.bytes(Array(try take(length))))
@@ -126,13 +139,23 @@ struct Unpickler {
                     throw fail("calls something that is not an allowed global")
                 }
                 stack.append(try apply(callable, arguments, at: opcodeOffset))
-            case 0x62: // BUILD: only an OrderedDict's `_metadata` (which is dropped).
-                guard let state = stack.popLast(), case .dict? = stack.last else { throw fail("sets the state of something that is not a dict") }
+            case 0x62: // BUILD: a numpy array's or dtype's state, or an OrderedDict's `_metadata` (which is dropped).
+                guard let state = stack.popLast(), let target = stack.last else { throw fail("sets the state of an empty stack") }
+                if case let .numpyArray(array) = target {
+                    stack[stack.count - 1] = .numpyArray(try NumpyArrayState.built(array, state: state, at: opcodeOffset))
+                    continue
+                }
+                if case .numpyDType = target {
+                    try NumpyArrayState.checkDTypeState(state, at: opcodeOffset)
+                    continue
+                }
+                guard case .dict = target else { throw fail("sets the state of something that is not a dict") }
                 guard case let .dict(attributes) = state,
                       attributes.entries.allSatisfy({ if case .string("_metadata") = $0.key { true } else { false } }) else {
                     throw fail("sets object state other than a state dict's _metadata")
                 }
             case 0x51: // BINPERSID
+                guard vocabulary == .stateDict else { throw fail("names a persistent id, which an image batch does not have") }
                 guard let id = stack.popLast() else { throw fail("loads a persistent id from an empty stack") }
                 let reference = try storage(id, at: opcodeOffset)
                 let rootKey = reference.view?.rootKey ?? reference.key
@@ -245,8 +268,9 @@ struct Unpickler {
     }
 
     private func allowed(_ module: String, _ name: String, at offset: Int) throws(Failure) -> AllowedGlobal {
-        guard let global = AllowedGlobal(module: module, name: name) else {
-            throw Failure(message: "refuses to load the global '\(module).\(name)' (only the globals of a state dict are allowed)", offset: offset)
+        guard let global = AllowedGlobal(module: module, name: name, vocabulary: vocabulary) else {
+            let allowed = vocabulary == .stateDict ? "the globals of a state dict" : "numpy's ndarray, dtype and _reconstruct"
+            throw Failure(message: "refuses to load the global '\(module).\(name)' (only \(allowed) are allowed)", offset: offset)
         }
         return global
     }
@@ -292,6 +316,25 @@ struct Unpickler {
             return first
         case let .storageType(type):
             throw fail("calls the storage type \(type.rawValue) directly")
+        case .numpyReconstruct:
+            guard arguments.count == 3, case .global(.numpyArrayType) = arguments[0] else {
+                throw fail("calls numpy's _reconstruct for something other than an ndarray")
+            }
+            return .numpyArray(NumpyArray(shape: [], dtype: "", bytes: nil))
+        case .numpyDType:
+            guard let first = arguments.first else { throw fail("builds a numpy dtype without a name") }
+            let name: String
+            switch first {
+            case let .string(text): name = text
+            case let .bytes(raw): name = String(decoding: raw, as: UTF8.self)
+            default: throw fail("builds a numpy dtype from a \(first.kind)")
+            }
+            guard name == "u1" || name == "uint8" else {
+                throw fail("builds a numpy array of dtype '\(name)'; an image batch holds bytes (u1) only")
+            }
+            return .numpyDType(name)
+        case .numpyArrayType:
+            throw fail("calls numpy.ndarray directly")
         }
     }
 

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Re-estimation of batch-norm statistics after pruning (EagleEye, Li et al. 2020; PyTorch's
+/// `momentum=None`): the training-mode forward pass runs over the images in batches of `batchSize`
+/// (the last one smaller), without labels or gradients. In it every batch norm normalises its input z
+/// by the batch's own statistics, y_c = gamma_c (z_c - mu_c) / sqrt(sigma2_c + eps) + beta_c, with mu_c
+/// and sigma2_c (biased) over the batch's images and positions. Each running mean becomes the plain
+/// average over batches of mu_c, and each running variance the average of the unbiased batch
+/// variance sigma2_c m / (m - 1), m = images x positions: every batch weighs the same. A masked filter's
+/// z is 0, so its statistics are 0 and its channel outputs beta_c, as in the official code.
+public enum BatchNormRecalibration {
+    public static let batchSize = 128
+
+    /// `weights` with every batch norm's running mean and variance re-estimated on `images` (normalised
+    /// with `normalization`). Batches are independent, so they run on `threads` threads; the averages
+    /// are summed in batch order, so the result does not depend on the thread count.
+    public static func recalibrated(_ weights: BoundWeights, images: ImageSet, normalization: Normalization,
+                                    shortcut: ShortcutPlacement = .symmetric,
+                                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> BoundWeights {
+        let network = InferenceNetwork(model: CompactModel(weights: weights), shortcut: shortcut, foldingBatchNorms: false)
+        let architecture = weights.architecture
+        let norms = Dictionary(uniqueKeysWithValues: architecture.convolutions.map { layer in
+            (layer.name, BatchNormTensors(tensors: weights.tensors, name: architecture.batchNorm(of: layer).name))
+        })
+        let batches = stride(from: 0, to: images.count, by: batchSize).map { $0..<min($0 + batchSize, images.count) }
+        var statistics = [[String: BatchStatistics]](repeating: [:], count: batches.count)
+        let next = NextIndex()
+        statistics.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, batches.count))) { _ in
+                let workspace = Workspace()
+                while let index = next.take(below: batches.count) {
+                    var pass = TrainingModePass(norms: norms, workspace: workspace)
+                    pass.run(network, images.maps(batches[index], normalization: normalization))
+                    slots[index] = pass.statistics
+                }
+            }
+        }
+        var tensors = weights.tensors
+        for (layer, norm) in norms {
+            let perBatch = statistics.compactMap { $0[layer] }
+            guard let channels = perBatch.first?.mean.count else { continue }
+            var mean = [Double](repeating: 0, count: channels), variance = [Double](repeating: 0, count: channels)
+            for batch in perBatch {
+                for c in 0..<channels {
+                    mean[c] += batch.mean[c]
+                    variance[c] += batch.unbiasedVariance[c]
+                }
+            }
+            let count = Double(perBatch.count)
+            tensors["\(norm.name).running_mean"] = Tensor(validShape: [channels], scalars: mean.map { Float($0 / count) })
+            tensors["\(norm.name).running_var"] = Tensor(validShape: [channels], scalars: variance.map { Float($0 / count) })
+        }
+        return BoundWeights(architecture: architecture, tensors: tensors)
+    }
+}
+
+/// One batch norm's statistics on one batch: mean and unbiased variance per channel.
+struct BatchStatistics {
+    let mean: [Double]
+    let unbiasedVariance: [Double]
+}
+
+/// The training-mode forward pass of one batch through a network built without folding, recording each
+/// batch norm's batch statistics by the name of the convolution it follows.
+struct TrainingModePass {
+    let norms: [String: BatchNormTensors]
+    let workspace: Workspace
+    private(set) var statistics: [String: BatchStatistics] = [:]
+
+    init(norms: [String: BatchNormTensors], workspace: Workspace) {
+        self.norms = norms
+        self.workspace = workspace
+    }
+
+    /// Runs the body of `network` (its convolutions unfolded) on `input`; the classifier is not needed.
+    mutating func run(_ network: InferenceNetwork, _ input: FeatureMaps) {
+        switch network.body {
+        case let .residual(stem, pooled, _, blocks):
+            var stemOutput = normalized(stem.apply(input, relu: false, workspace: workspace), stem.layer, relu: true)
+            if pooled { stemOutput = stemOutput.maxPooled(window: 3, stride: 2, padding: 1) }
+            var stream = stemOutput
+            for block in blocks {
+                let source = block.readsStem ? stemOutput : stream
+                var hidden = source
+                for convolution in block.convolutions.dropLast() {
+                    hidden = normalized(convolution.apply(hidden, relu: false, workspace: workspace), convolution.layer, relu: true)
+                }
+                let residual = block.projection.map { projection in
+                    normalized(projection.apply(source, relu: false, workspace: workspace), projection.layer, relu: false)
+                } ?? network.shortcutMaps(of: stream, block: block)
+                let last = block.convolutions.last!
+                stream = normalized(last.apply(hidden, relu: false, workspace: workspace), last.layer, relu: true, residual: residual)
+            }
+        case let .chain(layers):
+            var stream = input
+            for layer in layers {
+                stream = normalized(layer.convolution.apply(stream, relu: false, workspace: workspace), layer.convolution.layer, relu: true)
+                if layer.poolAfter { stream = stream.maxPooled(window: 2, stride: 2, padding: 0) }
+            }
+        }
+    }
+
+    /// gamma (z - mu) / sqrt(sigma2 + eps) + beta (+ residual), then ReLU where `relu`, at every position
+    /// of the maps (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`.
+    mutating func normalized(_ z: FeatureMaps, _ layer: String, relu: Bool, residual: FeatureMaps? = nil) -> FeatureMaps {
+        guard let norm = norms[layer] else { preconditionFailure("no batch norm follows \(layer)") }
+        let residual = residual?.relaid(z.layout)
+        var output = z
+        let count = Double(z.batch * z.height * z.width)
+        var means = [Double](), variances = [Double]()
+        for c in 0..<z.channels {
+            var sum = 0.0
+            for n in 0..<z.batch {
+                for y in 0..<z.height {
+                    let start = z.rowStart(channel: c, image: n, row: y)
+                    for index in start..<(start + z.width) { sum += Double(z.values[index]) }
+                }
+            }
+            let mean = sum / count
+            var squares = 0.0
+            for n in 0..<z.batch {
+                for y in 0..<z.height {
+                    let start = z.rowStart(channel: c, image: n, row: y)
+                    for index in start..<(start + z.width) {
+                        let d = Double(z.values[index]) - mean
+                        squares += d * d
+                    }
+                }
+            }
+            let variance = squares / count
+            means.append(mean)
+            variances.append(count > 1 ? squares / (count - 1) : 0)
+            let scale = Double(norm.gamma.scalars[c]) / (variance + BatchNormTensors.epsilon).squareRoot()
+            let shift = Double(norm.beta.scalars[c]) - mean * scale
+            let floor: Float = relu ? 0 : -.infinity
+            for n in 0..<z.batch {
+                for y in 0..<z.height {
+                    let start = z.rowStart(channel: c, image: n, row: y)
+                    for index in start..<(start + z.width) {
+                        let value = Float(Double(z.values[index]) * scale + shift) + (residual?.values[index] ?? 0)
+                        output.values[index] = max(value, floor)
+                    }
+                }
+            }
+        }
+        statistics[layer] = BatchStatistics(mean: means, unbiasedVariance: variances)
+        return output
+    }
+}

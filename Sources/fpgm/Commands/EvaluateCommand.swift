@@ -1,0 +1,116 @@
+import FPGM
+import Foundation
+import Report
+
+/// `fpgm evaluate`: top-1 accuracy of a network on labelled images, unpruned, masked or compact, with
+/// the batch norms optionally re-estimated on other images first (DESIGN.md §11).
+enum EvaluateCommand {
+    static let spec = CommandSpec(
+        name: "evaluate",
+        overview: "Measure a network's top-1 accuracy on CIFAR-10 images, unpruned or pruned, with batch norms optionally re-estimated.",
+        arguments: [("checkpoint", CheckpointArgument.help)],
+        options: [
+            RunnableArchitecture.option,
+            .value("--data", "data", help: "The labelled images: " + DataArguments.dataHelp + ". Folders and archives give their test split unless ':train' follows.",
+                   default: "hub:cifar10/test"),
+            .value("--images", "N", help: "Use only the first N images."),
+            .value("--prune", "R,D", help: "Prune first: rate-norm R and rate-dist D, as in 'fpgm select'."),
+            .value("--criterion", "criterion", help: "How --prune scores filters in its second step.", default: "fpgm",
+                   values: CriterionKind.allCases.map(\.rawValue)),
+            .value("--seed", "seed", help: "Seed of the random criterion.", default: "0"),
+            .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
+                   default: "mask", values: ["mask", "compact"]),
+            .value("--recalibrate", "data", help: "Re-estimate every batch norm's running mean and variance on these images (labels unused) before evaluating; folders and archives give their training split unless ':test' follows."),
+            .value("--recalibrate-images", "N", help: "How many images --recalibrate uses, in batches of 128.", default: "2000"),
+            DataArguments.normalizeOption,
+            .value("--shortcut", "placement", help: "Where option-A shortcuts put the input channels: among zeros on both sides (akamaster's weights) or before the zeros (the FPGM authors' code).",
+                   default: "symmetric", values: ShortcutPlacement.allCases.map(\.rawValue)),
+            .flag("--json", help: "Print JSON instead of a summary."),
+        ])
+
+    static func run(_ words: [String]) throws(CommandLineError) -> String {
+        let arguments = try spec.parse(words)
+        guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
+        let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
+        guard architecture.inputSize == 32 else { throw spec.usage("CIFAR-10 holds 32 x 32 images; \(architecture.name) takes \(architecture.inputSize) x \(architecture.inputSize)") }
+        let rates = try ForwardCommand.pruneRates(arguments.values["--prune"])
+        let compact = arguments.value("--mode", in: spec) == "compact"
+        let kind = CriterionKind(rawValue: arguments.value("--criterion", in: spec) ?? "fpgm") ?? .fpgm
+        let seed = try count("--seed", arguments, allowingZero: true)
+        let limit = try arguments.values["--images"].map { _ throws(CommandLineError) in try count("--images", arguments) }
+        let recalibrationCount = try count("--recalibrate-images", arguments)
+        let normalization = DataArguments.normalization(arguments, spec: spec)
+        let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
+        let dataSpec = arguments.value("--data", in: spec) ?? "hub:cifar10/test"
+
+        let all = try DataArguments.images(dataSpec, option: "--data", split: .test, spec: spec)
+        guard all.labels != nil else { throw spec.usage("'\(dataSpec)' has no labels; evaluate needs CIFAR-10 images") }
+        let images = limit.map { all.prefix($0) } ?? all
+        let calibration = try arguments.values["--recalibrate"].map { text throws(CommandLineError) in
+            try DataArguments.images(text, option: "--recalibrate", split: .train, spec: spec).prefix(recalibrationCount)
+        }
+
+        let (resolved, checkpoint) = try CheckpointArgument.read(path)
+        if CompactCheckpoint.isCompact(checkpoint) {
+            throw spec.usage("'\(path)' is already pruned (written by 'fpgm prune --compact'); evaluate the file it came from with '--prune'")
+        }
+        var weights = try RunnableArchitecture.bind(checkpoint, path: resolved, to: architecture)
+        let plan = try rates.map { rates throws(CommandLineError) in
+            try RunnableArchitecture.plan(weights, rates: rates, criterion: kind.criterion(seed: UInt64(seed)), path: resolved)
+        }
+        if let plan { weights = weights.masked(by: plan) }
+        if let calibration {
+            weights = BatchNormRecalibration.recalibrated(weights, images: calibration, normalization: normalization, shortcut: shortcut)
+        }
+        let model = try plan.map { plan throws(CommandLineError) in try RunnableArchitecture.pruned(weights, by: plan, compact: compact) }
+            ?? CompactModel(weights: weights)
+        let evaluation = Evaluation(network: InferenceNetwork(model: model, shortcut: shortcut), images: images, normalization: normalization)
+
+        let classNames = CIFARBatch.classNames
+        if arguments.flags.contains("--json") {
+            var members: [(String, JSONValue)] = [
+                ("checkpoint", .string(path)), ("arch", .string(architecture.name)), ("data", .string(dataSpec)),
+                ("normalization", .string(normalization.rawValue)), ("images", .int(evaluation.images)), ("correct", .int(evaluation.correct)),
+                ("top1", .double(evaluation.top1)), ("standard_error", .double(evaluation.standardError)),
+                ("per_class", .array(evaluation.perClass.enumerated().map { index, counts in
+                    .object([("class", .int(index)), ("name", .string(classNames[index])), ("images", .int(counts.images)),
+                             ("correct", .int(counts.correct))])
+                })),
+                ("recalibrated", .bool(calibration != nil)),
+                ("pruned_filters", .int(plan?.prunedFilters ?? 0)),
+                ("parameters", .int(model.parameterCount)),
+            ]
+            if let rates {
+                members += [("mode", .string(compact ? "compact" : "mask")), ("criterion", .string(kind.rawValue)),
+                            ("rate_norm", .double(rates.rateNorm)), ("rate_dist", .double(rates.rateDist))]
+            }
+            if let calibration, let text = arguments.values["--recalibrate"] {
+                members += [("recalibration_data", .string(text)), ("recalibration_images", .int(calibration.count))]
+            }
+            if evaluation.predictsOneClass { members.append(("single_class", .int(evaluation.predictions[0]))) }
+            return JSONValue.object(members).text(indent: 2) + "\n"
+        }
+        var text = String(format: "%@ on %@: %d of %d correct, top-1 %.2f%% (standard error %.2f points)", architecture.name, dataSpec,
+                          evaluation.correct, evaluation.images, 100 * evaluation.top1, 100 * evaluation.standardError)
+        if let plan { text += ", \(plan.prunedFilters) of \(plan.filters) filters pruned (\(compact ? "compact" : "masked"), \(kind.rawValue))" }
+        if let calibration { text += ", batch norms re-estimated on \(calibration.count) images" }
+        text += "\nImages normalised with the \(normalization.summary).\n"
+        if evaluation.predictsOneClass { text += "The network predicts \(classNames[evaluation.predictions[0]]) for every image.\n" }
+        let rows = evaluation.perClass.enumerated().map { index, counts in
+            [String(index), classNames[index], String(counts.images), String(counts.correct),
+             counts.images > 0 ? String(format: "%.1f%%", 100 * Double(counts.correct) / Double(counts.images)) : "–"]
+        }
+        return text + "\n" + Table(columns: ["Class", "Name", "Images", "Correct", "Top-1"],
+                                   alignments: [.right, .left, .right, .right, .right], rows: rows).markdown
+    }
+
+    /// A whole-number option at least 1 (or 0 with `allowingZero`); a usage error naming it otherwise.
+    static func count(_ option: String, _ arguments: ParsedArguments, allowingZero: Bool = false) throws(CommandLineError) -> Int {
+        let text = arguments.value(option, in: spec) ?? ""
+        guard let value = Int(text), value >= (allowingZero ? 0 : 1) else {
+            let placeholder = spec.options.first { $0.name == option }?.valueName ?? "value"
+            throw spec.usage("The value '\(text)' is invalid for '\(option) <\(placeholder)>': not a whole number of at least \(allowingZero ? 0 : 1)")
+        }
+        return value
+    }
+}
