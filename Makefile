@@ -8,9 +8,9 @@ export FPGM_WEIGHTS_DIR ?= $(abspath ../shared/weights)
 export FPGM_DATA_DIR ?= $(abspath ../shared/cifar10)
 
 FUZZ_SECONDS ?= 600
-FUZZ_READERS ?= npy npz safetensors torch-legacy torch-zip compact
+FUZZ_READERS ?= npy npz safetensors torch-legacy torch-zip compact cifar-binary cifar-python cifar-archive
 FUZZ_FLAGS := -sanitize=fuzzer,address -parse-as-library -O \
-	-I Sources/CBLAS -I Sources/CZip -I Sources/CCrypto -I .build/fuzz $$(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g')
+	-I Sources/CBLAS -I Sources/CZip -I Sources/CCrypto -I Sources/CArchive -I .build/fuzz $$(pkg-config --cflags-only-I openblas | sed 's/-I/-Xcc -I/g')
 
 .PHONY: run test setup browser build bench fuzz clean
 
@@ -50,7 +50,7 @@ bench: setup
 	swift run -c release fpgm-bench jupyter
 	swift run -c release fpgm-bench forward
 
-# Fuzz every checkpoint reader and the compact-file checks with libFuzzer and AddressSanitizer,
+# Fuzz every checkpoint and image-data reader and the compact-file checks with libFuzzer and AddressSanitizer,
 # FUZZ_SECONDS each (default 600), starting from the seed corpus in Fuzz/corpus; logs and findings stay
 # in .build/fuzz.
 fuzz: setup
@@ -62,7 +62,7 @@ fuzz: setup
 	@for reader in $(FUZZ_READERS); do \
 	  echo "fuzz: building $$reader"; \
 	  swiftc $(FUZZ_FLAGS) -module-name FuzzTarget $$(find Sources/FPGM -name '*.swift') Fuzz/$$reader.swift Fuzz/Scratch.swift \
-	    -L .build/fuzz -lDigest -lConvolutionKernels $$(pkg-config --libs openblas libzip libcrypto) -o .build/fuzz/$$reader || exit 1; \
+	    -L .build/fuzz -lDigest -lConvolutionKernels $$(pkg-config --libs openblas libzip libcrypto libarchive) -o .build/fuzz/$$reader || exit 1; \
 	  mkdir -p .build/fuzz/corpus-$$reader; \
 	  (cd .build/fuzz && ./$$reader -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
 	    -artifact_prefix=$$reader- corpus-$$reader ../../Fuzz/corpus/$$reader > $$reader.log 2>&1) \

@@ -17,12 +17,12 @@ public struct AgreementDirective: Directive {
 
     public let spec = DirectiveSpec(name: "agreement", summary: "logit error and top-1 agreement of pruned networks without fine-tuning", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
-        ArgumentSpec("rate", .number, default: .number(0.4), help: "the fraction of filters every criterion prunes"),
-        ArgumentSpec("mix_dist", .number, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1 of 0.4)"),
+        ArgumentSpec("rate", .fraction, default: .number(0.4), help: "the fraction of filters every criterion prunes"),
+        ArgumentSpec("mix_dist", .fraction, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1 of 0.4)"),
         ArgumentSpec("input", .string, default: .string("hub:cifar10/test"), help: "the images: hub:cifar10/test, a CIFAR-10 batch file, folder or archive (relative to the notebook), or pattern:N / smooth:N for generated ones"),
-        ArgumentSpec("normalize", .string, default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
+        ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
         ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the top-1 agreement as a bar chart"),
     ])
 
@@ -35,7 +35,7 @@ public struct AgreementDirective: Directive {
         }
         guard (0...1).contains(rate), (0...rate).contains(mixDist) else { throw DirectiveFailure("rate must lie in [0, 1] and mix_dist in [0, rate]") }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        guard let normalization = Normalization(rawValue: normalize) else { throw DirectiveFailure("normalize must be imagenet or cifar, not '\(normalize)'") }
+        let normalization = Normalization(rawValue: normalize) ?? .imagenet
         let images = try DirectiveImages.load(input, argument: "input", split: .test, side: model.weights.architecture.inputSize, context: context)
             .maps(normalization: normalization)
         let reference = InferenceNetwork(weights: model.weights).logits(images)

@@ -16,9 +16,9 @@ public struct EquivalenceDirective: Directive {
 
     public let spec = DirectiveSpec(name: "equivalence", summary: "g(x) = g'(x), and the relaxed choice against the exact geometric median", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("layers", .strings, default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+        ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
     ])
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {

@@ -11,8 +11,8 @@ public struct FLOPsDirective: Directive {
     public init() {}
 
     public let spec = DirectiveSpec(name: "flops", summary: "MACs of networks before and after pruning", arguments: [
-        ArgumentSpec("archs", .strings, help: "architectures: \(Architecture.names.joined(separator: ", "))"),
-        ArgumentSpec("rates", .numbers, default: .numbers([0.4]), help: "fractions of filters pruned in every layer"),
+        ArgumentSpec("archs", .choices(Architecture.names), help: "architectures: \(Architecture.names.joined(separator: ", "))"),
+        ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "fractions of filters pruned in every layer"),
         ArgumentSpec("convention", .choice(FLOPsCount.Convention.allCases.map(\.rawValue)), default: .string("paper"),
                      help: "paper: conv-only MACs with a continuous keep ratio; exact: integer filter counts, conv and fc"),
         ArgumentSpec("chart", .bool, default: .bool(false), help: "also draw the reductions as a bar chart"),
@@ -108,5 +108,5 @@ public struct DirectiveFailure: Error, CustomStringConvertible {
 public enum Directives {
     public static let all: [any Directive] = [ModelDirective(), FLOPsDirective(), NormsDirective(), SelectDirective(),
                                               EquivalenceDirective(), FreezeDirective(), ToyDirective(),
-                                              SpeedupDirective(), AgreementDirective()]
+                                              SpeedupDirective(), AgreementDirective(), AccuracyDirective()]
 }

@@ -13,10 +13,10 @@ public struct FreezeDirective: Directive {
 
     public let spec = DirectiveSpec(name: "freeze", summary: "the official mask freeze: zeroed filters are chosen again", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the noise"),
-        ArgumentSpec("rate_norm", .number, default: .number(1.0), help: "fraction kept by the norm step"),
-        ArgumentSpec("rate_dist", .number, default: .number(0.4), help: "fraction pruned by FPGM among the norm survivors"),
+        ArgumentSpec("rate_norm", .fraction, default: .number(1.0), help: "fraction kept by the norm step"),
+        ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by FPGM among the norm survivors"),
         ArgumentSpec("noise", .number, default: .number(0.05), help: "the kept filters' perturbation, relative to their RMS value"),
         ArgumentSpec("rounds", .integer, default: .integer(3), help: "how many times to perturb and select again"),
     ])

@@ -14,7 +14,7 @@ public struct ModelDirective: Directive {
 
     public let spec = DirectiveSpec(name: "model", summary: "the network studied, and where its weights come from", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
         ArgumentSpec("fallback", .choice(["none", "synthetic"]), default: .string("none"),
                      help: "synthetic: when the weights cannot be found, use seeded synthetic weights (needs arch) and say so"),

@@ -33,6 +33,11 @@ struct ModelSource {
                            description: weights, path: path)
     }
 
+    /// The `arch` argument every directive on a network takes: checked against the known names when the
+    /// notebook is checked.
+    static let archArgument = ArgumentSpec("arch", .choice([""] + Architecture.names), default: .string(""),
+                                           help: "the network; inferred from the checkpoint when empty, needed for synthetic")
+
     /// Checkpoints already read by this process: a notebook reads the same network for many cells.
     private static let checkpoints = FileVersionMemo<Checkpoint>()
 
@@ -44,6 +49,14 @@ struct ModelSource {
             throw DirectiveFailure("no conv layer '\(unknown)' (layers: \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
         }
         return wanted.isEmpty ? layers : wanted.map { name in layers.first { $0.name == name }! }
+    }
+
+    /// The plan of `criterion` at `rates` for `layers`, its failures worded in the notebook's terms.
+    static func plan(_ layers: [(name: String, filters: FilterMatrix)], rates: PruningRates,
+                     criterion: any FilterCriterion = DistanceSumCriterion()) throws -> PruningPlan {
+        do { return try FilterSelector(rates: rates, criterion: criterion).plan(for: layers) } catch {
+            throw DirectiveFailure(error.description)
+        }
     }
 
     /// The callout a report shows when the weights are synthetic.

@@ -11,9 +11,9 @@ public struct NormsDirective: Directive {
 
     public let spec = DirectiveSpec(name: "norms", summary: "filter-norm statistics per conv layer", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("layers", .strings, default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+        ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
         ArgumentSpec("chart", .choice(["none", "linear", "log"]), default: .string("none"),
                      help: "draw the density of the first listed layer's norms, on a linear or log axis"),
     ])

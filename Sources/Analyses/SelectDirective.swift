@@ -13,13 +13,13 @@ public struct SelectDirective: Directive {
 
     public let spec = DirectiveSpec(name: "select", summary: "filters chosen by each criterion, and their overlap", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
-        ArgumentSpec("rate_norm", .number, default: .number(1.0), help: "fraction kept by the norm step"),
-        ArgumentSpec("rate_dist", .number, default: .number(0.4), help: "fraction pruned by the criterion among the norm survivors"),
-        ArgumentSpec("criteria", .strings, default: .strings(["fpgm", "l2"]), help: "criteria to compare: fpgm, l2, l1, random, gm-exact"),
+        ArgumentSpec("rate_norm", .fraction, default: .number(1.0), help: "fraction kept by the norm step"),
+        ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by the criterion among the norm survivors"),
+        ArgumentSpec("criteria", .choices(CriterionKind.allCases.map(\.rawValue)), default: .strings(["fpgm", "l2"]), help: "criteria to compare: fpgm, l2, l1, random, gm-exact"),
         ArgumentSpec("distance", .choice(FilterDistance.allCases.map(\.rawValue)), default: .string("euclidean"), help: "the distance of fpgm"),
-        ArgumentSpec("layers", .strings, default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+        ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
     ])
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {

@@ -15,10 +15,10 @@ public struct SpeedupDirective: Directive {
 
     public let spec = DirectiveSpec(name: "speedup", summary: "theoretical against measured forward-time reduction of compact networks", arguments: [
         ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ArgumentSpec("arch", .string, default: .string(""), help: "the network; inferred from the checkpoint when empty, needed for synthetic"),
+        ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("rate_norm", .numbers, default: .numbers([1.0, 0.7]), help: "the norm step's kept fraction of each plan"),
-        ArgumentSpec("rate_dist", .numbers, default: .numbers([0.4, 0.1]), help: "the FPGM step's pruned fraction of each plan (paired with rate_norm)"),
+        ArgumentSpec("rate_norm", .fractions, default: .numbers([1.0, 0.7]), help: "the norm step's kept fraction of each plan"),
+        ArgumentSpec("rate_dist", .fractions, default: .numbers([0.4, 0.1]), help: "the FPGM step's pruned fraction of each plan (paired with rate_norm)"),
         ArgumentSpec("batch", .integer, default: .integer(64), help: "images per forward pass"),
         ArgumentSpec("repeats", .integer, default: .integer(5), help: "timed runs per network (the median is reported)"),
     ])

@@ -15,7 +15,7 @@ public struct ToyDirective: Directive {
     public let spec = DirectiveSpec(name: "toy", summary: "norm against geometric median on points in the plane", arguments: [
         ArgumentSpec("similar", .integer, default: .integer(9), help: "points in the tight group of similar filters"),
         ArgumentSpec("distinct", .integer, default: .integer(4), help: "distinct points with small norms"),
-        ArgumentSpec("rate", .number, default: .number(0.3), help: "fraction of the points pruned by each criterion"),
+        ArgumentSpec("rate", .fraction, default: .number(0.3), help: "fraction of the points pruned by each criterion"),
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of the points"),
     ])
 

@@ -7,6 +7,12 @@ public enum ArgumentKind: Sendable, Equatable {
     case numbers
     /// One of the given strings.
     case choice([String])
+    /// A list of strings, each one of the given strings; a single string is accepted as a list of one.
+    case choices([String])
+    /// A number in [0, 1].
+    case fraction
+    /// A list of numbers in [0, 1]; a single number is accepted as a list of one.
+    case fractions
 
     /// How the kind reads in messages and help.
     public var name: String {
@@ -17,7 +23,10 @@ public enum ArgumentKind: Sendable, Equatable {
         case .string: return "a string"
         case .strings: return "a list of strings"
         case .numbers: return "a list of numbers"
-        case let .choice(values): return "one of " + values.joined(separator: ", ")
+        case let .choice(values): return "one of " + values.filter { !$0.isEmpty }.joined(separator: ", ")
+        case let .choices(values): return "a list of " + values.filter { !$0.isEmpty }.joined(separator: ", ")
+        case .fraction: return "a number from 0 to 1"
+        case .fractions: return "a list of numbers from 0 to 1"
         }
     }
 }
@@ -80,7 +89,7 @@ public struct DirectiveSpec: Sendable {
                 throw fail(value.line, "unknown argument '\(key)'\(hint) (valid: \(valid.joined(separator: ", ")))")
             }
             guard let checked = DirectiveSpec.convert(value.value, to: spec.kind) else {
-                throw fail(value.line, "argument '\(key)' must be \(spec.kind.name)")
+                throw fail(value.line, DirectiveSpec.mismatch(key, value.value, kind: spec.kind))
             }
             values[key] = checked
         }
@@ -91,8 +100,41 @@ public struct DirectiveSpec: Sendable {
         return values
     }
 
+    /// Why `value` does not fit `kind`, naming the argument: a value outside [0, 1] says so; a string that
+    /// is not among the choices gets the nearest choice as a suggestion.
+    static func mismatch(_ key: String, _ value: YAMLNode.Value, kind: ArgumentKind) -> String {
+        switch kind {
+        case .fraction, .fractions:
+            var numbers = [Double]()
+            if case let .numbers(list)? = convert(value, to: .numbers) { numbers = list }
+            if let outside = numbers.first(where: { $0 < 0 || $0 > 1 }) {
+                return "argument '\(key)' must lie in [0, 1], got \(outside)"
+            }
+        case let .choice(options), let .choices(options):
+            var texts = [String]()
+            if case let .strings(list)? = convert(value, to: .strings) { texts = list }
+            if let unknown = texts.first(where: { !options.contains($0) }) {
+                let known = options.filter { !$0.isEmpty }
+                let hint = Suggestion.nearest(unknown, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                let listed = known.count > 12 ? known.prefix(12).joined(separator: ", ") + ", ..." : known.joined(separator: ", ")
+                return "argument '\(key)' has the unknown value '\(unknown)'\(hint) (known: \(listed))"
+            }
+        default: break
+        }
+        return "argument '\(key)' must be \(kind.name)"
+    }
+
     static func convert(_ value: YAMLNode.Value, to kind: ArgumentKind) -> ArgumentValue? {
         switch (kind, value) {
+        case (.fraction, _):
+            guard case let .number(number)? = convert(value, to: .number), (0...1).contains(number) else { return nil }
+            return .number(number)
+        case (.fractions, _):
+            guard case let .numbers(numbers)? = convert(value, to: .numbers), numbers.allSatisfy({ (0...1).contains($0) }) else { return nil }
+            return .numbers(numbers)
+        case let (.choices(options), _):
+            guard case let .strings(texts)? = convert(value, to: .strings), texts.allSatisfy(options.contains) else { return nil }
+            return .strings(texts)
         case let (.bool, .bool(flag)): return .bool(flag)
         case let (.integer, .int(number)): return .integer(number)
         case let (.number, .int(number)): return .number(Double(number))

@@ -13,6 +13,19 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.text() == rhs.text() }
 
+    /// A value a cell exported as text: a JSON number when the text is a plain decimal number (an
+    /// optional minus, digits, at most one decimal point between digits: "1245", "0.1446"), a string
+    /// otherwise ("853,018", "10.9%", "3.26e-16" stay as written).
+    public static func exported(_ text: String) -> JSONValue {
+        let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+            return .string(text)
+        }
+        if parts.count == 1, let value = Int(text) { return .int(value) }
+        return Double(text).map(JSONValue.double) ?? .string(text)
+    }
+
     /// The document as text; `indent` spaces per level, or compact on one line when `indent` is 0.
     /// Arrays of numbers stay on one line.
     public func text(indent: Int = 0) -> String {

@@ -23,8 +23,9 @@ struct AccuracyTests {
         let weights = try Architecture.named(arch).bind(Checkpoint.read(path: try #require(Self.weights) + "/" + file))
         let data = ImageData(environment: ["FPGM_DATA_DIR": try #require(Self.data)])
         let test = try data.load("hub:cifar10/test", split: .test), calibration = try data.load("hub:cifar10/train", split: .train).prefix(2000)
-        let unpruned = Evaluation(network: InferenceNetwork(weights: weights), images: test, normalization: .imagenet)
+        let unpruned = Evaluation(network: InferenceNetwork(weights: weights), weights: weights, images: test, normalization: .imagenet)
         #expect(unpruned.correct == expected["unpruned"] as? Int)
+        #expect(unpruned.exactlyDecided <= 3, "near ties are rare: \(unpruned.exactlyDecided)")
         #expect(unpruned.perClass.map(\.correct).reduce(0, +) == unpruned.correct)
         #expect(unpruned.perClass.map(\.images) == test.classCounts)
         let cases = try #require(expected["pruned"] as? [String: [String: Any]])
@@ -34,10 +35,10 @@ struct AccuracyTests {
             let plan = try FilterSelector(rates: rates, criterion: kind.criterion()).plan(for: weights.prunableLayers)
             #expect(plan.prunedFilters == entry["pruned_filters"] as? Int, "\(arch) \(name)")
             let masked = weights.masked(by: plan)
-            let maskedCorrect = Evaluation(network: InferenceNetwork(weights: masked), images: test, normalization: .imagenet).correct
+            let maskedCorrect = Evaluation(network: InferenceNetwork(weights: masked), weights: masked, images: test, normalization: .imagenet).correct
             #expect(abs(maskedCorrect - (try #require(entry["masked"] as? Int))) <= 1, "\(arch) \(name) masked: \(maskedCorrect)")
             let recalibrated = BatchNormRecalibration.recalibrated(masked, images: calibration, normalization: .imagenet)
-            let recalibratedCorrect = Evaluation(network: InferenceNetwork(weights: recalibrated), images: test, normalization: .imagenet).correct
+            let recalibratedCorrect = Evaluation(network: InferenceNetwork(weights: recalibrated), weights: recalibrated, images: test, normalization: .imagenet).correct
             #expect(abs(recalibratedCorrect - (try #require(entry["recalibrated"] as? Int))) <= 3, "\(arch) \(name) re-estimated: \(recalibratedCorrect)")
         }
     }
@@ -74,6 +75,28 @@ struct AccuracyTests {
         }
         // The thread count does not change the result.
         #expect(BatchNormRecalibration.recalibrated(masked, images: images, normalization: .imagenet, threads: 2).tensors == recalibrated.tensors)
+    }
+
+    @Test("the Float64 pass that decides near ties gives PyTorch's logits (reference/forward-logits.json) to 1e-4, and VGG-16's fast logits",
+          .enabled(if: weights != nil))
+    func exactPass() throws {
+        let folder = URL(fileURLWithPath: try #require(Self.weights))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.deletingLastPathComponent()
+            .appendingPathComponent("reference/forward-logits.json"))) as? [String: Any])
+        let expected = try #require((json["logits"] as? [String: [[Double]]])?["resnet20-12fca82f.th"])
+        let weights = try Architecture.named("resnet20").bind(Checkpoint.read(path: folder.appendingPathComponent("resnet20-12fca82f.th").path))
+        let unfolded = InferenceNetwork(model: CompactModel(weights: weights), foldingBatchNorms: false)
+        let images = GeneratedImages.pattern(count: 2)
+        for n in 0..<2 {
+            let logits = ExactPass.logits(unfolded, norms: weights.batchNormsByConvolution, image: images.maps(n..<(n + 1), normalization: .imagenet))
+            #expect(zip(logits, expected[n]).allSatisfy { abs($0 - $1) <= 1e-4 }, "\(logits) against \(expected[n])")
+        }
+        let vgg = BoundWeights.synthetic(try Architecture.named("vgg16"), seed: 5)
+        let one = GeneratedImages.smooth(count: 1).maps(normalization: .imagenet)
+        let fast = InferenceNetwork(weights: vgg).logits(one)[0].map(Double.init)
+        let exact = ExactPass.logits(InferenceNetwork(model: CompactModel(weights: vgg), foldingBatchNorms: false), norms: vgg.batchNormsByConvolution, image: one)
+        let scale = exact.map(abs).max() ?? 1
+        #expect(zip(fast, exact).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "\(fast) against \(exact)")
     }
 
     @Test("counts: ties to the lower class, per-class sums, binomial standard error, majority baseline")

@@ -28,6 +28,16 @@ struct TableTests {
         #expect(NumberFormat.trimmed(40) == "40")
     }
 
+    @Test("exported values: plain decimal numbers become JSON numbers, everything else stays a string")
+    func exportedValues() {
+        #expect(JSONValue.exported("1245").text() == "1245")
+        #expect(JSONValue.exported("0.1446").text() == "0.1446")
+        #expect(JSONValue.exported("-2.50").text() == "-2.5")
+        for text in ["853,018", "10.9%", "3.26e-16", "", ".", "1.", ".5", "1.2.3", "\u{661}\u{662}", "nan", "-"] {
+            #expect(JSONValue.exported(text) == .string(text), "\(text)")
+        }
+    }
+
     @Test("JSON keeps key order, escapes strings, and writes the same bytes every time")
     func json() {
         let value = JSONValue.object([("b", .int(1)), ("a", .array([.double(0.5), .null, .bool(true)])),

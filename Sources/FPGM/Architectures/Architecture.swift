@@ -33,6 +33,16 @@ public struct Architecture: Sendable, Equatable {
             + classifier.inFeatures * classifier.outFeatures + classifier.outFeatures
     }
 
+    /// The name of every convolution of every known architecture, once each, in order of first appearance:
+    /// what a notebook's `layers:` may name before its network is known.
+    public static let convolutionNames: [String] = {
+        var seen = Set<String>(), names = [String]()
+        for name in Architecture.names {
+            for layer in (try? Architecture.named(name))?.convolutions ?? [] where seen.insert(layer.name).inserted { names.append(layer.name) }
+        }
+        return names
+    }()
+
     /// All names `named(_:)` accepts.
     public static let names = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202",
                                "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg16"]

@@ -14,14 +14,16 @@ public struct HubWeights: Sendable {
         public let file: String
         /// The full lowercase hexadecimal digest, or its leading digits.
         public let sha256: String
+        /// The CIFAR-10 test accuracy upstream publishes (1 - its test error, on all 10,000 images), where known.
+        public var publishedTop1: Double? = nil
     }
 
     /// akamaster/pytorch_resnet_cifar10, `pretrained_models/`: CIFAR-10 ResNets (BSD 2-Clause).
     public static let akamaster: [String: Entry] = [
-        "resnet20": Entry(file: "resnet20-12fca82f.th", sha256: "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8"),
-        "resnet32": Entry(file: "resnet32-d509ac18.th", sha256: "d509ac1820d7f25398913559d7e81a13229b1e7adc5648e3bfa5e22dc137f850"),
-        "resnet44": Entry(file: "resnet44-014dd654.th", sha256: "014dd6541728a1c700b1642ab640e211dc6eb8ed507d70697458dc8f8a0ae2e4"),
-        "resnet56": Entry(file: "resnet56-4bfd9763.th", sha256: "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367"),
+        "resnet20": Entry(file: "resnet20-12fca82f.th", sha256: "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8", publishedTop1: 0.9173),
+        "resnet32": Entry(file: "resnet32-d509ac18.th", sha256: "d509ac1820d7f25398913559d7e81a13229b1e7adc5648e3bfa5e22dc137f850", publishedTop1: 0.9263),
+        "resnet44": Entry(file: "resnet44-014dd654.th", sha256: "014dd6541728a1c700b1642ab640e211dc6eb8ed507d70697458dc8f8a0ae2e4", publishedTop1: 0.9310),
+        "resnet56": Entry(file: "resnet56-4bfd9763.th", sha256: "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367", publishedTop1: 0.9339),
         "resnet110": Entry(file: "resnet110-1d1ed7c2.th", sha256: "1d1ed7c2"),
         "resnet1202": Entry(file: "resnet1202-f3b1deed.th", sha256: "f3b1deed"),
     ]
@@ -33,6 +35,12 @@ public struct HubWeights: Sendable {
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
+    }
+
+    /// The catalogue entry whose full SHA-256 the file at `path` has, if any: a renamed copy is recognised too.
+    public static func entry(forFileAt path: String) -> Entry? {
+        guard let digest = try? SHA256Digest.memoized(fileAt: path).hex else { return nil }
+        return akamaster.values.first { $0.sha256 == digest }
     }
 
     /// Whether `reference` names hub weights rather than a file.

@@ -18,10 +18,7 @@ public enum BatchNormRecalibration {
                                     shortcut: ShortcutPlacement = .symmetric,
                                     threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> BoundWeights {
         let network = InferenceNetwork(model: CompactModel(weights: weights), shortcut: shortcut, foldingBatchNorms: false)
-        let architecture = weights.architecture
-        let norms = Dictionary(uniqueKeysWithValues: architecture.convolutions.map { layer in
-            (layer.name, BatchNormTensors(tensors: weights.tensors, name: architecture.batchNorm(of: layer).name))
-        })
+        let architecture = weights.architecture, norms = weights.batchNormsByConvolution
         let batches = stride(from: 0, to: images.count, by: batchSize).map { $0..<min($0 + batchSize, images.count) }
         var statistics = [[String: BatchStatistics]](repeating: [:], count: batches.count)
         let next = NextIndex()
@@ -63,7 +60,7 @@ struct BatchStatistics {
 
 /// The training-mode forward pass of one batch through a network built without folding, recording each
 /// batch norm's batch statistics by the name of the convolution it follows.
-struct TrainingModePass {
+struct TrainingModePass: UnfoldedPass {
     let norms: [String: BatchNormTensors]
     let workspace: Workspace
     private(set) var statistics: [String: BatchStatistics] = [:]
@@ -75,32 +72,20 @@ struct TrainingModePass {
 
     /// Runs the body of `network` (its convolutions unfolded) on `input`; the classifier is not needed.
     mutating func run(_ network: InferenceNetwork, _ input: FeatureMaps) {
-        switch network.body {
-        case let .residual(stem, pooled, _, blocks):
-            var stemOutput = normalized(stem.apply(input, relu: false, workspace: workspace), stem.layer, relu: true)
-            if pooled { stemOutput = stemOutput.maxPooled(window: 3, stride: 2, padding: 1) }
-            var stream = stemOutput
-            for block in blocks {
-                let source = block.readsStem ? stemOutput : stream
-                var hidden = source
-                for convolution in block.convolutions.dropLast() {
-                    hidden = normalized(convolution.apply(hidden, relu: false, workspace: workspace), convolution.layer, relu: true)
-                }
-                let residual = block.projection.map { projection in
-                    normalized(projection.apply(source, relu: false, workspace: workspace), projection.layer, relu: false)
-                } ?? network.shortcutMaps(of: stream, block: block)
-                let last = block.convolutions.last!
-                stream = normalized(last.apply(hidden, relu: false, workspace: workspace), last.layer, relu: true, residual: residual)
-            }
-        case let .chain(layers):
-            var stream = input
-            for layer in layers {
-                stream = normalized(layer.convolution.apply(stream, relu: false, workspace: workspace), layer.convolution.layer, relu: true)
-                if layer.poolAfter { stream = stream.maxPooled(window: 2, stride: 2, padding: 0) }
-            }
-        }
+        _ = network.walkUnfolded(&self, input)
     }
 
+    mutating func layer(_ convolution: FoldedConvolution, _ input: FeatureMaps, relu: Bool, residual: FeatureMaps?) -> FeatureMaps {
+        normalized(convolution.apply(input, relu: false, workspace: workspace), convolution.layer, relu: relu, residual: residual)
+    }
+
+    func shortcut(_ input: FeatureMaps, block: InferenceNetwork.Block, network: InferenceNetwork) -> FeatureMaps {
+        network.shortcutMaps(of: input, block: block)
+    }
+
+    func maxPooled(_ maps: FeatureMaps, window: Int, stride: Int, padding: Int) -> FeatureMaps {
+        maps.maxPooled(window: window, stride: stride, padding: padding)
+    }
     /// gamma (z - mu) / sqrt(sigma2 + eps) + beta (+ residual), then ReLU where `relu`, at every position
     /// of the maps (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`.
     mutating func normalized(_ z: FeatureMaps, _ layer: String, relu: Bool, residual: FeatureMaps? = nil) -> FeatureMaps {

@@ -165,6 +165,11 @@ extension BoundWeights {
     func batchNorm(of layer: ConvolutionLayer) -> BatchNormTensors {
         BatchNormTensors(tensors: tensors, name: architecture.batchNorm(of: layer).name)
     }
+
+    /// Each convolution's batch norm, by the convolution's name.
+    var batchNormsByConvolution: [String: BatchNormTensors] {
+        Dictionary(uniqueKeysWithValues: architecture.convolutions.map { ($0.name, batchNorm(of: $0)) })
+    }
 }
 
 extension Tensor {

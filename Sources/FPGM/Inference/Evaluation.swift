@@ -19,17 +19,40 @@ public struct Evaluation: Sendable, Equatable {
     /// Whether the network gives every image one class: then its accuracy is that class's share.
     public var predictsOneClass: Bool { Set(predictions).count == 1 }
 
-    /// The network's predictions on `images` (labelled), normalised with `normalization`, in chunks of
-    /// `chunk` images so that at most that many normalised images are held at once.
-    public init(network: InferenceNetwork, images: ImageSet, normalization: Normalization, chunk: Int = 1024) {
+    /// Predictions whose two largest logits are closer than this are decided again by `ExactPass`: the
+    /// convolution kernels of different processors round differently, by about 1e-5 in a logit, so a
+    /// closer call could go either way depending on the machine.
+    public static let tieMargin: Float = 1e-3
+
+    /// How many predictions `ExactPass` decided.
+    public private(set) var exactlyDecided = 0
+
+    /// The predictions of `network` on `images` (labelled), normalised with `normalization`, in chunks
+    /// of `chunk` images so that at most that many normalised images are held at once. `weights` are the
+    /// (masked) weights `network` computes: near ties (`tieMargin`) are decided by the Float64 pass
+    /// through them, so that the counts are the same on every machine.
+    public init(network: InferenceNetwork, weights: BoundWeights, images: ImageSet, normalization: Normalization, chunk: Int = 1024) {
         guard let labels = images.labels else { preconditionFailure("evaluation needs labelled images") }
-        var predictions = [Int]()
+        var predictions = [Int](), close = [Int]()
         predictions.reserveCapacity(images.count)
         for start in stride(from: 0, to: images.count, by: chunk) {
             let logits = network.logits(images.maps(start..<min(start + chunk, images.count), normalization: normalization))
-            predictions += logits.map(InferenceNetwork.predictedClass)
+            for (offset, row) in logits.enumerated() {
+                let predicted = InferenceNetwork.predictedClass(row)
+                if row.indices.contains(where: { $0 != predicted && row[predicted] - row[$0] < Self.tieMargin }) { close.append(start + offset) }
+                predictions.append(predicted)
+            }
+        }
+        if !close.isEmpty {
+            let unfolded = InferenceNetwork(model: CompactModel(weights: weights), shortcut: network.shortcut, foldingBatchNorms: false)
+            let norms = weights.batchNormsByConvolution
+            for index in close {
+                let logits = ExactPass.logits(unfolded, norms: norms, image: images.maps(index..<(index + 1), normalization: normalization))
+                predictions[index] = logits.indices.max { logits[$0] < logits[$1] } ?? 0
+            }
         }
         self.init(predictions: predictions, labels: labels)
+        exactlyDecided = close.count
     }
 
     /// The counts of `predictions` against `labels` (classes 0-9).

@@ -64,7 +64,8 @@ enum EvaluateCommand {
         }
         let model = try plan.map { plan throws(CommandLineError) in try RunnableArchitecture.pruned(weights, by: plan, compact: compact) }
             ?? CompactModel(weights: weights)
-        let evaluation = Evaluation(network: InferenceNetwork(model: model, shortcut: shortcut), images: images, normalization: normalization)
+        let evaluation = Evaluation(network: InferenceNetwork(model: model, shortcut: shortcut), weights: weights, images: images,
+                                    normalization: normalization)
 
         let classNames = CIFARBatch.classNames
         if arguments.flags.contains("--json") {

@@ -137,7 +137,7 @@ enum ReportJSON {
                 ("directive", .string(record.directive)),
                 ("line", .int(record.line)),
                 ("arguments", .object(record.arguments.keys.sorted().map { ($0, json(record.arguments[$0]!)) })),
-                ("values", .object(record.values.map { ($0.key, .string($0.value)) })),
+                ("values", .object(record.values.map { ($0.key, .exported($0.value)) })),
                 ("status", .string(record.status.rawValue)),
                 ("seconds", .double((record.seconds * 1e4).rounded() / 1e4)),
                 ("diagnostics", .array(record.diagnostics.map(JSONValue.string))),

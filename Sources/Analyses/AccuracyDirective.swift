@@ -1,0 +1,143 @@
+import FPGM
+import Foundation
+import Notebook
+import Report
+
+/// ```` ```fpgm accuracy ````: the accuracy columns of the paper's tables before any training. For each
+/// rate P and criterion (FPGM-only: R = 1, D = P; the official mix: R = 1 - (P - D_mix), D = D_mix; the
+/// L2 and L1 norms and a seeded random choice, each pruning P), the top-1 accuracy of the masked network
+/// (the official soft pruning) on real test images, and of the same network with every batch norm's
+/// statistics re-estimated on unlabelled training images (DESIGN.md §11), each with its binomial standard
+/// error sqrt(p (1 - p) / n); beside them the unpruned network, its published accuracy, and the
+/// majority-class baseline. Re-estimated accuracies are marked measured: the statistics are float32 sums
+/// over thousands of activations whose last bits differ between convolution kernels, and a changed bit
+/// can move an image across a decision boundary.
+/// Exports fractions as numbers: `top1_unpruned`, `top1_published`, `majority_baseline`, `images`,
+/// `top1_masked_<criterion>` and `top1_recalibrated_<criterion>` (with `_<i>` after the criterion for
+/// the i-th rate when there are several), and each top-1 also in percent (`..._percent`).
+public struct AccuracyDirective: Directive {
+    public init() {}
+
+    static let criteria = ["fpgm", "mix", "l2", "l1", "random"]
+
+    public let spec = DirectiveSpec(name: "accuracy", summary: "top-1 accuracy of pruned networks before fine-tuning, with and without re-estimated batch norms", arguments: [
+        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
+        ModelSource.archArgument,
+        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
+        ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "the fractions of filters every criterion prunes"),
+        ArgumentSpec("criteria", .choices(criteria), default: .strings(criteria), help: "which of fpgm, mix, l2, l1, random to show"),
+        ArgumentSpec("mix_dist", .fraction, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1)"),
+        ArgumentSpec("data", .string, default: .string("hub:cifar10/test"), help: "the labelled test images (a data spec; files relative to the notebook)"),
+        ArgumentSpec("recalibrate", .string, default: .string("hub:cifar10/train"), help: "the images batch norms are re-estimated on (a data spec), or none"),
+        ArgumentSpec("recalibrate_images", .integer, default: .integer(2000), help: "how many images re-estimation uses, in batches of 128"),
+        ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
+        ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the accuracies as a bar chart"),
+    ])
+
+    public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
+        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
+              case let .integer(seed)? = arguments["seed"], case let .numbers(rates)? = arguments["rates"],
+              case let .strings(criteria)? = arguments["criteria"], case let .number(mixDist)? = arguments["mix_dist"],
+              case let .string(dataSpec)? = arguments["data"], case let .string(recalibrateSpec)? = arguments["recalibrate"],
+              case let .integer(recalibrationCount)? = arguments["recalibrate_images"], case let .string(normalize)? = arguments["normalize"],
+              case let .bool(chart)? = arguments["chart"] else {
+            throw DirectiveFailure("the accuracy arguments did not reach the directive")
+        }
+        let normalization = Normalization(rawValue: normalize) ?? .imagenet
+        if let unknown = criteria.first(where: { !Self.criteria.contains($0) }) {
+            throw DirectiveFailure("criteria: unknown criterion '\(unknown)' (known: \(Self.criteria.joined(separator: ", ")))")
+        }
+        guard recalibrationCount >= 1 else { throw DirectiveFailure("recalibrate_images must be at least 1") }
+        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let test = try DirectiveImages.load(dataSpec, argument: "data", split: .test, context: context)
+        guard let labels = test.labels else { throw DirectiveFailure("data: '\(dataSpec)' has no labels; accuracy needs CIFAR-10 images") }
+        let recalibrates = recalibrateSpec != "none" && !recalibrateSpec.isEmpty
+        let calibration = recalibrates
+            ? try DirectiveImages.load(recalibrateSpec, argument: "recalibrate", split: .train, context: context).prefix(recalibrationCount) : nil
+
+        func evaluate(_ weights: BoundWeights) -> Evaluation {
+            Evaluation(network: InferenceNetwork(weights: weights), weights: weights, images: test, normalization: normalization)
+        }
+        func cell(_ evaluation: Evaluation) -> String {
+            NumberFormat.fixed(100 * evaluation.top1, digits: 2) + "% ± " + NumberFormat.fixed(100 * evaluation.standardError, digits: 2)
+        }
+        var values = [(String, String)]()
+        func export(_ key: String, _ fraction: Double) {
+            values.append((key, NumberFormat.fixed(fraction, digits: 4)))
+            values.append((key + "_percent", NumberFormat.fixed(100 * fraction, digits: 2)))
+        }
+
+        let unpruned = evaluate(model.weights)
+        let baseline = Evaluation.majorityBaseline(labels)
+        let published = model.path.flatMap { HubWeights.entry(forFileAt: $0)?.publishedTop1 }
+        export("top1_unpruned", unpruned.top1)
+        if let published { export("top1_published", published) }
+        export("majority_baseline", baseline.top1)
+        values.append(("images", String(test.count)))
+        values.append(("standard_error_unpruned_percent", NumberFormat.fixed(100 * unpruned.standardError, digits: 2)))
+
+        var rows = [["unpruned", "–", "0", cell(unpruned), recalibrates ? "–" : "not run"]]
+        var masked = [Double](), recalibrated = [Double](), categories = [String](), collapsed = [String]()
+        for (rateIndex, rate) in rates.enumerated() {
+            guard (0...1).contains(rate) else { throw DirectiveFailure("rates: \(rate) is outside [0, 1]") }
+            guard (0...rate).contains(mixDist) || !criteria.contains("mix") else { throw DirectiveFailure("mix_dist must lie in [0, rate], got \(mixDist) for rate \(rate)") }
+            let suffix = rates.count > 1 ? "_\(rateIndex + 1)" : ""
+            for name in criteria {
+                let (label, pruning, kind) = try Self.criterion(name, rate: rate, mixDist: mixDist)
+                let plan = try ModelSource.plan(model.layers, rates: pruning, criterion: kind.criterion(seed: UInt64(max(0, seed))))
+                let maskedWeights = model.weights.masked(by: plan)
+                let before = evaluate(maskedWeights)
+                let after = calibration.map { evaluate(BatchNormRecalibration.recalibrated(maskedWeights, images: $0, normalization: normalization)) }
+                if before.predictsOneClass { collapsed.append("\(label) at \(NumberFormat.ratesLabel(pruning)) answers \(CIFARBatch.classNames[before.predictions[0]]) for every image") }
+                rows.append([label, NumberFormat.ratesLabel(pruning), String(plan.prunedFilters), cell(before), after.map(cell) ?? "not run"])
+                export("top1_masked_\(name)\(suffix)", before.top1)
+                if let after { export("top1_recalibrated_\(name)\(suffix)", after.top1) }
+                if rateIndex == 0 {
+                    categories.append(label)
+                    masked.append(100 * before.top1)
+                    recalibrated.append(100 * (after?.top1 ?? 0))
+                }
+            }
+        }
+        rows.append(["majority class (\(CIFARBatch.classNames[baseline.class]))", "–", "–",
+                     NumberFormat.fixed(100 * baseline.top1, digits: 2) + "%", "–"])
+
+        var outputs = [CellOutput]()
+        if let callout = model.callout { outputs.append(.callout(callout)) }
+        if DirectiveImages.isSynthetic(dataSpec) { outputs.append(.callout("Generated images (\(dataSpec)) have no labels worth measuring against.")) }
+        outputs.append(.table(Table(columns: ["Criterion", "Pruned", "Filters pruned", "Top-1, masked", "Top-1, batch norms re-estimated"],
+                                    alignments: [.left, .left, .right, .right, .right], rows: rows,
+                                    measuredColumns: recalibrates ? [4] : [])))
+        if chart, !categories.isEmpty {
+            var series: [(name: String, values: [Double])] = [(name: "masked", values: masked)]
+            if recalibrates { series.append((name: "batch norms re-estimated (measured)", values: recalibrated)) }
+            let bars = Chart(id: "accuracy-\(model.weights.architecture.name)",
+                             title: "Top-1 accuracy after pruning \(NumberFormat.trimmed(rates[0] * 100, digits: 2))%, before fine-tuning",
+                             mark: .bars(categories: categories, label: "criterion", series: series),
+                             yAxis: Axis(covering: masked + recalibrated + [100 * unpruned.top1, 0], label: "top-1 accuracy (%)", includeZero: true))
+            outputs.append(.figure(svg: bars.svg))
+        }
+        var note = "\(test.count) test images (\(dataSpec)), normalised with the \(normalization.summary); ± is the binomial standard error. "
+        note += "Unpruned: \(NumberFormat.fixed(100 * unpruned.top1, digits: 2))% measured here"
+        note += published.map { "; \(NumberFormat.fixed(100 * $0, digits: 2))% published upstream on all 10,000 test images." } ?? "."
+        if let calibration {
+            note += " Batch norms re-estimated on the first \(calibration.count) images of \(recalibrateSpec) (labels unused, batches of 128, every batch weighted equally)."
+        }
+        if !collapsed.isEmpty { note += " " + collapsed.joined(separator: "; ") + "." }
+        if !DirectiveImages.isSynthetic(dataSpec) { note += " " + DirectiveImages.credit }
+        if !model.synthetic { note += " Weights: akamaster/pytorch_resnet_cifar10 (BSD 2-Clause)." }
+        outputs.append(.text(note))
+        return CellResult(outputs: outputs, values: values)
+    }
+
+    /// The row label, rates and criterion of a criterion name at rate P.
+    static func criterion(_ name: String, rate: Double, mixDist: Double) throws -> (String, PruningRates, CriterionKind) {
+        switch name {
+        case "fpgm": ("FPGM-only", try PruningRates(rateNorm: 1, rateDist: rate), .fpgm)
+        case "mix": ("FPGM mix", try PruningRates(rateNorm: 1 - (rate - mixDist), rateDist: mixDist), .fpgm)
+        case "l2": ("L2 norm", try PruningRates(rateNorm: 1, rateDist: rate), .l2)
+        case "l1": ("L1 norm", try PruningRates(rateNorm: 1, rateDist: rate), .l1)
+        default: ("random", try PruningRates(rateNorm: 1, rateDist: rate), .random)
+        }
+    }
+}
