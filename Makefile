@@ -49,6 +49,7 @@ bench: setup
 	swift run -c release fpgm-bench render
 	swift run -c release fpgm-bench jupyter
 	swift run -c release fpgm-bench forward
+	swift run -c release fpgm-bench evaluate
 
 # Fuzz every checkpoint and image-data reader and the compact-file checks with libFuzzer and AddressSanitizer,
 # FUZZ_SECONDS each (default 600), starting from the seed corpus in Fuzz/corpus; logs and findings stay

@@ -117,11 +117,11 @@ public struct AccuracyDirective: Directive {
                              yAxis: Axis(covering: masked + recalibrated + [100 * unpruned.top1, 0], label: "top-1 accuracy (%)", includeZero: true))
             outputs.append(.figure(svg: bars.svg))
         }
-        var note = "\(test.count) test images (\(dataSpec)), normalised with the \(normalization.summary); ± is the binomial standard error. "
+        var note = "\(NumberFormat.grouped(Double(test.count))) test images (\(dataSpec)), normalised with the \(normalization.summary); ± is the binomial standard error. "
         note += "Unpruned: \(NumberFormat.fixed(100 * unpruned.top1, digits: 2))% measured here"
         note += published.map { "; \(NumberFormat.fixed(100 * $0, digits: 2))% published upstream on all 10,000 test images." } ?? "."
         if let calibration {
-            note += " Batch norms re-estimated on the first \(calibration.count) images of \(recalibrateSpec) (labels unused, batches of 128, every batch weighted equally)."
+            note += " Batch norms re-estimated on the first \(NumberFormat.grouped(Double(calibration.count))) images of \(recalibrateSpec) (labels unused, batches of 128, every batch weighted equally)."
         }
         if !collapsed.isEmpty { note += " " + collapsed.joined(separator: "; ") + "." }
         if !DirectiveImages.isSynthetic(dataSpec) { note += " " + DirectiveImages.credit }

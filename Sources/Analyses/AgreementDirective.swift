@@ -80,7 +80,7 @@ public struct AgreementDirective: Directive {
         }
         outputs.append(.table(Table(columns: ["Criterion", "Pruned", "Filters pruned", "Max |logit error|", "Mean |logit error|", "Top-1 agreement"],
                                     alignments: [.left, .left, .right, .right, .right, .right], rows: rows)))
-        var note = "\(reference.count) images (\(input)), normalised with the \(normalization.summary); the pruned networks are masked (the official soft pruning) and not fine-tuned. "
+        var note = "\(NumberFormat.grouped(Double(reference.count))) images (\(input)), normalised with the \(normalization.summary); the pruned networks are masked (the official soft pruning) and not fine-tuned. "
             + "The last row is a network that answers \(CIFARBatch.classNames[constant.class]), the unpruned network's most frequent answer, for every image."
         if !collapsed.isEmpty { note += " " + collapsed.joined(separator: "; ") + "." }
         if !DirectiveImages.isSynthetic(input) { note += " " + DirectiveImages.credit }

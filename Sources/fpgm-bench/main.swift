@@ -9,6 +9,7 @@ import Foundation
 ///     swift run -c release fpgm-bench render
 ///     swift run -c release fpgm-bench jupyter
 ///     swift run -c release fpgm-bench forward
+///     swift run -c release fpgm-bench evaluate
 
 /// Summary of repeated timings in seconds.
 struct Timings {
@@ -147,7 +148,7 @@ if arguments.first == "peak-memory", arguments.count > 1 {
 }
 let benchmarks: [String: () throws -> Void] = ["selection": SelectionBenchmark.run, "loading": LoadingBenchmark.run,
                                                 "render": RenderBenchmark.run, "jupyter": JupyterBenchmark.run,
-                                                "forward": ForwardBenchmark.run]
+                                                "forward": ForwardBenchmark.run, "evaluate": EvaluationBenchmark.run]
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
     print("USAGE: fpgm-bench <\(benchmarks.keys.sorted().joined(separator: "|"))>")
     exit(arguments.isEmpty ? 0 : 2)

@@ -87,44 +87,50 @@ struct TrainingModePass: UnfoldedPass {
         maps.maxPooled(window: window, stride: stride, padding: padding)
     }
     /// gamma (z - mu) / sqrt(sigma2 + eps) + beta (+ residual), then ReLU where `relu`, at every position
-    /// of the maps (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`.
+    /// of the maps (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`. Each row's
+    /// values are summed in Float, the rows' sums in Float64 (two passes: the mean, then the squares).
     mutating func normalized(_ z: FeatureMaps, _ layer: String, relu: Bool, residual: FeatureMaps? = nil) -> FeatureMaps {
         guard let norm = norms[layer] else { preconditionFailure("no batch norm follows \(layer)") }
-        let residual = residual?.relaid(z.layout)
+        let residualValues = residual?.relaid(z.layout).values ?? []
         var output = z
-        let count = Double(z.batch * z.height * z.width)
+        let count = Double(z.batch * z.height * z.width), width = z.width
         var means = [Double](), variances = [Double]()
-        for c in 0..<z.channels {
-            var sum = 0.0
-            for n in 0..<z.batch {
-                for y in 0..<z.height {
-                    let start = z.rowStart(channel: c, image: n, row: y)
-                    for index in start..<(start + z.width) { sum += Double(z.values[index]) }
-                }
-            }
-            let mean = sum / count
-            var squares = 0.0
-            for n in 0..<z.batch {
-                for y in 0..<z.height {
-                    let start = z.rowStart(channel: c, image: n, row: y)
-                    for index in start..<(start + z.width) {
-                        let d = Double(z.values[index]) - mean
-                        squares += d * d
-                    }
-                }
-            }
-            let variance = squares / count
-            means.append(mean)
-            variances.append(count > 1 ? squares / (count - 1) : 0)
-            let scale = Double(norm.gamma.scalars[c]) / (variance + BatchNormTensors.epsilon).squareRoot()
-            let shift = Double(norm.beta.scalars[c]) - mean * scale
-            let floor: Float = relu ? 0 : -.infinity
-            for n in 0..<z.batch {
-                for y in 0..<z.height {
-                    let start = z.rowStart(channel: c, image: n, row: y)
-                    for index in start..<(start + z.width) {
-                        let value = Float(Double(z.values[index]) * scale + shift) + (residual?.values[index] ?? 0)
-                        output.values[index] = max(value, floor)
+        means.reserveCapacity(z.channels)
+        variances.reserveCapacity(z.channels)
+        z.values.withUnsafeBufferPointer { input in
+            residualValues.withUnsafeBufferPointer { residuals in
+                output.values.withUnsafeMutableBufferPointer { out in
+                    for c in 0..<z.channels {
+                        let rows = (0..<z.batch).flatMap { n in (0..<z.height).map { z.rowStart(channel: c, image: n, row: $0) } }
+                        var sum = 0.0
+                        for start in rows {
+                            var row: Float = 0
+                            for index in start..<(start + width) { row += input[index] }
+                            sum += Double(row)
+                        }
+                        let mean = sum / count, center = Float(mean)
+                        var squares = 0.0
+                        for start in rows {
+                            var row: Float = 0
+                            for index in start..<(start + width) {
+                                let d = input[index] - center
+                                row += d * d
+                            }
+                            squares += Double(row)
+                        }
+                        let variance = squares / count
+                        means.append(mean)
+                        variances.append(count > 1 ? squares / (count - 1) : 0)
+                        let scale = Double(norm.gamma.scalars[c]) / (variance + BatchNormTensors.epsilon).squareRoot()
+                        let factor = Float(scale), shift = Float(Double(norm.beta.scalars[c]) - mean * scale)
+                        let floor: Float = relu ? 0 : -.infinity
+                        for start in rows {
+                            if residuals.isEmpty {
+                                for index in start..<(start + width) { out[index] = max(input[index] * factor + shift, floor) }
+                            } else {
+                                for index in start..<(start + width) { out[index] = max(input[index] * factor + shift + residuals[index], floor) }
+                            }
+                        }
                     }
                 }
             }

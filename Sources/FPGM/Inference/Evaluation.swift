@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Top-1 accuracy of a network on labelled images: image n counts as correct when
 /// argmax_k logits_nk = label_n (ties to the lower class), with the count per class and the binomial
 /// standard error sqrt(p (1 - p) / n) of the fraction p.
@@ -46,10 +48,17 @@ public struct Evaluation: Sendable, Equatable {
         if !close.isEmpty {
             let unfolded = InferenceNetwork(model: CompactModel(weights: weights), shortcut: network.shortcut, foldingBatchNorms: false)
             let norms = weights.batchNormsByConvolution
-            for index in close {
-                let logits = ExactPass.logits(unfolded, norms: norms, image: images.maps(index..<(index + 1), normalization: normalization))
-                predictions[index] = logits.indices.max { logits[$0] < logits[$1] } ?? 0
+            let close = close
+            var decided = [Int](repeating: 0, count: close.count)
+            decided.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let slots = buffer
+                DispatchQueue.concurrentPerform(iterations: close.count) { slot in
+                    let index = close[slot]
+                    let logits = ExactPass.logits(unfolded, norms: norms, image: images.maps(index..<(index + 1), normalization: normalization))
+                    slots[slot] = logits.indices.max { logits[$0] < logits[$1] } ?? 0
+                }
             }
+            for (slot, index) in close.enumerated() { predictions[index] = decided[slot] }
         }
         self.init(predictions: predictions, labels: labels)
         exactlyDecided = close.count
