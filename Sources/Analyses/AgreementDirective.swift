@@ -33,13 +33,15 @@ public struct AgreementDirective: Directive {
               case let .bool(chart)? = arguments["chart"], case let .string(normalize)? = arguments["normalize"] else {
             throw DirectiveFailure("the agreement arguments did not reach the directive")
         }
-        guard (0...1).contains(rate), (0...rate).contains(mixDist) else { throw DirectiveFailure("rate must lie in [0, 1] and mix_dist in [0, rate]") }
+        guard mixDist <= rate else { throw DirectiveFailure("mix_dist must not exceed rate (\(mixDist) > \(rate))") }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
         let normalization = Normalization(rawValue: normalize) ?? .imagenet
-        let images = try DirectiveImages.load(input, argument: "input", split: .test, side: model.weights.architecture.inputSize, context: context)
-            .maps(normalization: normalization)
-        let reference = InferenceNetwork(weights: model.weights).logits(images)
-        let referenceClasses = reference.map(InferenceNetwork.predictedClass)
+        let imageSet = try DirectiveImages.load(input, argument: "input", split: .test, side: model.weights.architecture.inputSize, context: context)
+        let images = imageSet.maps(normalization: normalization)
+        let unpruned = InferenceNetwork(weights: model.weights)
+        let reference = unpruned.logits(images)
+        let referenceClasses = Evaluation.predictions(reference, network: unpruned, weights: model.weights, images: imageSet,
+                                                      normalization: normalization).classes
         let constant = Evaluation.majorityBaseline(referenceClasses)
         let randomSeed = UInt64(max(0, seed))
         let criteria: [(name: String, label: String, rates: PruningRates, kind: CriterionKind)] = [
@@ -51,12 +53,17 @@ public struct AgreementDirective: Directive {
         var rows = [[String]](), values = [(String, String)](), agreements = [Double](), collapsed = [String]()
         for criterion in criteria {
             let plan = try FilterSelector(rates: criterion.rates, criterion: criterion.kind.criterion(seed: randomSeed)).plan(for: model.layers)
-            let logits = InferenceNetwork(weights: model.weights.masked(by: plan)).logits(images)
+            let masked = model.weights.masked(by: plan), network = InferenceNetwork(weights: masked)
+            let logits = network.logits(images)
             let errors = zip(logits, reference).flatMap { zip($0, $1).map { Double(abs($0 - $1)) } }
-            let classes = logits.map(InferenceNetwork.predictedClass)
+            let classes = Evaluation.predictions(logits, network: network, weights: masked, images: imageSet, normalization: normalization).classes
             let agreement = Double(zip(classes, referenceClasses).filter { $0 == $1 }.count) / Double(reference.count)
             if Set(classes).count == 1 { collapsed.append("\(criterion.label) answers \(CIFARBatch.classNames[classes[0]]) for every image") }
-            let maxError = errors.max() ?? 0, meanError = errors.reduce(0, +) / Double(max(1, errors.count))
+            let meanError = errors.reduce(0, +) / Double(max(1, errors.count))
+            // The largest error, recomputed exactly on the image where it occurs, so that its digits do not depend on the machine.
+            let worst = errors.indices.max { errors[$0] < errors[$1] } ?? 0, classCount = max(1, reference.first?.count ?? 1)
+            let maxError = ExactPass.largestDifference(masked, model.weights, shortcut: unpruned.shortcut, images: imageSet, index: worst / classCount,
+                                                       normalization: normalization)
             agreements.append(agreement * 100)
             rows.append([criterion.label, NumberFormat.ratesLabel(criterion.rates), String(plan.prunedFilters),
                          NumberFormat.fixed(maxError, digits: 3), NumberFormat.fixed(meanError, digits: 3),

@@ -28,7 +28,11 @@ public struct FLOPsDirective: Directive {
             throw DirectiveFailure("the flops arguments did not reach the directive")
         }
         let architectures = try names.map { try Architecture.named($0) }
-        let table = FLOPsTable(architectures: architectures, rates: try rates.map { try PruningRates(rateDist: $0) }, convention: convention)
+        let pruning = try rates.map { try PruningRates(rateDist: $0) }
+        let table: FLOPsTable
+        do { table = try FLOPsTable(architectures: architectures, rates: pruning, convention: convention) } catch {
+            throw DirectiveFailure(error.description)
+        }
         var values = [(key: String, value: String)]()
         for architecture in architectures {
             guard let first = table.rows.first(where: { $0.arch == architecture.name }) else { continue }

@@ -13,18 +13,21 @@ public struct FLOPsTable: Sendable {
     public let convention: FLOPsCount.Convention
     public let rows: [Row]
 
-    /// Counts every architecture at every rate set (FPGM-only rate P is `PruningRates(rateDist: P)`).
-    public init(architectures: [Architecture], rates: [PruningRates], convention: FLOPsCount.Convention) {
+    /// Counts every architecture at every rate set (FPGM-only rate P is `PruningRates(rateDist: P)`);
+    /// the exact convention fails when a rate set leaves some layer without a filter.
+    public init(architectures: [Architecture], rates: [PruningRates], convention: FLOPsCount.Convention) throws(SelectionError) {
         self.convention = convention
-        rows = architectures.flatMap { architecture in
-            rates.map { rate in
+        var rows = [Row]()
+        for architecture in architectures {
+            for rate in rates {
                 let count = switch convention {
                 case .paper: PaperFLOPsCounter(architecture: architecture).count(rates: rate)
-                case .exact: ExactFLOPsCounter(architecture: architecture).count(rates: rate)
+                case .exact: try ExactFLOPsCounter(architecture: architecture).count(rates: rate)
                 }
-                return Row(arch: architecture.name, rates: rate, count: count)
+                rows.append(Row(arch: architecture.name, rates: rate, count: count))
             }
         }
+        self.rows = rows
     }
 
     /// The table for a report, MACs named as the unit.

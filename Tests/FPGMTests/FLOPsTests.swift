@@ -77,6 +77,14 @@ struct FLOPsTests {
         #expect(printed(counter.count(rates: try PruningRates(rateDist: 0.2))) == 35.9)
     }
 
+    @Test("the exact convention refuses rates that leave a layer without a filter, naming the first such layer")
+    func emptyLayer() throws {
+        let counter = ExactFLOPsCounter(architecture: try Architecture.named("resnet20"))
+        #expect(throws: SelectionError.everyFilterPruned(layer: "conv1", filters: 16)) { _ = try counter.count(rates: try PruningRates(rateDist: 1.0)) }
+        // 0.95 of 16 filters truncates to 15, so every layer keeps one.
+        #expect(try counter.count(rates: try PruningRates(rateDist: 0.95)).pruned > 0)
+    }
+
     @Test("parameter counts", arguments: [
         ("resnet20", 269_722), ("resnet32", 464_154), ("resnet44", 658_586), ("resnet56", 853_018),
         ("resnet110", 1_727_962), ("resnet18", 11_689_512), ("resnet50", 25_557_032),
@@ -120,7 +128,7 @@ struct FLOPsTests {
         let layers = architecture.prunableConvolutions.map { ($0.name, weights["\($0.name).weight"]!.filters) }
         let plan = try FilterSelector(rates: try PruningRates(rateNorm: 0.7, rateDist: 0.1)).plan(for: layers)
         let counter = ExactFLOPsCounter(architecture: architecture)
-        #expect(counter.count(plan: plan) == counter.count(rates: try PruningRates(rateNorm: 0.7, rateDist: 0.1)))
+        #expect(try counter.count(plan: plan) == counter.count(rates: try PruningRates(rateNorm: 0.7, rateDist: 0.1)))
         #expect(counter.parameters(plan: plan) < architecture.parameterCount)
     }
 }

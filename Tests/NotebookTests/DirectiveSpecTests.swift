@@ -24,7 +24,7 @@ struct DirectiveSpecTests {
     @Test("unknown, mistyped and missing arguments are named at their line", arguments: [
         ("archs: [resnet20]\nrate: 0.4\n", "x.md:4:1: error: [tbl-f] flops: unknown argument 'rate'; did you mean 'rates'? (valid: archs, rates, convention)"),
         ("archs: [resnet20]\nrates: fast\n", "x.md:4:1: error: [tbl-f] flops: argument 'rates' must be a list of numbers"),
-        ("archs: [resnet20]\nconvention: both\n", "x.md:4:1: error: [tbl-f] flops: argument 'convention' must be one of paper, exact"),
+        ("archs: [resnet20]\nconvention: both\n", "x.md:4:1: error: [tbl-f] flops: argument 'convention' has the unknown value 'both' (known: paper, exact)"),
         ("rates: [0.4]\n", "x.md:1:1: error: [tbl-f] flops: missing required argument 'archs'"),
         ("- a\n- b\n", "x.md:3:1: error: [tbl-f] flops: arguments must be a mapping of names to values"),
     ])
@@ -36,6 +36,36 @@ struct DirectiveSpecTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    @Test("fractions lie in [0, 1] and listed choices are known, both found at check time with the argument named", arguments: [
+        ("rate: 1.5\n", "x.md:3:1: error: [tbl-p] prune: argument 'rate' must lie in [0, 1], got 1.5"),
+        ("rates: [0.2, -0.1]\n", "x.md:3:1: error: [tbl-p] prune: argument 'rates' must lie in [0, 1], got -0.1"),
+        ("rates: high\n", "x.md:3:1: error: [tbl-p] prune: argument 'rates' must be a list of numbers from 0 to 1"),
+        ("criteria: [fpgm, l3]\n", "x.md:3:1: error: [tbl-p] prune: argument 'criteria' has the unknown value 'l3'; did you mean 'l2'? (known: fpgm, l2)"),
+        ("arch: resnet57\n", "x.md:3:1: error: [tbl-p] prune: argument 'arch' has the unknown value 'resnet57'; did you mean 'resnet56'? (known: resnet20, resnet56)"),
+    ])
+    func ranges(text: String, message: String) throws {
+        let prune = DirectiveSpec(name: "prune", summary: "pruning", arguments: [
+            ArgumentSpec("rate", .fraction, default: .number(0.4), help: "rate"),
+            ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "rates"),
+            ArgumentSpec("criteria", .choices(["fpgm", "l2"]), default: .strings(["fpgm"]), help: "criteria"),
+            ArgumentSpec("arch", .choice(["", "resnet20", "resnet56"]), default: .string(""), help: "arch"),
+        ])
+        func parsed(_ arguments: String) throws -> (Cell, YAMLNode) {
+            let notebook = try Notebook(path: "x.md", text: "```fpgm prune\n#| label: tbl-p\n\(arguments)```\n")
+            return (notebook.cells[0], try YAML.parse(String(repeating: "\n", count: 2) + notebook.cells[0].arguments))
+        }
+        let (cell, node) = try parsed(text)
+        do {
+            _ = try prune.check(node, cell: cell, file: "x.md")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description == message)
+        }
+        let (fineCell, fineNode) = try parsed("rate: 0\nrates: [1, 0.5]\ncriteria: l2\narch: resnet20\n")
+        let values = try prune.check(fineNode, cell: fineCell, file: "x.md")
+        #expect(values == ["rate": .number(0), "rates": .numbers([1, 0.5]), "criteria": .strings(["l2"]), "arch": .string("resnet20")])
     }
 
     @Test("suggestions: a prefix, or at most two edits")

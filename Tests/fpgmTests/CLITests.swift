@@ -355,6 +355,8 @@ struct InferenceCLITests {
         #expect(imageNet.status == 2 && imageNet.stderr.hasPrefix("Error: CIFAR-10 holds 32 x 32 images; this network takes 224 x 224 (use pattern:N or smooth:N)"))
         let vgg = try FPGMProcess(["forward", resnet56, "--arch", "vgg16", "--input", "pattern:1"])
         #expect(vgg.status == 3 && vgg.stderr.hasPrefix("Error: \(resnet56): does not match vgg16"))
+        let flops = try FPGMProcess(["flops", "--arch", "resnet56", "--rate", "1.0", "--convention", "exact"])
+        #expect(flops.status == 1 && flops.stderr == "Error: the rates prune all 16 filters of conv1; a layer must keep at least one\n")
         let rates = try FPGMProcess(["forward", resnet56, "--arch", "resnet56", "--input", "pattern:1", "--prune", "0.7"])
         #expect(rates.status == 2 && rates.stderr.hasPrefix("Error: The value '0.7' is invalid for '--prune <R,D>'"))
     }

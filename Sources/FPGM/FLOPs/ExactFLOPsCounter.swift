@@ -19,9 +19,11 @@ public struct ExactFLOPsCounter: Sendable {
         count(kept: keptCounts(plan))
     }
 
-    /// MACs with the same rates on every prunable layer, as integer filter counts.
-    public func count(rates: PruningRates) -> FLOPsCount {
-        count(kept: keptCounts(rates))
+    /// MACs with the same rates on every prunable layer, as integer filter counts; fails when the rates
+    /// leave some layer without a filter.
+    public func count(rates: PruningRates) throws(SelectionError) -> FLOPsCount {
+        try rates.checkEveryLayerKeepsAFilter(architecture.prunableConvolutions.map { ($0.name, $0.outChannels) })
+        return count(kept: keptCounts(rates))
     }
 
     /// Learnable parameters after the plan's filters are removed.

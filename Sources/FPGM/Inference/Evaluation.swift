@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Top-1 accuracy of a network on labelled images: image n counts as correct when
 /// argmax_k logits_nk = label_n (ties to the lower class), with the count per class and the binomial
 /// standard error sqrt(p (1 - p) / n) of the fraction p.
@@ -31,37 +29,33 @@ public struct Evaluation: Sendable, Equatable {
 
     /// The predictions of `network` on `images` (labelled), normalised with `normalization`, in chunks
     /// of `chunk` images so that at most that many normalised images are held at once. `weights` are the
-    /// (masked) weights `network` computes: near ties (`tieMargin`) are decided by the Float64 pass
-    /// through them, so that the counts are the same on every machine.
+    /// (masked) weights `network` computes: near ties are decided exactly (`predictions(_:...)`).
     public init(network: InferenceNetwork, weights: BoundWeights, images: ImageSet, normalization: Normalization, chunk: Int = 1024) {
         guard let labels = images.labels else { preconditionFailure("evaluation needs labelled images") }
-        var predictions = [Int](), close = [Int]()
-        predictions.reserveCapacity(images.count)
+        var logits = [[Float]]()
+        logits.reserveCapacity(images.count)
         for start in stride(from: 0, to: images.count, by: chunk) {
-            let logits = network.logits(images.maps(start..<min(start + chunk, images.count), normalization: normalization))
-            for (offset, row) in logits.enumerated() {
-                let predicted = InferenceNetwork.predictedClass(row)
-                if row.indices.contains(where: { $0 != predicted && row[predicted] - row[$0] < Self.tieMargin }) { close.append(start + offset) }
-                predictions.append(predicted)
-            }
+            logits += network.logits(images.maps(start..<min(start + chunk, images.count), normalization: normalization))
         }
-        if !close.isEmpty {
-            let unfolded = InferenceNetwork(model: CompactModel(weights: weights), shortcut: network.shortcut, foldingBatchNorms: false)
-            let norms = weights.batchNormsByConvolution
-            let close = close
-            var decided = [Int](repeating: 0, count: close.count)
-            decided.withUnsafeMutableBufferPointer { buffer in
-                nonisolated(unsafe) let slots = buffer
-                DispatchQueue.concurrentPerform(iterations: close.count) { slot in
-                    let index = close[slot]
-                    let logits = ExactPass.logits(unfolded, norms: norms, image: images.maps(index..<(index + 1), normalization: normalization))
-                    slots[slot] = logits.indices.max { logits[$0] < logits[$1] } ?? 0
-                }
-            }
-            for (slot, index) in close.enumerated() { predictions[index] = decided[slot] }
+        let decided = Self.predictions(logits, network: network, weights: weights, images: images, normalization: normalization)
+        self.init(predictions: decided.classes, labels: labels)
+        exactlyDecided = decided.exactly
+    }
+
+    /// The class of each row of `logits` (those of `network` on `images`): its largest logit, except
+    /// where the two largest are closer than `tieMargin`; such an image is run again through `ExactPass`
+    /// with `weights` (the masked weights `network` computes), and its class is the exact pass's, so that
+    /// the classes are the same on every machine. Also returns how many were decided that way.
+    public static func predictions(_ logits: [[Float]], network: InferenceNetwork, weights: BoundWeights, images: ImageSet,
+                                   normalization: Normalization) -> (classes: [Int], exactly: Int) {
+        var classes = logits.map(InferenceNetwork.predictedClass)
+        let close = logits.indices.filter { n in
+            logits[n].indices.contains { $0 != classes[n] && logits[n][classes[n]] - logits[n][$0] < tieMargin }
         }
-        self.init(predictions: predictions, labels: labels)
-        exactlyDecided = close.count
+        guard !close.isEmpty else { return (classes, 0) }
+        let exact = ExactPass.logits(weights: weights, shortcut: network.shortcut, images: images, indices: close, normalization: normalization)
+        for (index, row) in zip(close, exact) { classes[index] = row.indices.max { row[$0] < row[$1] } ?? 0 }
+        return (classes, close.count)
     }
 
     /// The counts of `predictions` against `labels` (classes 0-9).

@@ -1,10 +1,12 @@
+import Dispatch
+
 /// One image through a masked network in Float64, from the definitions: each convolution
 /// z_o(y, x) = sum_{c, ky, kx} W_{o c ky kx} in_c(y s + ky - p, x s + kx - p) (zero outside), its terms
 /// added in that index order, then the batch norm with its running statistics, (z - mean) / sqrt(var + eps) gamma + beta,
 /// the residual and ReLU; then global average pooling and the classifier. It uses no BLAS and no
 /// processor-specific kernel, so its logits are the same on every machine; at about 0.1 s per CIFAR
 /// ResNet-56 image it only decides the near ties of `Evaluation`.
-struct ExactPass: UnfoldedPass {
+public struct ExactPass: UnfoldedPass {
     /// One image's maps, dense: channel c, row y, column x at (c side + y) side + x.
     struct Maps {
         let channels: Int
@@ -13,6 +15,30 @@ struct ExactPass: UnfoldedPass {
     }
 
     let norms: [String: BatchNormTensors]
+
+    /// The exact logits of images `indices` of `images` through the network of `weights`, spread over the cores.
+    static func logits(weights: BoundWeights, shortcut: ShortcutPlacement, images: ImageSet, indices: [Int],
+                       normalization: Normalization) -> [[Double]] {
+        let unfolded = InferenceNetwork(model: CompactModel(weights: weights), shortcut: shortcut, foldingBatchNorms: false)
+        let norms = weights.batchNormsByConvolution
+        var results = [[Double]](repeating: [], count: indices.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: indices.count) { slot in
+                let n = indices[slot]
+                slots[slot] = logits(unfolded, norms: norms, image: images.maps(n..<(n + 1), normalization: normalization))
+            }
+        }
+        return results
+    }
+
+    /// max_k |logits_k(a) - logits_k(b)| on image `index`, both exactly: how far network a's output is from b's there.
+    public static func largestDifference(_ a: BoundWeights, _ b: BoundWeights, shortcut: ShortcutPlacement, images: ImageSet, index: Int,
+                                         normalization: Normalization) -> Double {
+        let first = logits(weights: a, shortcut: shortcut, images: images, indices: [index], normalization: normalization)[0]
+        let second = logits(weights: b, shortcut: shortcut, images: images, indices: [index], normalization: normalization)[0]
+        return zip(first, second).map { abs($0 - $1) }.max() ?? 0
+    }
 
     /// The logits of one image (a batch of 1) through `network`, built unfolded; `norms` by convolution name.
     static func logits(_ network: InferenceNetwork, norms: [String: BatchNormTensors], image: FeatureMaps) -> [Double] {

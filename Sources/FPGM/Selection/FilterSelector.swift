@@ -52,9 +52,7 @@ public struct FilterSelector: Sendable {
     public func select(name: String, filters: FilterMatrix) throws(SelectionError) -> LayerPlan {
         let n = filters.rows
         let layerRate = layerRates[name] ?? rates
-        guard layerRate.normCount(filters: n) + layerRate.distanceCount(filters: n) < n else {
-            throw .everyFilterPruned(layer: name, filters: n)
-        }
+        try layerRate.checkEveryLayerKeepsAFilter([(name, n)])
         let all = Array(0..<n)
         let norms = FilterNorm.l2.values(of: filters)
         guard norms.allSatisfy(\.isFinite) else { throw .nonFiniteValues(layer: name) }

@@ -25,6 +25,14 @@ public struct PruningRates: Sendable, Equatable, Hashable {
         min(Int(Double(n) * rateDist), n - normCount(filters: n))
     }
 
+    /// Fails with the first layer, in the order given, of which these rates would prune every filter:
+    /// a layer must keep at least one.
+    public func checkEveryLayerKeepsAFilter(_ layers: [(name: String, filters: Int)]) throws(SelectionError) {
+        if let empty = layers.first(where: { normCount(filters: $0.filters) + distanceCount(filters: $0.filters) >= $0.filters }) {
+            throw .everyFilterPruned(layer: empty.name, filters: empty.filters)
+        }
+    }
+
     /// The continuous keep ratio r = R - D of the paper's FLOPs convention
     /// (the official log's "total remaining ratio is rate_norm - rate_dist"), at least 0.
     public var keepRatio: Double { max(0, rateNorm - rateDist) }

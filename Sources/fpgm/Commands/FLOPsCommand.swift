@@ -26,7 +26,8 @@ enum FLOPsCommand {
         do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
         let rates = try RateOptions.rates(arguments, spec: spec)
         let convention = FLOPsCount.Convention(rawValue: arguments.value("--convention", in: spec) ?? "paper") ?? .paper
-        let table = FLOPsTable(architectures: [architecture], rates: [rates], convention: convention)
+        let table: FLOPsTable
+        do { table = try FLOPsTable(architectures: [architecture], rates: [rates], convention: convention) } catch { throw .failure(error.description) }
         let count = table.rows[0].count
         guard arguments.flags.contains("--json") else {
             let unit = convention == .paper
