@@ -3,7 +3,7 @@ import Foundation
 
 /// Real images: reading a 10,000-image python batch against reading its bytes (goal: at most 2x),
 /// evaluating 10,000 images on the trained ResNet-56 against the forward pass's images/s at batch 64
-/// (goal: the same rate), and re-estimating batch norms on 2,000 images against their forward pass
+/// (goal: the same rate, and at least 1.2x ONNX Runtime's, timed in turns), and re-estimating batch norms on 2,000 images against their forward pass
 /// (goal: at most 2x). The batch is the shared test images repeated to 10,000
 /// (Tools/make_cifar_layouts.py --test-images 10000). Checked first: the batch holds the binary
 /// batch's images, the 1,245 shared test images give 1,153 correct, and FPGM-only 40% re-estimated
@@ -57,10 +57,21 @@ enum EvaluationBenchmark {
         let forward = time(repeats * 4) { _ = network.logits(batch) }
         var decidedExactly = 0
         let evaluation = time(3) { decidedExactly = Evaluation(network: network, weights: weights, images: large, normalization: .imagenet).exactlyDecided }
+        let chunks = stride(from: 0, to: 10_000, by: 1024).map { large.maps($0..<min($0 + 1024, 10_000), normalization: .imagenet) }
+        let plainLarge = time(3) { for chunk in chunks { _ = network.logits(chunk) } }
         print(forward.row("forward pass, batch 64 (\(repeats * 4) runs)") + String(format: "   %8.0f images/s", 64 / forward.median))
+        print(plainLarge.row("forward pass of the 10,000 images (3 runs)") + String(format: "   %8.0f images/s", 10_000 / plainLarge.median))
         print(evaluation.row("evaluate 10,000 images (3 runs)") + String(format: "   %8.0f images/s", 10_000 / evaluation.median)
               + " (\(decidedExactly) near ties decided in Float64)")
         print(String(format: "evaluation / forward pass images/s: %.2f (goal: 1)", (10_000 / evaluation.median) / (64 / forward.median)))
+        if let onnx = try ONNXRuntime.inTurns(weights: weightsFolder + "/resnet56-4bfd9763.th", batch: 64, repeats: repeats * 4, ours: {
+            10_000 / time(1) { _ = Evaluation(network: network, weights: weights, images: large, normalization: .imagenet) }.median
+        }) {
+            print(String(format: "ONNX Runtime %@ (2 threads, batch 64), in turns with the evaluation: %.0f images/s against %.0f: evaluation / ONNX Runtime %.2fx (goal: at least 1.2)",
+                         onnx.version, onnx.onnx, onnx.fpgm, onnx.fpgm / onnx.onnx))
+        } else {
+            print("ONNX Runtime: skipped (set FPGM_ONNX_PYTHON to a python with numpy, onnx and onnxruntime)")
+        }
         print("")
         let calibrationMaps = calibration.maps(normalization: .imagenet)
         let plain = time(3) { _ = InferenceNetwork(weights: masked).logits(calibrationMaps) }

@@ -42,20 +42,8 @@ enum ForwardBenchmark {
         }
         // ONNX Runtime and fpgm's full network take turns, three rounds of `repeats` runs each, so that
         // both see the same machine; the medians of the rounds are compared.
-        var onnx: (fpgm: Double, onnx: Double, version: String)?
-        let python = launchEnvironment["FPGM_ONNX_PYTHON"] ?? "python3"
-        if (try? runProgram("/usr/bin/env", [python, "-c", "import numpy, onnx, onnxruntime"])) != nil {
-            let script = packageRoot.appendingPathComponent("Tools/onnx_resnet.py").path
-            var ours = [Double](), theirs = [Double](), version = "?"
-            for _ in 0..<3 {
-                let output = try runProgram("/usr/bin/env", [python, script, folder + "/resnet56-4bfd9763.th", "56", String(batch), String(repeats)])
-                let result = try JSONSerialization.jsonObject(with: output) as? [String: Any]
-                guard let rate = result?["images_per_second"] as? Double else { throw BenchmarkFailure(description: "unexpected output from \(script)") }
-                theirs.append(rate)
-                version = result?["onnxruntime"] as? String ?? version
-                ours.append(Double(batch) / time(repeats) { _ = full.logits(images) }.median)
-            }
-            onnx = (ours.sorted()[1], theirs.sorted()[1], version)
+        let onnx = try ONNXRuntime.inTurns(weights: folder + "/resnet56-4bfd9763.th", batch: batch, repeats: repeats) {
+            Double(batch) / time(repeats) { _ = full.logits(images) }.median
         }
         print("forward: trained ResNet-56, batch \(batch), \(ProcessInfo.processInfo.activeProcessorCount) threads; check: logits match PyTorch's to 1e-3, compact = masked to 1e-4")
         print("")
@@ -75,5 +63,27 @@ enum ForwardBenchmark {
         } else {
             print("ONNX Runtime: skipped (set FPGM_ONNX_PYTHON to a python with numpy, onnx and onnxruntime)")
         }
+    }
+}
+
+/// ONNX Runtime on the trained ResNet-56 (Tools/onnx_resnet.py, 2 threads, checked against the reference
+/// logits), when a python with numpy, onnx and onnxruntime is at hand (`FPGM_ONNX_PYTHON`, or python3).
+enum ONNXRuntime {
+    /// Three rounds, each of ONNX Runtime's `repeats` runs at `batch` and then `ours()` (images per second):
+    /// the medians of the rounds, and ONNX Runtime's version; nil without ONNX Runtime.
+    static func inTurns(weights: String, batch: Int, repeats: Int, ours: () throws -> Double) throws -> (fpgm: Double, onnx: Double, version: String)? {
+        let python = launchEnvironment["FPGM_ONNX_PYTHON"] ?? "python3"
+        guard (try? runProgram("/usr/bin/env", [python, "-c", "import numpy, onnx, onnxruntime"])) != nil else { return nil }
+        let script = packageRoot.appendingPathComponent("Tools/onnx_resnet.py").path
+        var fpgm = [Double](), theirs = [Double](), version = "?"
+        for _ in 0..<3 {
+            let output = try runProgram("/usr/bin/env", [python, script, weights, "56", String(batch), String(repeats)])
+            let result = try JSONSerialization.jsonObject(with: output) as? [String: Any]
+            guard let rate = result?["images_per_second"] as? Double else { throw BenchmarkFailure(description: "unexpected output from \(script)") }
+            theirs.append(rate)
+            version = result?["onnxruntime"] as? String ?? version
+            fpgm.append(try ours())
+        }
+        return (fpgm.sorted()[1], theirs.sorted()[1], version)
     }
 }

@@ -75,7 +75,11 @@ public struct ExactPass: UnfoldedPass {
                                         let iy = y * s + ky - p
                                         guard iy >= 0 && iy < side else { continue }
                                         let from = (c * side + iy) * side - p + kx, to = (o * outSide + y) * outSide
-                                        for column in first..<last { out[to + column] += w * x[from + column * s] }
+                                        if s == 1 {
+                                            for column in first..<last { out[to + column] += w * x[from + column] }
+                                        } else {
+                                            for column in first..<last { out[to + column] += w * x[from + column * s] }
+                                        }
                                     }
                                 }
                             }
