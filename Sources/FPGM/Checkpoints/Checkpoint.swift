@@ -66,17 +66,7 @@ public struct Checkpoint: Sendable {
 }
 
 /// A checkpoint that cannot be read: the file and what is wrong with it, as one sentence.
-public struct CheckpointError: Error, Equatable, CustomStringConvertible {
-    public let file: String
-    public let problem: String
-
-    public init(file: String, problem: String) {
-        self.file = file
-        self.problem = problem
-    }
-
-    public var description: String { "\(file): \(problem)" }
-}
+public typealias CheckpointError = FileError
 
 /// A whole file in memory (mapped when the system allows), with bounds-checked access.
 struct FileBytes {

@@ -95,15 +95,5 @@ public enum Normalization: String, Sendable, CaseIterable {
     }
 }
 
-/// Image data that cannot be read: the file (or address) and what is wrong with it, as one sentence.
-public struct DataError: Error, Equatable, CustomStringConvertible {
-    public let file: String
-    public let problem: String
-
-    public init(file: String, problem: String) {
-        self.file = file
-        self.problem = problem
-    }
-
-    public var description: String { "\(file): \(problem)" }
-}
+/// Image data that cannot be read: the file (or address, or archive entry) and what is wrong with it.
+public typealias DataError = FileError

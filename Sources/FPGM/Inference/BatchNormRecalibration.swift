@@ -20,18 +20,10 @@ public enum BatchNormRecalibration {
         let network = InferenceNetwork(model: CompactModel(weights: weights), shortcut: shortcut, foldingBatchNorms: false)
         let architecture = weights.architecture, norms = weights.batchNormsByConvolution
         let batches = stride(from: 0, to: images.count, by: batchSize).map { $0..<min($0 + batchSize, images.count) }
-        var statistics = [[String: BatchStatistics]](repeating: [:], count: batches.count)
-        let next = NextIndex()
-        statistics.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, batches.count))) { _ in
-                let workspace = Workspace()
-                while let index = next.take(below: batches.count) {
-                    var pass = TrainingModePass(norms: norms, workspace: workspace)
-                    pass.run(network, images.maps(batches[index], normalization: normalization))
-                    slots[index] = pass.statistics
-                }
-            }
+        let statistics = ParallelMap.map(batches.count, threads: threads, state: Workspace.init) { index, workspace in
+            var pass = TrainingModePass(norms: norms, workspace: workspace)
+            pass.run(network, images.maps(batches[index], normalization: normalization))
+            return pass.statistics
         }
         var tensors = weights.tensors
         for (layer, norm) in norms {

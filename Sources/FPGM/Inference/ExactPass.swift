@@ -1,5 +1,3 @@
-import Dispatch
-
 /// One image through a masked network in Float64, from the definitions: each convolution
 /// z_o(y, x) = sum_{c, ky, kx} W_{o c ky kx} in_c(y s + ky - p, x s + kx - p) (zero outside), its terms
 /// added in that index order, then the batch norm with its running statistics, (z - mean) / sqrt(var + eps) gamma + beta,
@@ -21,15 +19,9 @@ public struct ExactPass: UnfoldedPass {
                        normalization: Normalization) -> [[Double]] {
         let unfolded = InferenceNetwork(model: CompactModel(weights: weights), shortcut: shortcut, foldingBatchNorms: false)
         let norms = weights.batchNormsByConvolution
-        var results = [[Double]](repeating: [], count: indices.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: indices.count) { slot in
-                let n = indices[slot]
-                slots[slot] = logits(unfolded, norms: norms, image: images.maps(n..<(n + 1), normalization: normalization))
-            }
+        return ParallelMap.map(indices.count, state: {}) { slot, _ in
+            logits(unfolded, norms: norms, image: images.maps(indices[slot]..<(indices[slot] + 1), normalization: normalization))
         }
-        return results
     }
 
     /// max_k |logits_k(a) - logits_k(b)| on image `index`, both exactly: how far network a's output is from b's there.

@@ -123,18 +123,9 @@ public struct InferenceNetwork: Sendable {
     public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                        chunk: Int = 1) -> [[Float]] {
         let chunks = stride(from: 0, to: input.batch, by: max(1, chunk)).map { $0..<min($0 + max(1, chunk), input.batch) }
-        var results = [[[Float]]](repeating: [], count: chunks.count)
-        let next = NextIndex()
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks.count))) { _ in
-                let workspace = Workspace()
-                while let index = next.take(below: chunks.count) {
-                    slots[index] = logitsOnOneThread(input.images(chunks[index]), workspace: workspace)
-                }
-            }
-        }
-        return results.flatMap { $0 }
+        return ParallelMap.map(chunks.count, threads: threads, state: Workspace.init) { index, workspace in
+            logitsOnOneThread(input.images(chunks[index]), workspace: workspace)
+        }.flatMap { $0 }
     }
 
     /// The class a row of logits predicts: the index of its largest logit.
