@@ -110,11 +110,12 @@ public struct AccuracyDirective: Directive {
                                     measuredColumns: recalibrates ? [4] : [])))
         if chart, !categories.isEmpty {
             var series: [(name: String, values: [Double])] = [(name: "masked", values: masked)]
-            if recalibrates { series.append((name: "batch norms re-estimated (measured)", values: recalibrated)) }
+            let measuredName = "re-estimated (measured)"
+            if recalibrates { series.append((name: measuredName, values: recalibrated)) }
             let bars = Chart(id: "accuracy-\(model.weights.architecture.name)",
-                             title: "Top-1 accuracy after pruning \(NumberFormat.trimmed(rates[0] * 100, digits: 2))%, before fine-tuning",
+                             title: "\(model.weights.architecture.name), \(NumberFormat.trimmed(rates[0] * 100, digits: 2))% pruned, no fine-tuning (unpruned: \(NumberFormat.fixed(100 * unpruned.top1, digits: 2))%)",
                              mark: .bars(categories: categories, label: "criterion", series: series),
-                             yAxis: Axis(covering: masked + recalibrated + [100 * unpruned.top1, 0], label: "top-1 accuracy (%)", includeZero: true))
+                             yAxis: Axis(covering: [100, 0], label: "top-1 accuracy (%)", includeZero: true), measuredSeries: [measuredName])
             outputs.append(.figure(svg: bars.svg))
         }
         var note = "\(NumberFormat.grouped(Double(test.count))) test images (\(dataSpec)), normalised with the \(normalization.summary); ± is the binomial standard error. "

@@ -16,6 +16,15 @@ struct ChartTests {
         #expect(Axis.niceStep(0.37) == 0.5 && Axis.niceStep(1200) == 2000)
     }
 
+    @Test("bars of a measured series carry class=measured, one per value, and no other bar does")
+    func measuredBars() {
+        let chart = Chart(id: "m", title: "t", mark: .bars(categories: ["a", "b"], label: "c", series: [(name: "fixed", values: [1, 2]), (name: "timed", values: [3, 4])]),
+                          yAxis: Axis(covering: [0, 5], label: "y"), measuredSeries: ["timed"])
+        let rects = chart.svg.split(separator: "\n").filter { $0.hasPrefix("<rect") && $0.contains("fill=\"#") && !$0.contains("width=\"10\"") }
+        #expect(rects.filter { $0.contains("class=\"measured\"") }.count == 2)
+        #expect(rects.filter { $0.contains("fill=\"#1a5fb4\"") && !$0.contains("measured") }.count >= 2)
+    }
+
     @Test("a Gaussian kernel density integrates to 1 and peaks near the mode of a normal sample")
     func kde() {
         var state: UInt64 = 7

@@ -39,13 +39,17 @@ public struct Chart: Sendable, Equatable {
     public let yAxis: Axis?
     /// Prefix of element ids, so that several charts can share one HTML page.
     public let id: String
+    /// Names of bar series whose values are measurements (they differ between renders): their bars
+    /// carry `class="measured"`, as measured table cells do.
+    public let measuredSeries: Set<String>
 
-    public init(id: String, title: String, mark: Mark, xAxis: Axis? = nil, yAxis: Axis? = nil) {
+    public init(id: String, title: String, mark: Mark, xAxis: Axis? = nil, yAxis: Axis? = nil, measuredSeries: Set<String> = []) {
         self.id = id
         self.title = title
         self.mark = mark
         self.xAxis = xAxis
         self.yAxis = yAxis
+        self.measuredSeries = measuredSeries
     }
 
     static let width = 640.0, height = 360.0
@@ -84,9 +88,10 @@ public struct Chart: Sendable, Equatable {
             let group = plotWidth / Double(categories.count), barWidth = group * 0.8 / Double(max(1, series.count))
             for (s, entry) in series.enumerated() {
                 let colour = Chart.palette[s % Chart.palette.count]
+                let measured = measuredSeries.contains(entry.name) ? " class=\"measured\"" : ""
                 for (c, value) in entry.values.enumerated() where c < categories.count && value.isFinite {
                     let top = y(max(value, yAxis.lower), yAxis), base = y(max(0, yAxis.lower), yAxis)
-                    body += "<rect x=\"\(f(Chart.left + Double(c) * group + group * 0.1 + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(base - top)))\" fill=\"\(colour)\"/>\n"
+                    body += "<rect\(measured) x=\"\(f(Chart.left + Double(c) * group + group * 0.1 + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(base - top)))\" fill=\"\(colour)\"/>\n"
                 }
                 legend.append((entry.name, colour))
             }
