@@ -18,13 +18,11 @@ enum EvaluateCommand {
             .value("--criterion", "criterion", help: "How --prune scores filters in its second step.", default: "fpgm",
                    values: CriterionKind.allCases.map(\.rawValue)),
             .value("--seed", "seed", help: "Seed of the random criterion.", default: "0"),
-            .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
-                   default: "mask", values: ["mask", "compact"]),
+            RunnableArchitecture.modeOption,
             .value("--recalibrate", "data", help: "Re-estimate every batch norm's running mean and variance on these images (labels unused) before evaluating; folders and archives give their training split unless ':test' follows."),
             .value("--recalibrate-images", "N", help: "How many images --recalibrate uses, in batches of 128.", default: "2000"),
             DataArguments.normalizeOption,
-            .value("--shortcut", "placement", help: "Where option-A shortcuts put the input channels: among zeros on both sides (akamaster's weights) or before the zeros (the FPGM authors' code).",
-                   default: "symmetric", values: ShortcutPlacement.allCases.map(\.rawValue)),
+            RunnableArchitecture.shortcutOption,
             .flag("--json", help: "Print JSON instead of a summary."),
         ])
 
@@ -40,7 +38,7 @@ enum EvaluateCommand {
         let limit = try arguments.values["--images"].map { _ throws(CommandLineError) in try count("--images", arguments) }
         let recalibrationCount = try count("--recalibrate-images", arguments)
         let normalization = DataArguments.normalization(arguments, spec: spec)
-        let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
+        let shortcut = RunnableArchitecture.shortcut(arguments, spec: spec)
         let dataSpec = arguments.value("--data", in: spec) ?? "hub:cifar10/test"
 
         let all = try DataArguments.images(dataSpec, option: "--data", split: .test, spec: spec)

@@ -14,10 +14,8 @@ enum ForwardCommand {
             .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), both at the network's input size, or CIFAR-10 images as 'fpgm evaluate --data' takes them (hub:cifar10/test, a batch file, a folder or an archive)."),
             DataArguments.normalizeOption,
             .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
-            .value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
-                   default: "mask", values: ["mask", "compact"]),
-            .value("--shortcut", "placement", help: "Where option-A shortcuts put the input channels: among zeros on both sides (akamaster's weights) or before the zeros (the FPGM authors' code).",
-                   default: "symmetric", values: ShortcutPlacement.allCases.map(\.rawValue)),
+            RunnableArchitecture.modeOption,
+            RunnableArchitecture.shortcutOption,
             .flag("--json", help: "Print JSON instead of a table."),
         ])
 
@@ -27,7 +25,7 @@ enum ForwardCommand {
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
         let rates = try pruneRates(arguments.values["--prune"])
-        let shortcut = ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
+        let shortcut = RunnableArchitecture.shortcut(arguments, spec: spec)
         let normalization = DataArguments.normalization(arguments, spec: spec)
         let images = try DataArguments.images(inputText, option: "--input", split: .test, side: architecture.inputSize, spec: spec)
 

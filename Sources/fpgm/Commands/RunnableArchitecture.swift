@@ -5,6 +5,21 @@ import FPGM
 enum RunnableArchitecture {
     static let option = OptionSpec.value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))).")
 
+    /// How `--prune` prunes: masked or compact.
+    static let modeOption = OptionSpec.value("--mode", "mode", help: "How --prune prunes: zero the filters (mask, the official soft pruning) or remove them (compact).",
+                                             default: "mask", values: ["mask", "compact"])
+
+    /// Where option-A shortcuts put their input channels.
+    static let shortcutOption = OptionSpec.value(
+        "--shortcut", "placement",
+        help: "Where option-A shortcuts put the input channels: among zeros on both sides (akamaster's weights) or before the zeros (the FPGM authors' code).",
+        default: "symmetric", values: ShortcutPlacement.allCases.map(\.rawValue))
+
+    /// The placement `--shortcut` names (symmetric by default).
+    static func shortcut(_ arguments: ParsedArguments, spec: CommandSpec) -> ShortcutPlacement {
+        ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
+    }
+
     /// The architecture `--arch` names; a usage error when it is missing or unknown.
     static func parse(_ arguments: ParsedArguments, spec: CommandSpec) throws(CommandLineError) -> Architecture {
         guard let name = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
