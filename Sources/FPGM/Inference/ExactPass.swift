@@ -93,7 +93,7 @@ public struct ExactPass: UnfoldedPass {
         guard block.stride != 1 || block.inWidth != block.outWidth else { return input }
         let side = (input.side - 1) / block.stride + 1
         var maps = Maps(channels: block.outWidth, side: side, values: [Double](repeating: 0, count: block.outWidth * side * side))
-        let first = network.shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
+        let first = network.firstShortcutChannel(block)
         for c in 0..<block.inWidth {
             for y in 0..<side {
                 for x in 0..<side {

@@ -172,13 +172,19 @@ public struct InferenceNetwork: Sendable {
         }
     }
 
+    /// The channel where an option-A shortcut puts input channel 0: after half the new zero channels
+    /// (symmetric), or at 0 (appended).
+    func firstShortcutChannel(_ block: Block) -> Int {
+        shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
+    }
+
     /// The shortcut of a block: the identity, or (option A) input[:, :, ::2, ::2] placed among zero
     /// channels as `shortcut` says.
     func shortcutMaps(of input: FeatureMaps, block: Block) -> FeatureMaps {
         guard block.stride != 1 || block.inWidth != block.outWidth else { return input }
         var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: (input.height - 1) / block.stride + 1,
                                width: (input.width - 1) / block.stride + 1, padded: input.layout.padded)
-        let first = shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
+        let first = firstShortcutChannel(block)
         for c in 0..<block.inWidth {
             for image in 0..<input.batch {
                 for y in 0..<maps.height {
