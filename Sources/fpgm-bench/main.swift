@@ -35,6 +35,17 @@ func time(_ repeats: Int, _ body: () throws -> Void) rethrows -> Timings {
     return Timings(samples: samples)
 }
 
+/// Two pieces of work timed in turns, `repeats` rounds of one run each, so that a machine whose speed
+/// drifts slows both alike.
+func timeInTurns(_ repeats: Int, _ first: () throws -> Void, _ second: () throws -> Void) rethrows -> (Timings, Timings) {
+    var firsts = [Double](), seconds = [Double]()
+    for _ in 0..<repeats {
+        firsts += try time(1, first).samples
+        seconds += try time(1, second).samples
+    }
+    return (Timings(samples: firsts), Timings(samples: seconds))
+}
+
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A fresh scratch folder for one benchmark.

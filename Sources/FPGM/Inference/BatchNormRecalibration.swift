@@ -79,49 +79,45 @@ struct TrainingModePass: UnfoldedPass {
         maps.maxPooled(window: window, stride: stride, padding: padding)
     }
     /// gamma (z - mu) / sqrt(sigma2 + eps) + beta (+ residual), then ReLU where `relu`, at every position
-    /// of the maps (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`. Each row's
-    /// values are summed in Float, the rows' sums in Float64 (two passes: the mean, then the squares).
-    mutating func normalized(_ z: FeatureMaps, _ layer: String, relu: Bool, residual: FeatureMaps? = nil) -> FeatureMaps {
+    /// of the maps, in place (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`.
+    /// One pass gathers both, on the values shifted by the channel's first value K (which keeps the
+    /// subtraction below from cancelling): mu = K + S1 / m and sigma2 = S2 / m - (S1 / m)^2, with
+    /// S1 = sum (z - K) and S2 = sum (z - K)^2 over the m values, each row summed in Float lanes
+    /// (`RowMoments`), the rows' sums in Float64.
+    mutating func normalized(_ z: consuming FeatureMaps, _ layer: String, relu: Bool, residual: FeatureMaps? = nil) -> FeatureMaps {
         guard let norm = norms[layer] else { preconditionFailure("no batch norm follows \(layer)") }
-        let residualValues = residual?.relaid(z.layout).values ?? []
         var output = z
-        let count = Double(z.batch * z.height * z.width), width = z.width
+        let residualValues = residual?.relaid(output.layout).values ?? []
+        let (channels, batch, height, width) = (output.channels, output.batch, output.height, output.width), layout = output.layout
+        let count = Double(batch * height * width)
+        /// Where row y of channel c's map of image n starts (`FeatureMaps.rowStart`).
+        func rowStart(_ c: Int, _ n: Int, _ y: Int) -> Int { (c * batch + n) * layout.planeStride + layout.origin + y * layout.rowStride }
         var means = [Double](), variances = [Double]()
-        means.reserveCapacity(z.channels)
-        variances.reserveCapacity(z.channels)
-        z.values.withUnsafeBufferPointer { input in
-            residualValues.withUnsafeBufferPointer { residuals in
-                output.values.withUnsafeMutableBufferPointer { out in
-                    for c in 0..<z.channels {
-                        let rows = (0..<z.batch).flatMap { n in (0..<z.height).map { z.rowStart(channel: c, image: n, row: $0) } }
-                        var sum = 0.0
-                        for start in rows {
-                            var row: Float = 0
-                            for index in start..<(start + width) { row += input[index] }
-                            sum += Double(row)
+        means.reserveCapacity(channels)
+        variances.reserveCapacity(channels)
+        residualValues.withUnsafeBufferPointer { residuals in
+            output.values.withUnsafeMutableBufferPointer { values in
+                let base = values.baseAddress!, residual = residuals.isEmpty ? nil : residuals.baseAddress
+                for c in 0..<channels {
+                    let shift = base[rowStart(c, 0, 0)]
+                    var sum = 0.0, squares = 0.0
+                    for n in 0..<batch {
+                        for y in 0..<height {
+                            let row = RowMoments(base + rowStart(c, n, y), count: width, shift: shift)
+                            sum += Double(row.sum)
+                            squares += Double(row.squares)
                         }
-                        let mean = sum / count, center = Float(mean)
-                        var squares = 0.0
-                        for start in rows {
-                            var row: Float = 0
-                            for index in start..<(start + width) {
-                                let d = input[index] - center
-                                row += d * d
-                            }
-                            squares += Double(row)
-                        }
-                        let variance = squares / count
-                        means.append(mean)
-                        variances.append(count > 1 ? squares / (count - 1) : 0)
-                        let scale = Double(norm.gamma.scalars[c]) / (variance + BatchNormTensors.epsilon).squareRoot()
-                        let factor = Float(scale), shift = Float(Double(norm.beta.scalars[c]) - mean * scale)
-                        let floor: Float = relu ? 0 : -.infinity
-                        for start in rows {
-                            if residuals.isEmpty {
-                                for index in start..<(start + width) { out[index] = max(input[index] * factor + shift, floor) }
-                            } else {
-                                for index in start..<(start + width) { out[index] = max(input[index] * factor + shift + residuals[index], floor) }
-                            }
+                    }
+                    let centred = sum / count, mean = Double(shift) + centred
+                    let variance = max(0, squares / count - centred * centred)
+                    means.append(mean)
+                    variances.append(count > 1 ? variance * count / (count - 1) : 0)
+                    let scale = Double(norm.gamma.scalars[c]) / (variance + BatchNormTensors.epsilon).squareRoot()
+                    let affine = RowAffine(factor: Float(scale), shift: Float(Double(norm.beta.scalars[c]) - mean * scale), floor: relu ? 0 : -.infinity)
+                    for n in 0..<batch {
+                        for y in 0..<height {
+                            let start = rowStart(c, n, y)
+                            affine.apply(base + start, count: width, residual: residual.map { $0 + start })
                         }
                     }
                 }
@@ -129,5 +125,56 @@ struct TrainingModePass: UnfoldedPass {
         }
         statistics[layer] = BatchStatistics(mean: means, unbiasedVariance: variances)
         return output
+    }
+}
+
+/// Sum (x_i - shift) and sum (x_i - shift)^2 over one row of `count` floats, in eight Float lanes and then
+/// the lanes in order (the rest of the row one by one): the same order, so the same digits, on every
+/// processor.
+struct RowMoments {
+    let sum: Float
+    let squares: Float
+
+    init(_ row: UnsafePointer<Float>, count: Int, shift: Float) {
+        var sums = SIMD8<Float>(), squares = SIMD8<Float>()
+        let shifts = SIMD8<Float>(repeating: shift)
+        var i = 0
+        while i + 8 <= count {
+            let d = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) - shifts
+            sums += d
+            squares += d * d
+            i += 8
+        }
+        var sum = sums.sum(), square = squares.sum()
+        while i < count {
+            let d = row[i] - shift
+            sum += d
+            square += d * d
+            i += 1
+        }
+        self.sum = sum
+        self.squares = square
+    }
+}
+
+/// x = max(floor, x factor + shift + residual) over one row of `count` floats, in place.
+struct RowAffine {
+    let factor: Float
+    let shift: Float
+    let floor: Float
+
+    func apply(_ row: UnsafeMutablePointer<Float>, count: Int, residual: UnsafePointer<Float>?) {
+        let factors = SIMD8<Float>(repeating: factor), shifts = SIMD8<Float>(repeating: shift), floors = SIMD8<Float>(repeating: floor)
+        var i = 0
+        while i + 8 <= count {
+            var value = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) * factors + shifts
+            if let residual { value += UnsafeRawPointer(residual + i).loadUnaligned(as: SIMD8<Float>.self) }
+            UnsafeMutableRawPointer(row + i).storeBytes(of: value.replacing(with: floors, where: value .< floors), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            row[i] = max(row[i] * factor + shift + (residual?[i] ?? 0), floor)
+            i += 1
+        }
     }
 }

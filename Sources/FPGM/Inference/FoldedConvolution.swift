@@ -287,10 +287,12 @@ struct FoldedConvolution: Sendable {
                     shifts.withUnsafeBufferPointer { shifts in
                         mask.withUnsafeBufferPointer { mask in
                             destinations.withUnsafeBufferPointer { destinations in
-                                for image in 0..<input.batch {
+                                var image = 0
+                                while image < input.batch {
                                     let start = image * planeStride + layout.origin
+                                    let images = winograd == nil ? 1 : min(Winograd.imagesPerProduct, input.batch - image)
                                     if let winograd {
-                                        convolveByWinograd(winograd, planes: x.baseAddress! + image * planeStride,
+                                        convolveByWinograd(winograd, images: images, planes: x.baseAddress! + image * planeStride,
                                                            channelStride: input.batch * planeStride, layout: layout, filters: filters, floor: floor,
                                                            destinations: destinations.baseAddress!, residual: residual.map { $0 + image * planeStride },
                                                            offsets: offsets, into: out + image * planeStride, workspace: workspace)
@@ -302,18 +304,11 @@ struct FoldedConvolution: Sendable {
                                         DirectConvolution.run(packed: w.baseAddress!, filters: filters, depth: depth, x: x.baseAddress! + image * planeStride,
                                                               displacements: d.baseAddress!, count: positions, out: out + start, store: .finished(epilogue))
                                     }
-                                    for (channel, value) in constantChannels {
-                                        DirectConvolution.finishConstant(value, floor: floor, count: positions, mask: mask.baseAddress!,
-                                                                         residual: residual.map { $0 + start + channel * input.batch * planeStride },
-                                                                         into: out + start + channel * input.batch * planeStride)
+                                    for done in image..<(image + images) {
+                                        finishPlanes(image: done, constants: constantChannels, destinations: destinations, floor: floor, mask: mask.baseAddress!,
+                                                     residual: residual, out: out, layout: layout, channelStride: input.batch * planeStride)
                                     }
-                                    // The zero rows above and below the map.
-                                    let end = layout.origin + layout.height * pw
-                                    for destination in destinations + constantChannels.map({ $0.key * input.batch * planeStride }) {
-                                        let plane = out + destination + image * planeStride
-                                        plane.update(repeating: 0, count: layout.origin)
-                                        (plane + end).update(repeating: 0, count: planeStride - end)
-                                    }
+                                    image += images
                                 }
                             }
                         }
@@ -323,26 +318,50 @@ struct FoldedConvolution: Sendable {
         }
     }
 
-    /// One image of a stride-1 layer by `Winograd` F(2 x 2, 3 x 3): the inputs' transforms V (16 matrices of
-    /// channels x blocks), the 16 products M = U V, and each filter's output transform, finished as
-    /// `DirectConvolution.Epilogue` would (`planes`, `residual`, `out`: the image's planes at grid
-    /// position 0, channels `channelStride` and destinations[o] apart; `offsets`: batch 1).
-    func convolveByWinograd(_ weights: [Float], planes: UnsafePointer<Float>, channelStride: Int, layout: PlaneLayout, filters: Int, floor: Float,
-                            destinations: UnsafePointer<Int>, residual: UnsafePointer<Float>?, offsets: UnsafePointer<Float>?,
+    /// The planes of one image that the products did not write: each of `constants` (channel: value)
+    /// holding max(floor, value + residual) at the map's positions, and the zero rows above and below the
+    /// map in every channel (`destinations` and the constants').
+    func finishPlanes(image: Int, constants: [(key: Int, value: Float)], destinations: UnsafeBufferPointer<Int>, floor: Float,
+                      mask: UnsafePointer<Float>, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, layout: PlaneLayout,
+                      channelStride: Int) {
+        let start = image * layout.planeStride + layout.origin
+        for (channel, value) in constants {
+            DirectConvolution.finishConstant(value, floor: floor, count: layout.positions, mask: mask,
+                                             residual: residual.map { $0 + start + channel * channelStride }, into: out + start + channel * channelStride)
+        }
+        let end = layout.origin + layout.height * layout.rowStride
+        func clearAroundMap(_ destination: Int) {
+            let plane = out + destination + image * layout.planeStride
+            plane.update(repeating: 0, count: layout.origin)
+            (plane + end).update(repeating: 0, count: layout.planeStride - end)
+        }
+        destinations.forEach(clearAroundMap)
+        constants.forEach { clearAroundMap($0.key * channelStride) }
+    }
+
+    /// `images` consecutive images of a stride-1 layer by `Winograd` F(2 x 2, 3 x 3): the inputs' transforms
+    /// V (16 matrices of channels x blocks, the images' blocks side by side), the 16 products M = U V, and
+    /// each filter's output transform, finished as `DirectConvolution.Epilogue` would (`planes`,
+    /// `residual`, `out`: the first image's planes at grid position 0, images a plane apart, channels
+    /// `channelStride` and destinations[o] apart; `offsets`: batch 1).
+    func convolveByWinograd(_ weights: [Float], images: Int, planes: UnsafePointer<Float>, channelStride: Int, layout: PlaneLayout, filters: Int,
+                            floor: Float, destinations: UnsafePointer<Int>, residual: UnsafePointer<Float>?, offsets: UnsafePointer<Float>?,
                             into out: UnsafeMutablePointer<Float>, workspace: Workspace) {
-        // Rows of `blocks` values, `width` apart (a multiple of 8, as `run` needs; the lanes past the blocks
-        // zero); the 16 matrices 16 floats more than their rows apart, so that they do not all start at the
-        // same offset in a 4 KiB page (loads from one and stores to another would look dependent).
-        let blocks = layout.height / 2 * (layout.width / 2), width = (blocks + 7) / 8 * 8
+        // Rows of `images blocks` values, `width` apart (a multiple of 8, as `run` needs; the lanes past the
+        // blocks zero); the 16 matrices 16 floats more than their rows apart, so that they do not all start
+        // at the same offset in a 4 KiB page (loads from one and stores to another would look dependent).
+        let blocks = layout.height / 2 * (layout.width / 2), used = images * blocks, width = (used + 7) / 8 * 8
         let inputStride = inChannels * width + 16, productStride = filters * width + 16
         let transformed = workspace.floats(16 * (inputStride + productStride)), products = transformed + 16 * inputStride
         for c in 0..<inChannels {
-            Winograd.transformInput(planes + c * channelStride, height: layout.height, width: layout.width,
-                                    into: transformed + c * width, matrixStride: inputStride)
+            for image in 0..<images {
+                Winograd.transformInput(planes + c * channelStride + image * layout.planeStride, height: layout.height, width: layout.width,
+                                        into: transformed + c * width + image * blocks, matrixStride: inputStride)
+            }
         }
-        if width > blocks {
+        if width > used {
             for xi in 0..<16 {
-                for c in 0..<inChannels { (transformed + xi * inputStride + c * width + blocks).update(repeating: 0, count: width - blocks) }
+                for c in 0..<inChannels { (transformed + xi * inputStride + c * width + used).update(repeating: 0, count: width - used) }
             }
         }
         let rows = (0..<inChannels).map { $0 * width }
@@ -354,9 +373,12 @@ struct FoldedConvolution: Sendable {
             }
         }
         for o in 0..<outChannels {
-            Winograd.transformOutput(products + o * width, matrixStride: productStride, height: layout.height, width: layout.width,
-                                     shift: shifts[o], floor: floor, offsets: offsets.map { $0 + o * layout.planeStride },
-                                     residual: residual.map { $0 + destinations[o] }, into: out + destinations[o])
+            for image in 0..<images {
+                let plane = destinations[o] + image * layout.planeStride
+                Winograd.transformOutput(products + o * width + image * blocks, matrixStride: productStride, height: layout.height,
+                                         width: layout.width, shift: shifts[o], floor: floor, offsets: offsets.map { $0 + o * layout.planeStride },
+                                         residual: residual.map { $0 + plane }, into: out + plane)
+            }
         }
     }
 

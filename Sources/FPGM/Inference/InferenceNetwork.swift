@@ -1,3 +1,4 @@
+import ConvolutionKernels
 import Foundation
 
 /// How an option-A shortcut (a block that halves the map and doubles the width) places the input's
@@ -119,9 +120,10 @@ public struct InferenceNetwork: Sendable {
     }
 
     /// The logits of each image of `input` (N x 3 x side x side, channel-major): the images run in chunks
-    /// of at most `chunk`, spread over `threads` threads (each chunk's matrix products on one core).
+    /// of at most `chunk` (by default as many as share `Winograd`'s products), spread over `threads`
+    /// threads (each chunk's matrix products on one core).
     public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                       chunk: Int = 1) -> [[Float]] {
+                       chunk: Int = Winograd.imagesPerProduct) -> [[Float]] {
         let chunks = stride(from: 0, to: input.batch, by: max(1, chunk)).map { $0..<min($0 + max(1, chunk), input.batch) }
         return ParallelMap.map(chunks.count, threads: threads, state: Workspace.init) { index, workspace in
             logitsOnOneThread(input.images(chunks[index]), workspace: workspace)
