@@ -32,7 +32,7 @@ public enum Winograd {
     /// of 3 vectors of 16 for `DirectConvolution.run` (one image of 8 x 8 fills a single vector, whose
     /// tile of 8 filters does one multiply-add per load). Measured on the trained ResNet-56 (batch 64,
     /// 2 threads): 1.3x the images/s of one image at a time. (Winograd on its 32 x 32 maps, tried with
-    /// this, ran at 0.8x the direct kernels' images/s: 16 channels are too few for the transforms.)
+    /// this, ran at 0.5-0.8x the direct kernels' images/s: 16 channels are too few for the transforms.)
     public static let imagesPerProduct = 3
 
     /// V = B^T d B for every 2 x 2 block of one padded plane (`plane` at grid position 0): element

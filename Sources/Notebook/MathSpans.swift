@@ -2,7 +2,10 @@ import Report
 
 /// `$...$` and `$$...$$` in prose: taken out before cmark parses the text (so `_` and `*` inside stay
 /// math, not emphasis) and put back into the HTML as MathML. Fenced code, indented lines inside fences
-/// and inline code spans are left alone; `\$` is a dollar sign.
+/// and inline code spans are left alone; `\$` is a dollar sign. Inline math follows Pandoc's
+/// `tex_math_dollars` rule, so that prices stay prices ("$5 and $10"): the opening `$` has a
+/// non-space character right after it, the closing `$` a non-space character right before it and no
+/// digit right after it, and no blank line lies between them.
 struct MathSpans {
     struct Span {
         let tex: String
@@ -49,8 +52,8 @@ struct MathSpans {
                 let display = index + 1 < characters.count && characters[index + 1] == "$"
                 let delimiter = display ? "$$" : "$"
                 let start = index + delimiter.count
-                if let close = MathSpans.find(delimiter, in: characters, from: start), close > start,
-                   display || !characters[start..<close].contains("\n") {
+                if let close = display ? MathSpans.find(delimiter, in: characters, from: start) : MathSpans.inlineClose(in: characters, from: start),
+                   close > start {
                     let tex = String(characters[start..<close])
                     spans.append(Span(tex: tex, display: display, line: line))
                     output += MathSpans.placeholder(spans.count - 1)
@@ -63,6 +66,30 @@ struct MathSpans {
             index += 1
         }
         return output
+    }
+
+    /// Where the inline math opened just before `start` closes: the first `$` (not escaped) with a
+    /// non-space character before it and no digit after it, before any blank line; nil when the character
+    /// at `start` is a space (then the `$` opens nothing) or no such `$` follows.
+    static func inlineClose(in characters: [Character], from start: Int) -> Int? {
+        guard start < characters.count, !characters[start].isWhitespace else { return nil }
+        var index = start
+        while index < characters.count {
+            let character = characters[index]
+            if character.isNewline {
+                // A blank line (nothing but spaces until the next line break) ends the paragraph.
+                var next = index + 1
+                while next < characters.count, characters[next] == " " || characters[next] == "\t" { next += 1 }
+                if next < characters.count, characters[next].isNewline { return nil }
+            }
+            if character == "\\" { index += 2; continue }
+            if character == "$", index > start, !characters[index - 1].isWhitespace,
+               index + 1 >= characters.count || !characters[index + 1].isASCII || !characters[index + 1].isNumber {
+                return index
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// The first position at or after `from` where `needle` starts (not preceded by a backslash).

@@ -359,6 +359,21 @@ struct MathSpansTests {
         #expect(outcome.diagnostics.isEmpty)
     }
 
+    @Test("inline math follows Pandoc's tex_math_dollars rule: prices, spaced dollars and a digit after the closing one stay text")
+    func dollarRule() throws {
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        func html(_ prose: String) throws -> String {
+            HTMLWriter.write(try runner.render(try Notebook(path: "x.md", text: prose + "\n"), parameters: Parameters(), useCache: false).document)
+        }
+        #expect(try html("A GPU costs $5 and a CPU $10.").contains("<p>A GPU costs $5 and a CPU $10.</p>"))
+        #expect(try html("From $20,000 to $30,000 a year.").contains("<p>From $20,000 to $30,000 a year.</p>"))
+        #expect(try html("Not $ x$ and not $x $ either.").contains("<p>Not $ x$ and not $x $ either.</p>"))
+        #expect(try html("Not $x$5 either.").contains("<p>Not $x$5 either.</p>"))
+        #expect(try html("Two $x$ and $y$.").contains("<p>Two <math><mrow><mi>x</mi></mrow></math> and <math><mrow><mi>y</mi></mrow></math>.</p>"))
+        #expect(try html("Across a line $a\nb$ is math.").contains("<math><mrow><mi>a</mi><mi>b</mi></mrow></math>"))
+        #expect(try html("A paragraph $a\n\nb$ ends first.").contains("<p>A paragraph $a</p>"))
+    }
+
     @Test("an unsupported macro shows the source as code, with a warning at its line")
     func unsupported() throws {
         let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
