@@ -1,8 +1,8 @@
 import Report
 
 /// `$...$` and `$$...$$` in prose: taken out before cmark parses the text (so `_` and `*` inside stay
-/// math, not emphasis) and put back into the HTML as MathML. Fenced code, indented lines inside fences
-/// and inline code spans are left alone; `\$` is a dollar sign. Inline math follows Pandoc's
+/// math, not emphasis) and put back into the HTML as MathML. Code (`CodeRegions`) is left alone; `\$`
+/// is a dollar sign. Inline math follows Pandoc's
 /// `tex_math_dollars` rule, so that prices stay prices ("$5 and $10"): the opening `$` has a
 /// non-space character right after it, the closing `$` a non-space character right before it and no
 /// digit right after it, and no blank line lies between them.
@@ -20,33 +20,22 @@ struct MathSpans {
     static func placeholder(_ index: Int) -> String { "\(placeholderPrefix)\(index)Z" }
     static let placeholderPrefix = "FPGMMATHSPAN"
 
-    /// `markdown` with every math span replaced by its placeholder.
+    /// `markdown` with every math span outside code (`CodeRegions`) replaced by its placeholder.
     mutating func protect(_ markdown: String) -> String {
-        var output = "", inFence = false
-        let characters = Array(markdown)
+        var output = ""
+        let characters = Array(markdown), code = CodeRegions(characters)
         var index = 0, line = 0
-        func atLineStart(_ i: Int) -> Bool { i == 0 || characters[i - 1] == "\n" }
         while index < characters.count {
             let character = characters[index]
-            if atLineStart(index) {
-                let rest = String(characters[index..<min(characters.count, index + 3)])
-                if rest == "```" || rest == "~~~" { inFence.toggle() }
+            if let end = code.end(ofCodeAt: index) {
+                output += String(characters[index..<end])
+                line += characters[index..<end].filter(\.isNewline).count
+                index = end
+                continue
             }
-            if character == "\n" { line += 1 }
-            if inFence { output.append(character); index += 1; continue }
+            if character.isNewline { line += 1 }
             if character == "\\", index + 1 < characters.count, characters[index + 1] == "$" {
                 output += "\\$"; index += 2; continue
-            }
-            if character == "`" {
-                var run = 0
-                while index + run < characters.count, characters[index + run] == "`" { run += 1 }
-                let fence = String(repeating: "`", count: run)
-                if let close = MathSpans.find(fence, in: characters, from: index + run) {
-                    output += String(characters[index..<(close + run)])
-                    line += characters[index..<(close + run)].filter { $0 == "\n" }.count
-                    index = close + run
-                    continue
-                }
             }
             if character == "$" {
                 let display = index + 1 < characters.count && characters[index + 1] == "$"
@@ -57,7 +46,7 @@ struct MathSpans {
                     let tex = String(characters[start..<close])
                     spans.append(Span(tex: tex, display: display, line: line))
                     output += MathSpans.placeholder(spans.count - 1)
-                    line += tex.filter { $0 == "\n" }.count
+                    line += tex.filter(\.isNewline).count
                     index = close + delimiter.count
                     continue
                 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Delimited references in notebook text, such as `${name}` in arguments and `{{label.key}}` in prose.
+/// Delimited references in notebook text, such as `${name}` in cell arguments.
 enum Placeholders {
     /// `text` with each `open` ... `close` span replaced by `resolve(content, line, column)` (line and
     /// column in the notebook). An `open` without `close` on its line is kept as written, or is an error

@@ -208,9 +208,8 @@ public struct Runner: Sendable {
     /// Every `@tbl-x` / `@fig-x` in prose must name a numbered cell: checked before any cell runs.
     static func checkReferences(_ notebook: Notebook, names: [String: String]) throws(Diagnostic) {
         for case let .prose(lines) in notebook.blocks {
-            for number in lines {
-                _ = try Prose.references(in: notebook.lines[number - 1], line: number, file: notebook.path, numbers: names)
-            }
+            let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n")
+            try Prose.checkReferences(text, firstLine: lines.lowerBound, file: notebook.path, numbers: names)
         }
     }
 
@@ -247,51 +246,79 @@ public struct Runner: Sendable {
     }
 }
 
-/// Inline values and cross-references in prose.
+/// Inline values and cross-references in prose. Neither applies inside code (`CodeRegions`), and
+/// `\{{` is written as it stands (Markdown's escape: it shows `{{`).
 enum Prose {
     /// `{{label.key}}` replaced by the exported value, `@tbl-x` / `@fig-x` by a link "[Table 2](#tbl-x)".
     /// A value no cell exported (its cell failed, or the name is wrong) stays as written, with an error
     /// in `diagnostics`; an unknown label is an error (found before any cell ran).
     static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]],
                      numbers: [String: String], diagnostics: inout [Diagnostic]) throws(Diagnostic) -> String {
-        var missing = [Diagnostic]()
-        let filled = try Placeholders.replace(in: text, open: "{{", close: "}}", firstLine: firstLine,
-                                              diagnostic: { Diagnostic(file: file, line: $0, column: $1, message: $2) }) { content, line, column throws(Diagnostic) in
+        try substitute(text, firstLine: firstLine, value: { content, line, column in
             let reference = content.trimmingCharacters(in: .whitespaces)
             let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2, let value = values[parts[0]]?[parts[1]] else {
                 let exported = values[parts.first ?? ""].map { " (\(parts[0]) exports: \($0.keys.sorted().joined(separator: ", ")))" } ?? ""
-                missing.append(Diagnostic(file: file, line: line, column: column, message: "'{{\(reference)}}' names no value a cell exported" + exported))
+                diagnostics.append(Diagnostic(file: file, line: line, column: column, message: "'{{\(reference)}}' names no value a cell exported" + exported))
                 return "{{" + content + "}}"
             }
             return value
-        }
-        diagnostics += missing
-        var output = ""
-        for (offset, line) in filled.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if offset > 0 { output += "\n" }
-            output += try references(in: String(line), line: firstLine + offset, file: file, numbers: numbers)
-        }
-        return output
+        }, reference: { label, line, column throws(Diagnostic) in
+            guard let name = numbers[label] else {
+                throw Diagnostic(file: file, line: line, column: column, message: "'@\(label)' refers to no table or figure of this notebook")
+            }
+            return "[\(name)](#\(label))"
+        })
     }
 
-    static func references(in text: String, line: Int, file: String, numbers: [String: String]) throws(Diagnostic) -> String {
-        var output = "", characters = Array(text), index = 0
+    /// Checks that every `@tbl-x` / `@fig-x` of `text` (prose starting at line `firstLine`) names a
+    /// numbered cell, before any cell runs.
+    static func checkReferences(_ text: String, firstLine: Int, file: String, numbers: [String: String]) throws(Diagnostic) {
+        var ignored = [Diagnostic]()
+        _ = try fill(text, firstLine: firstLine, file: file, values: [:], numbers: numbers, diagnostics: &ignored)
+    }
+
+    /// `text` with each `{{content}}` (closed on its line) replaced by value(content, line, column) and
+    /// each `@tbl-x` / `@fig-x` (not preceded by a letter or digit) by reference(label, line, column),
+    /// outside code; line and column in the notebook.
+    static func substitute(_ text: String, firstLine: Int, value: (String, Int, Int) -> String,
+                           reference: (String, Int, Int) throws(Diagnostic) -> String) throws(Diagnostic) -> String {
+        let characters = Array(text), code = CodeRegions(characters)
+        var output = "", index = 0, line = firstLine, lineStart = 0
+        func starts(_ prefix: String, at position: Int) -> Bool {
+            position + prefix.count <= characters.count && String(characters[position..<(position + prefix.count)]) == prefix
+        }
         while index < characters.count {
-            let startsReference = characters[index] == "@" && (index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber))
-            if startsReference, index + 5 <= characters.count, ["tbl-", "fig-"].contains(String(characters[(index + 1)..<(index + 5)])) {
-                var end = index + 5
-                while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" || characters[end] == "-" { end += 1 }
-                while end > index + 5, characters[end - 1] == "-" { end -= 1 }
-                let label = String(characters[(index + 1)..<end])
-                guard let name = numbers[label] else {
-                    throw Diagnostic(file: file, line: line, column: index + 1, message: "'@\(label)' refers to no table or figure of this notebook")
-                }
-                output += "[\(name)](#\(label))"
+            if let end = code.end(ofCodeAt: index) {
+                for position in index..<end where characters[position].isNewline { line += 1; lineStart = position + 1 }
+                output += String(characters[index..<end])
                 index = end
                 continue
             }
-            output.append(characters[index])
+            let character = characters[index], column = index - lineStart + 1
+            if character == "\\", starts("{{", at: index + 1) {
+                output += "\\{{"
+                index += 3
+                continue
+            }
+            if starts("{{", at: index),
+               let close = (index + 2..<characters.count).first(where: { characters[$0].isNewline || starts("}}", at: $0) }),
+               !characters[close].isNewline {
+                output += value(String(characters[(index + 2)..<close]), line, column)
+                index = close + 2
+                continue
+            }
+            if character == "@", index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber),
+               starts("tbl-", at: index + 1) || starts("fig-", at: index + 1) {
+                var end = index + 5
+                while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" || characters[end] == "-" { end += 1 }
+                while end > index + 5, characters[end - 1] == "-" { end -= 1 }
+                output += try reference(String(characters[(index + 1)..<end]), line, column)
+                index = end
+                continue
+            }
+            if character.isNewline { line += 1; lineStart = index + 1 }
+            output.append(character)
             index += 1
         }
         return output

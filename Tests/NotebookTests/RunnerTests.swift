@@ -73,6 +73,39 @@ struct RunnerTests {
         #expect(second.name == "Table 2")
     }
 
+    @Test("values, references and math are not touched inside code spans and code blocks; \\{{ shows {{")
+    func codeIsLeftAlone() throws {
+        let prose = """
+        Write `{{ name }}` and `` @tbl-x `` in code, \\{{ not a value }}, $x$.
+
+        ```yaml
+        rate: {{ rate }}
+        see: @tbl-nothing $y$
+        ```
+
+        ~~~~
+        ```
+        {{ still code }}
+        ~~~~
+        Value {{tbl-a.text}}.
+        """
+        let outcome = try render(prose + """
+
+
+        ```fpgm echo
+        #| label: tbl-a
+        text: first
+        ```
+        """)
+        #expect(outcome.diagnostics.isEmpty)
+        #expect(outcome.records.map(\.status) == [.ok])
+        guard case let .prose(markdown, html) = outcome.document.blocks[0] else { Issue.record("no prose"); return }
+        #expect(markdown == prose.replacingOccurrences(of: "{{tbl-a.text}}", with: "first") + "\n\n")
+        #expect(html.contains("<p>Write <code>{{ name }}</code> and <code>@tbl-x</code> in code, {{ not a value }}, <math>"))
+        #expect(html.contains("<pre><code class=\"language-yaml\">rate: {{ rate }}\nsee: @tbl-nothing $y$\n</code></pre>"))
+        #expect(html.contains("<pre><code>```\n{{ still code }}\n</code></pre>\n<p>Value first.</p>"))
+    }
+
     static let failing = """
     ```fpgm echo
     text: before
