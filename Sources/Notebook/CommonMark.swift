@@ -45,10 +45,13 @@ enum CommonMark {
     /// `markdown` rendered to HTML in cmark's safe mode (raw HTML is dropped, left as a comment, and
     /// `javascript:`, `vbscript:`, `file:` and non-image `data:` links are emptied), with the plain text
     /// and level of each heading in order.
+    /// Paragraphs that are GFM pipe tables (`PipeTable`) become tables: the paragraph's node is replaced
+    /// by a custom block holding the table's HTML, each cell rendered by cmark as inline Markdown.
     static func html(_ markdown: String) -> (html: String, headings: [(level: Int, text: String)]) {
         let bytes = Array(markdown.utf8)
         guard let root = cmark_parse_document(bytes, bytes.count, CMARK_OPT_DEFAULT) else { return ("", []) }
         defer { cmark_node_free(root) }
+        replaceTables(in: root, lines: markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
         var headings = [(level: Int, text: String)]()
         if let iterator = cmark_iter_new(root) {
             defer { cmark_iter_free(iterator) }
@@ -68,6 +71,45 @@ enum CommonMark {
         guard let rendered = cmark_render_html(root, CMARK_OPT_DEFAULT) else { return ("", headings) }
         defer { free(rendered) }
         return (String(cString: rendered), headings)
+    }
+
+    /// Replaces each paragraph under `root` whose source lines (`lines`, less the paragraph's indentation)
+    /// form a pipe table by a custom block holding the table's HTML.
+    private static func replaceTables(in root: OpaquePointer, lines: [String]) {
+        var paragraphs = [OpaquePointer]()
+        if let iterator = cmark_iter_new(root) {
+            defer { cmark_iter_free(iterator) }
+            while case let event = cmark_iter_next(iterator), event != CMARK_EVENT_DONE {
+                if event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator), cmark_node_get_type(node) == CMARK_NODE_PARAGRAPH {
+                    paragraphs.append(node)
+                }
+            }
+        }
+        for paragraph in paragraphs {
+            let first = Int(cmark_node_get_start_line(paragraph)), last = Int(cmark_node_get_end_line(paragraph))
+            let indent = Int(cmark_node_get_start_column(paragraph)) - 1
+            guard first >= 1, last <= lines.count, first < last else { continue }
+            let source = lines[(first - 1)..<last].map { String($0.dropFirst(min(indent, $0.prefix { $0 == " " || $0 == ">" }.count))) }
+            guard let table = PipeTable(lines: source), let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { continue }
+            _ = cmark_node_set_on_enter(block, table.html(inline: inlineHTML))
+            _ = cmark_node_set_on_exit(block, "")
+            _ = cmark_node_replace(paragraph, block)
+            cmark_node_free(paragraph)
+        }
+    }
+
+    /// One table cell's inline Markdown as HTML, in safe mode. The cell is parsed after an escaped `&`
+    /// that is then taken off again, so that it stays one paragraph of inlines whatever it begins
+    /// with (`# of filters` is no heading, `1. x` no list).
+    static func inlineHTML(_ cell: String) -> String {
+        let bytes = Array(("\\&" + cell).utf8)
+        guard let root = cmark_parse_document(bytes, bytes.count, CMARK_OPT_DEFAULT) else { return "" }
+        defer { cmark_node_free(root) }
+        guard let rendered = cmark_render_html(root, CMARK_OPT_DEFAULT) else { return "" }
+        defer { free(rendered) }
+        let html = String(cString: rendered), prefix = "<p>&amp;", suffix = "</p>\n"
+        guard html.hasPrefix(prefix), html.hasSuffix(suffix) else { return html }
+        return String(html.dropFirst(prefix.count).dropLast(suffix.count))
     }
 
     /// Whether a line is a code fence: up to three spaces, then three or more backticks or tildes.

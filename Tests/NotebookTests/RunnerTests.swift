@@ -417,6 +417,66 @@ struct MathSpansTests {
     }
 }
 
+@Suite("Tables in prose")
+struct ProseTableTests {
+    func html(_ prose: String) throws -> String {
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        let document = try runner.render(try Notebook(path: "x.md", text: prose), parameters: Parameters(), useCache: false).document
+        guard case let .prose(_, html) = document.blocks[0] else { return "" }
+        return html
+    }
+
+    @Test("a GFM pipe table becomes a table: alignments, inline Markdown and math in cells, \\| in a cell, short and long rows")
+    func table() throws {
+        let prose = """
+        | Criterion | Idea | Cost |
+        |:---|:---:|---:|
+        | `l2` | less *important* | 1 | extra |
+        | FPGM \\| GM | $x$
+        | # of filters |
+        """
+        #expect(try html(prose + "\n") == """
+        <table>
+        <thead>
+        <tr>
+        <th align="left">Criterion</th>
+        <th align="center">Idea</th>
+        <th align="right">Cost</th>
+        </tr>
+        </thead>
+        <tbody>
+        <tr>
+        <td align="left"><code>l2</code></td>
+        <td align="center">less <em>important</em></td>
+        <td align="right">1</td>
+        </tr>
+        <tr>
+        <td align="left">FPGM | GM</td>
+        <td align="center"><math><mrow><mi>x</mi></mrow></math></td>
+        <td align="right"></td>
+        </tr>
+        <tr>
+        <td align="left"># of filters</td>
+        <td align="center"></td>
+        <td align="right"></td>
+        </tr>
+        </tbody>
+        </table>
+
+        """)
+    }
+
+    @Test("a table inside a block quote, a header alone, and paragraphs that only look like tables")
+    func edges() throws {
+        #expect(try html("> | a | b |\n> | - | - |\n> | 1 | 2 |\n")
+            == "<blockquote>\n<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>\n</blockquote>\n")
+        #expect(try html("| a |\n| :-: |\n") == "<table>\n<thead>\n<tr>\n<th align=\"center\">a</th>\n</tr>\n</thead>\n</table>\n")
+        #expect(try html("a | b\nand more.\n") == "<p>a | b\nand more.</p>\n")
+        #expect(try html("| a | b |\n| - |\n") == "<p>| a | b |\n| - |</p>\n")
+        #expect(try html("| a | <script>x</script> |\n| - | - |\n").contains("<th><!-- raw HTML omitted -->x<!-- raw HTML omitted --></th>"))
+    }
+}
+
 @Suite("Cell options")
 struct CellOptionsTests {
     @Test("echo and fold decide how HTML shows a cell's source; the front matter's author is shown")
