@@ -217,17 +217,27 @@ public struct Runner: Sendable {
                   diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
         let (kinds, numbers) = Runner.numbering(notebook)
         var blocks = [ReportBlock](), headings = Headings()
+        var prose = [Int: String]()
+        for case let .prose(lines) in notebook.blocks {
+            let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
+            prose[lines.lowerBound] = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers,
+                                                     diagnostics: &diagnostics)
+        }
+        var footnotes = Footnotes(prose.sorted { $0.key < $1.key }.map { (text: $0.value, firstLine: $0.key) })
+        /// Prose Markdown as HTML: math protected from cmark and put back as MathML; in the document's own
+        /// prose (not a footnote's) footnote references linked and headings anchored.
+        func html(_ markdown: String, firstLine: Int, ownProse: Bool) -> String {
+            var math = MathSpans()
+            let rendered = CommonMark.html(math.protect(ownProse ? footnotes.protect(markdown) : markdown))
+            let anchored = ownProse ? headings.anchoring(rendered.html, headings: rendered.headings) : rendered.html
+            let html = math.restore(anchored, firstLine: firstLine, file: notebook.path, warnings: &diagnostics)
+            return ownProse ? footnotes.restore(html) : html
+        }
         for block in notebook.blocks {
             switch block {
             case let .prose(lines):
-                let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
-                let markdown = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers,
-                                              diagnostics: &diagnostics)
-                var math = MathSpans()
-                let rendered = CommonMark.html(math.protect(markdown))
-                let html = math.restore(headings.anchoring(rendered.html, headings: rendered.headings), firstLine: lines.lowerBound,
-                                        file: notebook.path, warnings: &diagnostics)
-                blocks.append(.prose(markdown: markdown, html: html))
+                let markdown = prose[lines.lowerBound]!
+                blocks.append(.prose(markdown: markdown, html: html(markdown, firstLine: lines.lowerBound, ownProse: true)))
             case let .cell(index):
                 let cell = notebook.cells[index]
                 let outcome = results[index]
@@ -238,6 +248,10 @@ public struct Runner: Sendable {
                                                kind: kind, number: number, outputs: outcome?.result?.outputs ?? [], error: outcome?.error,
                                                source: cell.flag("echo", default: true) ? (cell.flag("fold", default: true) ? .folded : .shown) : .hidden)))
             }
+        }
+        let referred = footnotes
+        if let section = referred.section(render: { html($0.markdown, firstLine: $0.line, ownProse: false) }) {
+            blocks.append(.prose(markdown: "", html: section))
         }
         var title: String?, author: String?
         if case let .string(text)? = notebook.frontMatter["title"]?.value { title = text }

@@ -477,6 +477,54 @@ struct ProseTableTests {
     }
 }
 
+@Suite("Footnotes in prose")
+struct FootnoteTests {
+    @Test("references become numbered links in order of first use, definitions close the document with links back; code, unknown and unused labels are left alone")
+    func footnotes() throws {
+        let text = """
+        Redundant[^gm], twice[^GM], then[^b]; `[^gm]` and [^none] stay.
+
+        ```fpgm echo
+        text: between
+        ```
+
+        [^b]: Second.
+        [^gm]: The geometric median,
+            continued.
+
+            A second paragraph.
+        [^unused]: Never shown.
+        """
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        let document = try runner.render(try Notebook(path: "x.md", text: text), parameters: Parameters(), useCache: false).document
+        let html = HTMLWriter.write(document)
+        func reference(_ number: Int, _ id: String, _ suffix: String = "") -> String {
+            "<sup class=\"footnote-ref\"><a href=\"#fn-\(id)\" id=\"fnref-\(id)\(suffix)\" data-footnote-ref>\(number)</a></sup>"
+        }
+        #expect(html.contains("<p>Redundant\(reference(1, "gm")), twice\(reference(1, "gm", "-2")), then\(reference(2, "b")); <code>[^gm]</code> and [^none] stay.</p>"))
+        func back(_ id: String, _ number: Int, _ suffix: String = "") -> String {
+            "<a href=\"#fnref-\(id)\(suffix)\" class=\"footnote-backref\" data-footnote-backref aria-label=\"Back to reference \(number)\(suffix)\">↩"
+                + (suffix.isEmpty ? "" : "<sup class=\"footnote-ref\">\(suffix.dropFirst())</sup>") + "</a>"
+        }
+        #expect(html.contains("""
+        <section class="footnotes" data-footnotes>
+        <ol>
+        <li id="fn-gm">
+        <p>The geometric median,
+        continued.</p>
+        <p>A second paragraph. \(back("gm", 1)) \(back("gm", 1, "-2"))</p>
+        </li>
+        <li id="fn-b">
+        <p>Second. \(back("b", 2))</p>
+        </li>
+        </ol>
+        </section>
+        """))
+        #expect(!html.contains("Never shown") && !html.contains("[^b]:"))
+        #expect(MarkdownWriter.write(document, filesFolder: "f").text.hasSuffix("    A second paragraph.\n[^unused]: Never shown.\n"))
+    }
+}
+
 @Suite("Cell options")
 struct CellOptionsTests {
     @Test("echo and fold decide how HTML shows a cell's source; the front matter's author is shown")
