@@ -26,9 +26,9 @@ struct FPGMProcess {
     let stdout: String
     let stderr: String
 
-    init(_ arguments: [String], in directory: URL? = nil) throws {
+    init(_ arguments: [String], in directory: URL? = nil, binary: URL = FPGMProcess.binary) throws {
         let process = Process()
-        process.executableURL = FPGMProcess.binary
+        process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
@@ -616,6 +616,31 @@ struct GoldenReportTests {
         let json = try String(contentsOf: work.appendingPathComponent("out/features.json"), encoding: .utf8)
         #expect(json.components(separatedBy: "\"status\": \"cached\"").count == 4)
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("out/features_files/fig-reduction.svg").path))
+    }
+}
+
+@Suite("Cell cache and builds")
+struct BuildIdentityTests {
+    @Test("a cell cached by one build is run again by another (its executable differs by one byte), then cached for it")
+    func newBuildReruns() throws {
+        let work = try scratchFolder("fpgm-build-identity-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try "```fpgm flops\narchs: [resnet20]\nrates: [0.3]\n```\n".write(to: work.appendingPathComponent("n.md"), atomically: true, encoding: .utf8)
+        let other = work.appendingPathComponent("fpgm-other")
+        var bytes = try Data(contentsOf: FPGMProcess.binary)
+        bytes.append(0)
+        try bytes.write(to: other)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: other.path)
+        func status(_ binary: URL) throws -> String {
+            let run = try FPGMProcess(["render", "n.md", "-o", "out", "--to", "json"], in: work, binary: binary)
+            #expect(run.status == 0, "\(run.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/n.json"))) as? [String: Any])
+            return try #require(((json["cells"] as? [[String: Any]])?.first)?["status"] as? String)
+        }
+        #expect(try status(FPGMProcess.binary) == "ok")
+        #expect(try status(FPGMProcess.binary) == "cached")
+        #expect(try status(other) == "ok")
+        #expect(try status(other) == "cached")
     }
 }
 

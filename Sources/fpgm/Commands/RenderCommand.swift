@@ -33,7 +33,7 @@ enum RenderCommand {
             throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json'.")
         }
         let quiet = arguments.flags.contains("--quiet") || isatty(2) == 0
-        let runner = Runner(directives: Directives.all, engineVersion: version)
+        let runner = Runner(directives: Directives.all, engineVersion: buildIdentity)
         var failed = false
         for path in arguments.positionals {
             let notebook = try read(path)
