@@ -7,6 +7,10 @@ import Report
 public struct Parameters: Sendable {
     /// Name and value, in the order first defined.
     public private(set) var values: [(name: String, value: YAMLNode)] = []
+    /// Where each parameter was last set: the file (the notebook, a `--params` file, or "-p") and line.
+    public private(set) var origins: [String: (file: String, line: Int)] = [:]
+    /// The parameters the notebook's front matter declares.
+    public private(set) var declared: Set<String> = []
 
     public init() {}
 
@@ -14,6 +18,22 @@ public struct Parameters: Sendable {
     public init(frontMatter: YAMLNode, file: String) throws(Diagnostic) {
         guard let params = frontMatter["params"] else { return }
         try merge(params, file: file)
+        declared = Set(values.map(\.name))
+    }
+
+    /// Warnings about these parameters for a notebook whose cells used `used`: one set from outside (a
+    /// `--params` file or `-p`) that the front matter does not declare (papermill's rule: it is passed
+    /// on all the same), and one that no cell uses.
+    public func warnings(used: Set<String>, notebook: String) -> [Diagnostic] {
+        values.compactMap { name, _ in
+            let origin = origins[name] ?? (notebook, 1)
+            if !declared.contains(name) {
+                let known = declared.isEmpty ? "it declares none" : "it declares: \(declared.sorted().joined(separator: ", "))"
+                return Diagnostic(.warning, file: origin.file, line: origin.line,
+                                  message: "parameter '\(name)' is not declared in the front matter of \(notebook) (\(known))\(used.contains(name) ? "" : ", and no cell uses it")")
+            }
+            return used.contains(name) ? nil : Diagnostic(.warning, file: origin.file, line: origin.line, message: "parameter '\(name)' is used by no cell")
+        }
     }
 
     /// The value of a parameter.
@@ -45,6 +65,7 @@ public struct Parameters: Sendable {
         guard Parameters.isValidName(name) else {
             throw Diagnostic(file: file, line: line, message: "'\(name)' is not a parameter name (letters, digits and '_', not starting with a digit)")
         }
+        origins[name] = (file, line)
         if let index = values.firstIndex(where: { $0.name == name }) {
             values[index].value = value
         } else {

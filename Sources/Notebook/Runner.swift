@@ -109,7 +109,8 @@ public struct Runner: Sendable {
         try Runner.checkReferences(notebook, names: Runner.numbering(notebook).names)
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
         let cache = CellCache(notebookPath: notebook.path)
-        var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord](), diagnostics = [Diagnostic]()
+        var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord]()
+        var diagnostics = parameters.warnings(used: Set(checked.flatMap(\.parameters)), notebook: notebook.path)
         var results = [Int: (result: CellResult?, error: String?)]()
         var stopped = false
         for (position, cell) in notebook.cells.enumerated() {

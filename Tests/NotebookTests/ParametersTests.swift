@@ -21,6 +21,22 @@ struct ParametersTests {
         #expect(rates.map(\.value) == [.double(0.3), .double(0.4)])
     }
 
+    @Test("a parameter set from outside that the front matter does not declare, and one no cell uses, are warnings at the line that set it")
+    func warnings() throws {
+        let text = "---\nparams:\n  rate: 0.4\n  unused: 1\n---\n```fpgm echo\ntext: \"rate ${rate}\"\n```\n"
+        let notebook = try Notebook(path: "x.md", text: text)
+        var parameters = try Parameters(frontMatter: notebook.frontMatter, file: "x.md")
+        try parameters.merge(try YAML.parse("rate: 0.3\nfile_only: a\n"), file: "p.yml")
+        try parameters.assign("nosuch=1")
+        let outcome = try Runner(directives: [EchoDirective()], engineVersion: "test").render(notebook, parameters: parameters, useCache: false)
+        #expect(outcome.diagnostics.map(\.description) == [
+            "x.md:4:1: warning: parameter 'unused' is used by no cell",
+            "p.yml:2:1: warning: parameter 'file_only' is not declared in the front matter of x.md (it declares: rate, unused), and no cell uses it",
+            "-p:1:1: warning: parameter 'nosuch' is not declared in the front matter of x.md (it declares: rate, unused), and no cell uses it",
+        ])
+        #expect(!outcome.failed)
+    }
+
     @Test("${name} becomes the value as YAML; the names used are listed")
     func substitution() throws {
         var parameters = Parameters()

@@ -644,6 +644,25 @@ struct BuildIdentityTests {
     }
 }
 
+@Suite("Strict rendering")
+struct StrictTests {
+    @Test("--strict turns warnings into exit 2 after writing the reports; without it they are only printed")
+    func strict() throws {
+        let work = try scratchFolder("fpgm-strict-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        try "```fpgm flops\narchs: [resnet20]\nrates: [0.3]\n```\n".write(to: work.appendingPathComponent("n.md"), atomically: true, encoding: .utf8)
+        let warning = "-p:1:1: warning: parameter 'nosuch' is not declared in the front matter of n.md (it declares none), and no cell uses it\n"
+        let lenient = try FPGMProcess(["render", "n.md", "-o", "out", "-p", "nosuch=1", "--no-cache"], in: work)
+        #expect(lenient.status == 0 && lenient.stderr == warning)
+        try FileManager.default.removeItem(at: work.appendingPathComponent("out"))
+        let strict = try FPGMProcess(["render", "n.md", "-o", "out", "-p", "nosuch=1", "--no-cache", "--strict"], in: work)
+        #expect(strict.status == 2)
+        #expect(strict.stderr == warning + "1 warning, which --strict makes errors\n")
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("out/n.html").path))
+        #expect(try FPGMProcess(["render", "n.md", "-o", "out", "--no-cache", "--strict"], in: work).status == 0)
+    }
+}
+
 /// The HTML report in a real browser: Debian's headless Chromium (which `make test` installs when it
 /// can; the test is skipped, saying so, where it is missing).
 @Suite("HTML in a browser")

@@ -20,8 +20,9 @@ enum RenderCommand {
             .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
             .flag("--keep-going", help: "Run every cell even after one fails."),
             .flag("--quiet", help: "Print no progress."),
+            .flag("--strict", help: "Treat every warning (undeclared or unused parameters, math shown as source, allowed errors) as an error: exit 2 once the reports are written."),
         ],
-        usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--no-cache] [--keep-going] [--quiet]",
+        usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--no-cache] [--keep-going] [--quiet] [--strict]",
         variadic: true)
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
@@ -34,7 +35,7 @@ enum RenderCommand {
         }
         let quiet = arguments.flags.contains("--quiet") || isatty(2) == 0
         let runner = Runner(directives: Directives.all, engineVersion: buildIdentity)
-        var failed = false
+        var failed = false, warnings = 0
         for path in arguments.positionals {
             let notebook = try read(path)
             let file = try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) }
@@ -52,10 +53,14 @@ enum RenderCommand {
                                             progress: quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             } catch { throw .notebook(error.description) }
             for diagnostic in outcome.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
+            warnings += outcome.diagnostics.filter { $0.severity == .warning }.count
             try write(outcome, notebook: notebook, to: output, formats: requested ?? settings.formats)
             failed = failed || outcome.failed
         }
         if failed { throw .failure("a cell failed; the report shows the error where the cell stood") }
+        if warnings > 0, arguments.flags.contains("--strict") {
+            throw .notebook("\(warnings) warning\(warnings == 1 ? "" : "s"), which --strict makes errors")
+        }
         return ""
     }
 
