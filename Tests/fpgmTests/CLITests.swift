@@ -10,6 +10,13 @@ func scratchFolder(_ name: String) throws -> URL {
     return folder
 }
 
+/// A scratch folder holding `n.md`, a notebook of one quick cell (the FLOPs of ResNet-20 at 30%).
+func oneCellNotebookFolder(_ name: String) throws -> URL {
+    let folder = try scratchFolder(name)
+    try "```fpgm flops\narchs: [resnet20]\nrates: [0.3]\n```\n".write(to: folder.appendingPathComponent("n.md"), atomically: true, encoding: .utf8)
+    return folder
+}
+
 /// Runs the built `fpgm` binary, as a user would, and checks its output and exit codes.
 struct FPGMProcess {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -623,9 +630,8 @@ struct GoldenReportTests {
 struct BuildIdentityTests {
     @Test("a cell cached by one build is run again by another (its executable differs by one byte), then cached for it")
     func newBuildReruns() throws {
-        let work = try scratchFolder("fpgm-build-identity-\(getpid())")
+        let work = try oneCellNotebookFolder("fpgm-build-identity-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
-        try "```fpgm flops\narchs: [resnet20]\nrates: [0.3]\n```\n".write(to: work.appendingPathComponent("n.md"), atomically: true, encoding: .utf8)
         let other = work.appendingPathComponent("fpgm-other")
         var bytes = try Data(contentsOf: FPGMProcess.binary)
         bytes.append(0)
@@ -648,9 +654,8 @@ struct BuildIdentityTests {
 struct StrictTests {
     @Test("--strict turns warnings into exit 2 after writing the reports; without it they are only printed")
     func strict() throws {
-        let work = try scratchFolder("fpgm-strict-\(getpid())")
+        let work = try oneCellNotebookFolder("fpgm-strict-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
-        try "```fpgm flops\narchs: [resnet20]\nrates: [0.3]\n```\n".write(to: work.appendingPathComponent("n.md"), atomically: true, encoding: .utf8)
         let warning = "-p:1:1: warning: parameter 'nosuch' is not declared in the front matter of n.md (it declares none), and no cell uses it\n"
         let lenient = try FPGMProcess(["render", "n.md", "-o", "out", "-p", "nosuch=1", "--no-cache"], in: work)
         #expect(lenient.status == 0 && lenient.stderr == warning)
