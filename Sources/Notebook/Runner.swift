@@ -110,7 +110,7 @@ public struct Runner: Sendable {
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
         let cache = CellCache(notebookPath: notebook.path)
         var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord]()
-        var diagnostics = parameters.warnings(used: Set(checked.flatMap(\.parameters)), notebook: notebook.path)
+        var diagnostics = Runner.frontMatterWarnings(notebook) + parameters.warnings(used: Set(checked.flatMap(\.parameters)), notebook: notebook.path)
         var results = [Int: (result: CellResult?, error: String?)]()
         var stopped = false
         for (position, cell) in notebook.cells.enumerated() {
@@ -169,6 +169,19 @@ public struct Runner: Sendable {
         }
         let document = try assemble(notebook, results: results, values: values, diagnostics: &diagnostics)
         return RenderOutcome(document: document, records: records, diagnostics: diagnostics)
+    }
+
+    /// The front-matter keys a notebook may use.
+    public static let frontMatterKeys = ["author", "cache", "date", "description", "output", "params", "title"]
+
+    /// A warning for each front-matter key that is not one of `frontMatterKeys`, with the nearest known key.
+    static func frontMatterWarnings(_ notebook: Notebook) -> [Diagnostic] {
+        guard case let .mapping(entries) = notebook.frontMatter.value else { return [] }
+        return entries.filter { !frontMatterKeys.contains($0.key) }.map { key, value in
+            let hint = Suggestion.nearest(key, among: frontMatterKeys).map { "; did you mean '\($0)'?" } ?? ""
+            return Diagnostic(.warning, file: notebook.path, line: value.line,
+                              message: "front matter: unknown key '\(key)'\(hint) (known: \(frontMatterKeys.joined(separator: ", ")))")
+        }
     }
 
     /// Every cell's arguments, checked before anything runs, and the parameters each used.
@@ -254,10 +267,20 @@ public struct Runner: Sendable {
         if let section = referred.section(render: { html($0.markdown, firstLine: $0.line, ownProse: false) }) {
             blocks.append(.prose(markdown: "", html: section))
         }
-        var title: String?, author: String?
-        if case let .string(text)? = notebook.frontMatter["title"]?.value { title = text }
-        if case let .string(text)? = notebook.frontMatter["author"]?.value { author = text }
-        return ReportDocument(title: title, author: author, blocks: blocks, contents: TableOfContents(entries: headings.entries))
+        func text(_ key: String) -> String? {
+            switch notebook.frontMatter[key]?.value {
+            case let .string(text)?: text
+            case let .int(number)?: String(number)
+            case let .double(number)?: String(number)
+            default: nil
+            }
+        }
+        var author = text("author")
+        if case let .sequence(names)? = notebook.frontMatter["author"]?.value {
+            author = names.compactMap { if case let .string(name) = $0.value { name } else { nil } }.joined(separator: ", ")
+        }
+        return ReportDocument(title: text("title"), author: author, date: text("date"), description: text("description"), blocks: blocks,
+                              contents: TableOfContents(entries: headings.entries))
     }
 }
 

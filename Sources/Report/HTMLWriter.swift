@@ -7,6 +7,7 @@ public enum HTMLWriter {
         var body = ""
         if let title = document.title { body += "<h1 class=\"title\">\(escape(title))</h1>\n" }
         if let author = document.author { body += "<p class=\"author\">\(escape(author))</p>\n" }
+        if let date = document.date { body += "<p class=\"date\">\(escape(date))</p>\n" }
         body += contents(document.contents)
         for block in document.blocks {
             switch block {
@@ -20,7 +21,7 @@ public enum HTMLWriter {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(document.title ?? "fpgm report"))</title>
+        \(document.description.map { "<meta name=\"description\" content=\"\(escape($0))\">\n" } ?? "")<title>\(escape(document.pageTitle))</title>
         <style>
         \(style)
         </style>
@@ -123,7 +124,7 @@ public enum HTMLWriter {
     aside.callout { border-left: 4px solid var(--accent); padding: 0.25rem 0.75rem; margin: 0.5rem 0; }
     aside.error { border-left: 4px solid var(--error); padding: 0.25rem 0.75rem; margin: 0.5rem 0; color: var(--error); }
     details summary { color: var(--muted); cursor: pointer; }
-    p.author { color: var(--muted); margin-top: -0.5rem; }
+    p.author, p.date { color: var(--muted); margin-top: -0.5rem; }
     nav.contents { border: 1px solid var(--rule); border-radius: 6px; padding: 0.5rem 1rem; margin-bottom: 1.5rem; }
     nav.contents p { margin: 0; font-weight: 600; }
     nav.contents ul { list-style: none; margin: 0.25rem 0 0; padding: 0; }

@@ -2,16 +2,25 @@
 /// Markdown and JSON.
 public struct ReportDocument: Sendable {
     public var title: String?
+    /// The authors, as one line ("A. Reader, B. Writer").
     public var author: String?
+    public var date: String?
+    public var description: String?
     public var blocks: [ReportBlock]
     public var contents: TableOfContents
 
-    public init(title: String?, author: String? = nil, blocks: [ReportBlock], contents: TableOfContents = TableOfContents(entries: [])) {
+    public init(title: String?, author: String? = nil, date: String? = nil, description: String? = nil, blocks: [ReportBlock],
+                contents: TableOfContents = TableOfContents(entries: [])) {
         self.title = title
         self.author = author
+        self.date = date
+        self.description = description
         self.blocks = blocks
         self.contents = contents
     }
+
+    /// The page's title: the front matter's, else the first heading's text.
+    public var pageTitle: String { title ?? contents.entries.first?.text ?? "fpgm report" }
 }
 
 /// The headings of a report's prose, with their anchors.

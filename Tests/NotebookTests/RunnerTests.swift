@@ -525,6 +525,22 @@ struct FootnoteTests {
     }
 }
 
+@Suite("Front matter")
+struct FrontMatterTests {
+    @Test("author as a list, date and description are shown; the page title falls back to the first heading; unknown keys are warnings")
+    func frontMatter() throws {
+        let text = "---\nauthor: [A. Reader, B. Writer]\ndate: 2026-12-01\ndescription: A \"test\" <page>\ntitel: x\n---\n# First heading\n\nText.\n"
+        let outcome = try Runner(directives: [EchoDirective()], engineVersion: "test").render(try Notebook(path: "x.md", text: text),
+                                                                                            parameters: Parameters(), useCache: false)
+        let html = HTMLWriter.write(outcome.document)
+        #expect(html.contains("<meta name=\"description\" content=\"A &quot;test&quot; &lt;page&gt;\">\n<title>First heading</title>"))
+        #expect(html.contains("<p class=\"author\">A. Reader, B. Writer</p>\n<p class=\"date\">2026-12-01</p>\n"))
+        #expect(!html.contains("<h1 class=\"title\">"))
+        #expect(outcome.diagnostics.map(\.description)
+            == ["x.md:5:1: warning: front matter: unknown key 'titel'; did you mean 'title'? (known: author, cache, date, description, output, params, title)"])
+    }
+}
+
 @Suite("Cell options")
 struct CellOptionsTests {
     @Test("echo and fold decide how HTML shows a cell's source; the front matter's author is shown")
