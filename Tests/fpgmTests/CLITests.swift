@@ -668,6 +668,23 @@ struct StrictTests {
     }
 }
 
+@Suite("Render summary")
+struct RenderSummaryTests {
+    @Test("each report gets one line on standard output, naming the files, cells, cached cells and time; --quiet prints none")
+    func summary() throws {
+        let work = try oneCellNotebookFolder("fpgm-summary-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        func line(_ extra: [String]) throws -> String {
+            let run = try FPGMProcess(["render", "n.md", "-o", "out"] + extra, in: work)
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
+            return run.stdout.replacingOccurrences(of: #"[0-9]+\.[0-9]{2} s"#, with: "T s", options: .regularExpression)
+        }
+        #expect(try line([]) == "wrote out/n.html, out/n.md, out/n.json: 1 cell, 0 cached, T s\n")
+        #expect(try line(["--to", "html"]) == "wrote out/n.html: 1 cell, 1 cached, T s\n")
+        #expect(try line(["--quiet"]) == "")
+    }
+}
+
 /// The HTML report in a real browser: Debian's headless Chromium (which `make test` installs when it
 /// can; the test is skipped, saying so, where it is missing).
 @Suite("HTML in a browser")

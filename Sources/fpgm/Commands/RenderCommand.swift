@@ -19,7 +19,7 @@ enum RenderCommand {
             .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
             .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
             .flag("--keep-going", help: "Run every cell even after one fails."),
-            .flag("--quiet", help: "Print no progress."),
+            .flag("--quiet", help: "Print no progress and no summary line per report."),
             .flag("--strict", help: "Treat every warning (undeclared or unused parameters, math shown as source, allowed errors) as an error: exit 2 once the reports are written."),
         ],
         usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--no-cache] [--keep-going] [--quiet] [--strict]",
@@ -37,6 +37,7 @@ enum RenderCommand {
         let runner = Runner(directives: Directives.all, engineVersion: buildIdentity)
         var failed = false, warnings = 0
         for path in arguments.positionals {
+            let start = DispatchTime.now().uptimeNanoseconds
             let notebook = try read(path)
             let file = try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) }
             var parameters: Parameters
@@ -54,8 +55,15 @@ enum RenderCommand {
             } catch { throw .notebook(error.description) }
             for diagnostic in outcome.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
             warnings += outcome.diagnostics.filter { $0.severity == .warning }.count
-            try write(outcome, notebook: notebook, to: output, formats: requested ?? settings.formats)
+            let reports = try write(outcome, notebook: notebook, to: output, formats: requested ?? settings.formats)
             failed = failed || outcome.failed
+            if !arguments.flags.contains("--quiet") {
+                let cells = outcome.records.count, cached = outcome.records.filter { $0.status == .cached }.count
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let line = "wrote \(reports.joined(separator: ", ")): \(cells) cell\(cells == 1 ? "" : "s"), \(cached) cached, "
+                    + String(format: "%.2f s\n", seconds)
+                FileHandle.standardOutput.write(Data(line.utf8))
+            }
         }
         if failed { throw .failure("a cell failed; the report shows the error where the cell stood") }
         if warnings > 0, arguments.flags.contains("--strict") {
@@ -77,8 +85,9 @@ enum RenderCommand {
         do { return try YAML.parse(text) } catch { throw .notebook("\(path):\(error.line):\(error.column): error: \(error.message)") }
     }
 
-    /// Writes the chosen formats atomically (temporary file, then rename) into `folder`.
-    static func write(_ outcome: RenderOutcome, notebook: Notebook, to folder: String, formats: [String]) throws(CommandLineError) {
+    /// Writes the chosen formats atomically (temporary file, then rename) into `folder`; returns the
+    /// reports' paths (not their figure files).
+    static func write(_ outcome: RenderOutcome, notebook: Notebook, to folder: String, formats: [String]) throws(CommandLineError) -> [String] {
         let name = URL(fileURLWithPath: notebook.path).deletingPathExtension().lastPathComponent
         let base = URL(fileURLWithPath: folder)
         var files = [(path: String, contents: String)]()
@@ -102,6 +111,7 @@ enum RenderCommand {
                 throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
             }
         }
+        return files.map(\.path).filter { !$0.contains("/") }.map { (folder as NSString).appendingPathComponent($0) }
     }
 }
 
