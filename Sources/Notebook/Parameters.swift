@@ -78,10 +78,11 @@ public struct Parameters: Sendable {
         return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
     }
 
-    /// `text` with every `${name}` replaced by the parameter's value as YAML, and the names used.
+    /// `text` with every `${name}` replaced by the parameter's value as `writing` writes it (YAML unless
+    /// told otherwise), and the names used.
     /// `firstLine` is the notebook line of the text's first line, for diagnostics.
     public func substitute(in text: String, firstLine: Int, file: String, label: String? = nil,
-                           directive: String? = nil) throws(Diagnostic) -> (text: String, used: [String]) {
+                           directive: String? = nil, writing: (YAMLNode) -> String = Parameters.yamlText) throws(Diagnostic) -> (text: String, used: [String]) {
         var used = [String]()
         func diagnostic(_ line: Int, _ column: Int, _ message: String) -> Diagnostic {
             Diagnostic(file: file, line: line, column: column, label: label, directive: directive, message: message)
@@ -94,9 +95,15 @@ public struct Parameters: Sendable {
                                  + (known.isEmpty ? " (no parameters are defined)" : " (defined: \(known.joined(separator: ", ")))"))
             }
             if !used.contains(name) { used.append(name) }
-            return Parameters.yamlText(value)
+            return writing(value)
         }
         return (output, used)
+    }
+
+    /// A value as text for a reader (a caption): a string as it is, anything else as `yamlText` writes it.
+    public static func plainText(_ node: YAMLNode) -> String {
+        if case let .string(text) = node.value { return text }
+        return yamlText(node)
     }
 
     /// A value written as flow YAML: scalars plainly, strings double-quoted, `[a, b]`, `{k: v}`.

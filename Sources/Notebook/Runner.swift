@@ -105,12 +105,13 @@ public struct Runner: Sendable {
 
     public func render(_ notebook: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
                        progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
-        let checked = try check(notebook, parameters: parameters)
+        let checked = try check(notebook, parameters: parameters), captions = try Runner.captions(notebook, parameters: parameters)
         try Runner.checkReferences(notebook, names: Runner.numbering(notebook).names)
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
         let cache = CellCache(notebookPath: notebook.path)
         var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord]()
-        var diagnostics = Runner.frontMatterWarnings(notebook) + parameters.warnings(used: Set(checked.flatMap(\.parameters)), notebook: notebook.path)
+        var diagnostics = Runner.frontMatterWarnings(notebook) + parameters.warnings(used: Set(checked.flatMap(\.parameters) + captions.values.flatMap(\.used)),
+                                                                                    notebook: notebook.path)
         var results = [Int: (result: CellResult?, error: String?)]()
         var stopped = false
         for (position, cell) in notebook.cells.enumerated() {
@@ -167,7 +168,7 @@ public struct Runner: Sendable {
                 if !allowed && !keepGoing { stopped = true }
             }
         }
-        let document = try assemble(notebook, results: results, values: values, diagnostics: &diagnostics)
+        let document = try assemble(notebook, results: results, values: values, captions: captions.mapValues(\.text), diagnostics: &diagnostics)
         return RenderOutcome(document: document, records: records, diagnostics: diagnostics)
     }
 
@@ -182,6 +183,22 @@ public struct Runner: Sendable {
             return Diagnostic(.warning, file: notebook.path, line: value.line,
                               message: "front matter: unknown key '\(key)'\(hint) (known: \(frontMatterKeys.joined(separator: ", ")))")
         }
+    }
+
+    /// Each cell's caption with `${name}` replaced by the parameter's value as plain text (checked before
+    /// any cell runs), and the parameters it used, by cell index.
+    static func captions(_ notebook: Notebook, parameters: Parameters) throws(Diagnostic) -> [Int: (text: String, used: [String])] {
+        var captions = [Int: (text: String, used: [String])]()
+        for cell in notebook.cells {
+            guard let node = cell.options["caption"], case let .string(text) = node.value else { continue }
+            // Diagnostics name the column in the notebook's line: the text is placed where the line holds it.
+            let line = node.line >= 1 && node.line <= notebook.lines.count ? notebook.lines[node.line - 1] : ""
+            let indent = line.range(of: text).map { line.distance(from: line.startIndex, to: $0.lowerBound) } ?? 0
+            let (filled, used) = try parameters.substitute(in: String(repeating: " ", count: indent) + text, firstLine: node.line, file: notebook.path,
+                                                           label: cell.label, directive: cell.directive, writing: Parameters.plainText)
+            captions[cell.index] = (String(filled.dropFirst(indent)), used)
+        }
+        return captions
     }
 
     /// Every cell's arguments, checked before anything runs, and the parameters each used.
@@ -228,6 +245,7 @@ public struct Runner: Sendable {
     }
 
     func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]],
+                  captions: [Int: String],
                   diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
         let (kinds, numbers) = Runner.numbering(notebook)
         var blocks = [ReportBlock](), headings = Headings()
@@ -256,8 +274,7 @@ public struct Runner: Sendable {
                 let cell = notebook.cells[index]
                 let outcome = results[index]
                 let (kind, number) = kinds[index]!
-                var caption: String?
-                if case let .string(text)? = cell.options["caption"]?.value { caption = text }
+                let caption = captions[index]
                 blocks.append(.cell(CellReport(label: cell.label, directive: cell.directive, source: cell.source, caption: caption,
                                                kind: kind, number: number, outputs: outcome?.result?.outputs ?? [], error: outcome?.error,
                                                source: cell.flag("echo", default: true) ? (cell.flag("fold", default: true) ? .folded : .shown) : .hidden)))

@@ -37,6 +37,22 @@ struct ParametersTests {
         #expect(!outcome.failed)
     }
 
+    @Test("${name} in a caption becomes the value as text (a string unquoted), counts as a use, and an undefined one is found before any cell runs")
+    func captions() throws {
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        func render(_ caption: String) throws -> RenderOutcome {
+            let text = "---\nparams:\n  net: resnet56\n  rate: 0.4\n---\n```fpgm echo\n#| label: tbl-x\n#| caption: \(caption)\ntext: a\n```\n"
+            let notebook = try Notebook(path: "x.md", text: text)
+            return try runner.render(notebook, parameters: try Parameters(frontMatter: notebook.frontMatter, file: "x.md"), useCache: false)
+        }
+        let outcome = try render("FLOPs of ${net} at ${rate}")
+        guard case let .cell(cell) = outcome.document.blocks[0] else { Issue.record("no cell"); return }
+        #expect(cell.caption == "FLOPs of resnet56 at 0.4")
+        #expect(outcome.diagnostics.isEmpty)
+        let error = #expect(throws: Diagnostic.self) { try render("FLOPs of ${nope}") }
+        #expect(error?.description == "x.md:8:22: error: [tbl-x] echo: undefined parameter 'nope' (defined: net, rate)")
+    }
+
     @Test("${name} becomes the value as YAML; the names used are listed")
     func substitution() throws {
         var parameters = Parameters()
