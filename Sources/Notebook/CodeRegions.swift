@@ -9,7 +9,7 @@ struct CodeRegions {
     init(_ characters: [Character]) {
         var index = 0, fence: (character: Character, length: Int, start: Int)?
         while index < characters.count {
-            let lineEnd = characters[index...].firstIndex(where: \.isNewline).map { $0 + 1 } ?? characters.count
+            let lineEnd = characters.lineEnd(from: index)
             if let open = fence {
                 if let close = Self.fenceRun(characters, index, lineEnd), close.character == open.character, close.length >= open.length,
                    characters[(index + close.indent + close.length)..<lineEnd].allSatisfy(\.isWhitespace) {
@@ -75,13 +75,23 @@ struct CodeRegions {
                 index += run
                 continue
             }
-            if characters[index].isNewline {
-                var next = index + 1
-                while next < characters.count, characters[next] == " " || characters[next] == "\t" { next += 1 }
-                if next >= characters.count || characters[next].isNewline { return nil }
-            }
+            if characters[index].isNewline, characters.blankLineFollows(index) { return nil }
             index += 1
         }
         return nil
+    }
+}
+
+/// Lines of prose text, as its scanners (`CodeRegions`, `MathSpans`, `Footnotes`) walk them.
+extension Array where Element == Character {
+    /// The position after the line break that ends the line holding `index` (the end, on the last line).
+    func lineEnd(from index: Int) -> Int { self[index...].firstIndex(where: \.isNewline).map { $0 + 1 } ?? count }
+
+    /// Whether the line after the line break at `newline` is blank (nothing but spaces and tabs before
+    /// its own line break), which ends a paragraph.
+    func blankLineFollows(_ newline: Int) -> Bool {
+        var next = newline + 1
+        while next < count, self[next] == " " || self[next] == "\t" { next += 1 }
+        return next < count && self[next].isNewline
     }
 }

@@ -106,7 +106,6 @@ struct Footnotes {
     static func scan(_ markdown: String, firstLine: Int) -> (pieces: [Piece], definitions: [(String, Definition)]) {
         let characters = Array(markdown), code = CodeRegions(characters)
         var pieces = [Piece](), definitions = [(String, Definition)](), text = "", index = 0, line = firstLine, counted = 0
-        func lineEnd(_ from: Int) -> Int { characters[from...].firstIndex(where: \.isNewline).map { $0 + 1 } ?? characters.count }
         func isBlank(_ from: Int, _ to: Int) -> Bool { characters[from..<to].allSatisfy(\.isWhitespace) }
         func indent(_ from: Int) -> Int { characters[from...].prefix { $0 == " " }.count }
         while index < characters.count {
@@ -118,12 +117,12 @@ struct Footnotes {
             let atLineStart = index == 0 || characters[index - 1].isNewline
             if atLineStart, indent(index) <= 3, let (label, afterColon) = label(in: characters, at: index + indent(index), definition: true) {
                 // The definition: its first line, the lines up to a blank line, and indented lines after one.
-                var body = String(characters[afterColon..<lineEnd(afterColon)].drop { $0 == " " }), next = lineEnd(afterColon)
+                var body = String(characters[afterColon..<characters.lineEnd(from: afterColon)].drop { $0 == " " }), next = characters.lineEnd(from: afterColon)
                 while next < characters.count {
-                    let end = lineEnd(next)
+                    let end = characters.lineEnd(from: next)
                     if isBlank(next, end) {
                         var after = end
-                        while after < characters.count, isBlank(after, lineEnd(after)) { after = lineEnd(after) }
+                        while after < characters.count, isBlank(after, characters.lineEnd(from: after)) { after = characters.lineEnd(from: after) }
                         guard after < characters.count, indent(after) >= 4 else { break }
                         body += "\n"
                         next = end

@@ -65,12 +65,7 @@ struct MathSpans {
         var index = start
         while index < characters.count {
             let character = characters[index]
-            if character.isNewline {
-                // A blank line (nothing but spaces until the next line break) ends the paragraph.
-                var next = index + 1
-                while next < characters.count, characters[next] == " " || characters[next] == "\t" { next += 1 }
-                if next < characters.count, characters[next].isNewline { return nil }
-            }
+            if character.isNewline, characters.blankLineFollows(index) { return nil }
             if character == "\\" { index += 2; continue }
             if character == "$", index > start, !characters[index - 1].isWhitespace,
                index + 1 >= characters.count || !characters[index + 1].isASCII || !characters[index + 1].isNumber {

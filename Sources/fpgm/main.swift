@@ -1,18 +1,9 @@
-import Digest
 import FPGM
 import Foundation
 import Notebook
 
 /// The tool's version, printed by `fpgm --version`.
 let version = "0.1.0"
-
-/// What cached cell results are keyed on besides their inputs: the version and the SHA-256 of the
-/// running executable (which holds all of the tool's code), so that a new build never serves what an
-/// older one computed or drew. Computed once per process (about 5 ms for a 7 MB executable).
-let buildIdentity: String = {
-    let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
-    return (try? SHA256Digest(fileAt: executable)).map { "\(version)+\($0.hex)" } ?? version
-}()
 
 let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -> String)] = [
     (RenderCommand.spec, RenderCommand.run),

@@ -90,8 +90,9 @@ struct TrainingModePass: UnfoldedPass {
         let residualValues = residual?.relaid(output.layout).values ?? []
         let (channels, batch, height, width) = (output.channels, output.batch, output.height, output.width), layout = output.layout
         let count = Double(batch * height * width)
-        /// Where row y of channel c's map of image n starts (`FeatureMaps.rowStart`).
-        func rowStart(_ c: Int, _ n: Int, _ y: Int) -> Int { (c * batch + n) * layout.planeStride + layout.origin + y * layout.rowStride }
+        // The geometry is read before `output.values` is written, so that no second reference to the
+        // values makes the write copy them.
+        func rowStart(_ c: Int, _ n: Int, _ y: Int) -> Int { layout.rowStart(plane: c * batch + n, row: y) }
         var means = [Double](), variances = [Double]()
         means.reserveCapacity(channels)
         variances.reserveCapacity(channels)

@@ -38,9 +38,7 @@ public struct FeatureMaps: Sendable, Equatable {
     var channelLength: Int { batch * layout.planeStride }
 
     /// The index in `values` of (row y, column 0) of channel c's map of image n.
-    func rowStart(channel c: Int, image n: Int, row y: Int) -> Int {
-        (c * batch + n) * layout.planeStride + layout.origin + y * layout.rowStride
-    }
+    func rowStart(channel c: Int, image n: Int, row y: Int) -> Int { layout.rowStart(plane: c * batch + n, row: y) }
 
     /// Sets every position of channel c (all images) to value(index), the index of that position in `values`.
     mutating func fill(channel c: Int, _ value: (Int) -> Float) {
@@ -149,6 +147,10 @@ public struct PlaneLayout: Sendable, Equatable {
             (rowStride, origin, planeStride) = (width, 0, height * width)
         }
     }
+
+    /// The index of (row y, column 0) of plane `plane` (channel c of image n is plane c batch + n) among
+    /// planes laid out one after another.
+    func rowStart(plane: Int, row y: Int) -> Int { plane * planeStride + origin + y * rowStride }
 
     /// The grid positions q = y rowStride + x that a padded plane's kernels compute: height rows of pw,
     /// rounded up to a multiple of 8.

@@ -1,4 +1,5 @@
 import Analyses
+import Digest
 import FPGM
 import Foundation
 import Notebook
@@ -24,6 +25,15 @@ enum RenderCommand {
         ],
         usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--no-cache] [--keep-going] [--quiet] [--strict]",
         variadic: true)
+
+    /// What cached cell results are keyed on besides their inputs: the version and the SHA-256 of the
+    /// running executable (which holds all of the tool's code), so that a new build never serves what an
+    /// older one computed or drew. Computed on first use, once per process (about 5 ms for a 7 MB
+    /// executable), so that other subcommands never pay for it.
+    static let buildIdentity: String = {
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        return (try? SHA256Digest(fileAt: executable)).map { "\(version)+\($0.hex)" } ?? version
+    }()
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
