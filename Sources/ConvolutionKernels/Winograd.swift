@@ -71,16 +71,13 @@ public enum Winograd {
         let residual: UnsafePointer<Float>?
         let out: UnsafeMutablePointer<Float>
 
-        /// Finishes the `count` values (a multiple of 8) at `position`, which hold Y, in place.
+        /// Stores the finished row `y` (Y's values in order) at `position`, in registers from Y to the store.
         @inline(__always)
-        func callAsFunction(_ position: Int, count: Int) {
-            func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
-            for at in stride(from: position, to: position + count, by: 8) {
-                var value = load(out + at) + SIMD8(repeating: shift)
-                if let offsets { value += load(offsets + at) }
-                if let residual { value += load(residual + at) }
-                UnsafeMutableRawPointer(out + at).storeBytes(of: value.atLeast(SIMD8(repeating: floor)), as: SIMD8<Float>.self)
-            }
+        func callAsFunction<Row: KernelVector>(_ y: Row, at position: Int) {
+            var value = y + Row(repeating: shift)
+            if let offsets { value += UnsafeRawPointer(offsets + position).loadUnaligned(as: Row.self) }
+            if let residual { value += UnsafeRawPointer(residual + position).loadUnaligned(as: Row.self) }
+            UnsafeMutableRawPointer(out + position).storeBytes(of: value.atLeast(Row(repeating: floor)), as: Row.self)
         }
     }
 
@@ -123,10 +120,8 @@ public enum Winograd {
             }
             let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
             let top = (2 * i + 1) * pw + 1, bottom = top + pw
-            Half.interleave(c0.s + c1.s + c2.s, c1.s - c2.s - c3.s, into: finish.out + top)
-            Half.interleave(c0.d + c1.d + c2.d, c1.d - c2.d - c3.d, into: finish.out + bottom)
-            finish(top, count: width)
-            finish(bottom, count: width)
+            finish(Half.interleaving(c0.s + c1.s + c2.s, c1.s - c2.s - c3.s), at: top)
+            finish(Half.interleaving(c0.d + c1.d + c2.d, c1.d - c2.d - c3.d), at: bottom)
             finish.out[top + width] = 0
             finish.out[bottom + width] = 0
         }
@@ -137,10 +132,12 @@ public enum Winograd {
 /// columns (SIMD4 for W = 8, SIMD8 for W = 16). A conformance spells its lanes out so that they
 /// compile to shuffles.
 protocol WinogradHalf: SIMD where Scalar == Float {
+    /// A whole row: twice the lanes.
+    associatedtype Row: KernelVector
     /// The even and the odd values of the 2 scalarCount floats at p.
     static func deinterleaving(_ p: UnsafePointer<Float>) -> (even: Self, odd: Self)
-    /// Writes even[0], odd[0], even[1], odd[1], ... at p.
-    static func interleave(_ even: Self, _ odd: Self, into p: UnsafeMutablePointer<Float>)
+    /// even[0], odd[0], even[1], odd[1], ...
+    static func interleaving(_ even: Self, _ odd: Self) -> Row
 }
 
 extension SIMD4: WinogradHalf where Scalar == Float {
@@ -149,8 +146,8 @@ extension SIMD4: WinogradHalf where Scalar == Float {
         return (Self(a[0], a[2], a[4], a[6]), Self(a[1], a[3], a[5], a[7]))
     }
 
-    @inline(__always) static func interleave(_ e: Self, _ o: Self, into p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Float>(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3]), as: SIMD8<Float>.self)
+    @inline(__always) static func interleaving(_ e: Self, _ o: Self) -> SIMD8<Float> {
+        SIMD8(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3])
     }
 }
 
@@ -160,8 +157,7 @@ extension SIMD8: WinogradHalf where Scalar == Float {
         return (Self(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14]), Self(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15]))
     }
 
-    @inline(__always) static func interleave(_ e: Self, _ o: Self, into p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: SIMD16<Float>(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3],
-                                                                e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7]), as: SIMD16<Float>.self)
+    @inline(__always) static func interleaving(_ e: Self, _ o: Self) -> SIMD16<Float> {
+        SIMD16(e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3], e[4], o[4], e[5], o[5], e[6], o[6], e[7], o[7])
     }
 }
