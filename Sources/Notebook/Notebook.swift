@@ -16,7 +16,8 @@ public struct Notebook: Sendable {
     public let lines: [String]
     /// The front matter, or an empty mapping.
     public let frontMatter: YAMLNode
-    public let cells: [Cell]
+    /// The cells in order (the runner replaces them by copies whose options have their parameters filled in).
+    public internal(set) var cells: [Cell]
     public let blocks: [Block]
 
     /// Parses `text`, the contents of the notebook at `path`; fails with a diagnostic at the place of the
@@ -76,7 +77,7 @@ public struct Cell: Sendable, Equatable {
     /// The `label` option, or `cell-N` (N counting cells from 1).
     public let label: String
     /// The `#| key: value` options, in order.
-    public let options: YAMLNode
+    public private(set) var options: YAMLNode
     /// The lines after the options: the directive's arguments.
     public let arguments: String
     /// The whole content between the fences.
@@ -128,8 +129,9 @@ public struct Cell: Sendable, Equatable {
                     throw Diagnostic(file: file, line: value.line, column: 4, directive: directive,
                                      message: "unknown cell option '\(key)'\(hint) (known: \(known.joined(separator: ", ")))")
                 }
-                guard DirectiveSpec.convert(value.value, to: kind) != nil else {
-                    throw Diagnostic(file: file, line: value.line, column: 4, directive: directive, message: "cell option '\(key)' must be \(kind.name)")
+                // One that names a parameter is checked when the parameters are known (`withParameters`).
+                guard key != "label" && Cell.namesParameter(value) || DirectiveSpec.convert(value.value, to: kind) != nil else {
+                    throw Cell.wrongKind(key, kind, at: value, file: file, directive: directive)
                 }
             }
         }
@@ -138,11 +140,56 @@ public struct Cell: Sendable, Equatable {
                 throw Diagnostic(file: file, line: node.line, column: 3, directive: directive,
                                  message: "a label may hold only letters, digits, '_' and '-'")
             }
+            guard label != "params" else {
+                throw Diagnostic(file: file, line: node.line, column: 3, directive: directive,
+                                 message: "the label 'params' is reserved: {{params.name}} in prose names a parameter")
+            }
             self.label = label
         } else {
             self.label = "cell-\(index + 1)"
         }
         arguments = sourceLines.dropFirst(optionCount).joined(separator: "\n")
         argumentsLine = line + 1 + optionCount
+    }
+
+    private static func namesParameter(_ node: YAMLNode) -> Bool {
+        if case let .string(text) = node.value { text.contains("${") } else { false }
+    }
+
+    private static func wrongKind(_ key: String, _ kind: ArgumentKind, at node: YAMLNode, file: String, label: String? = nil, directive: String,
+                                  given: String = "") -> Diagnostic {
+        Diagnostic(file: file, line: node.line, column: 4, label: label, directive: directive, message: "cell option '\(key)' must be \(kind.name)\(given)")
+    }
+
+    /// This cell with `${name}` in its options replaced by parameter values, and the parameters used: a
+    /// caption takes a value as plain text (a string unquoted), any other option takes it as YAML and is
+    /// then checked for its kind (`#| echo: ${show_code}`). `lines` are the notebook's, for columns.
+    func withParameters(_ parameters: Parameters, file: String, lines: [String]) throws(Diagnostic) -> (cell: Cell, used: [String]) {
+        guard case let .mapping(entries) = options.value, entries.contains(where: { Cell.namesParameter($0.value) }) else { return (self, []) }
+        var filled = [(key: String, value: YAMLNode)](), used = [String]()
+        for (key, node) in entries {
+            guard Cell.namesParameter(node), case let .string(text) = node.value else { filled.append((key, node)); continue }
+            // Diagnostics name the column in the notebook's line: the text is placed where the line holds it.
+            let line = node.line >= 1 && node.line <= lines.count ? lines[node.line - 1] : ""
+            let indent = line.range(of: text).map { line.distance(from: line.startIndex, to: $0.lowerBound) } ?? 0
+            let (substituted, names) = try parameters.substitute(in: String(repeating: " ", count: indent) + text, firstLine: node.line, file: file,
+                                                                 label: label, directive: directive,
+                                                                 writing: key == "caption" ? Parameters.plainText : Parameters.yamlText)
+            used += names.filter { !used.contains($0) }
+            let value = String(substituted.dropFirst(indent))
+            guard key != "caption" else { filled.append((key, YAMLNode(.string(value), line: node.line))); continue }
+            let parsed: YAMLNode
+            do throws(YAMLError) { parsed = try YAML.parse(value) } catch {
+                throw Diagnostic(file: file, line: node.line, column: 4, label: label, directive: directive, message: "cell option '\(key)': \(error.message)")
+            }
+            guard let kind = Cell.optionKinds[key], DirectiveSpec.convert(parsed.value, to: kind) != nil else {
+                throw Cell.wrongKind(key, Cell.optionKinds[key] ?? .string, at: node, file: file, label: label, directive: directive,
+                                     given: " (its parameters make it \(value))")
+            }
+            filled.append((key, YAMLNode(parsed.value, line: node.line)))
+        }
+        var cell = self
+        cell.options = YAMLNode(.mapping(filled), line: options.line)
+        return (cell, used)
     }
 }

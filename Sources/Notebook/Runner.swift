@@ -103,14 +103,20 @@ public struct Runner: Sendable {
         self.engineVersion = engineVersion
     }
 
-    public func render(_ notebook: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
+    public func render(_ written: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
                        progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
-        let checked = try check(notebook, parameters: parameters), captions = try Runner.captions(notebook, parameters: parameters)
-        try Runner.checkReferences(notebook, names: Runner.numbering(notebook).names)
+        var notebook = written, optionUses = [String]()
+        notebook.cells = try written.cells.map { cell throws(Diagnostic) in
+            let (filled, used) = try cell.withParameters(parameters, file: written.path, lines: written.lines)
+            optionUses += used
+            return filled
+        }
+        let checked = try check(notebook, parameters: parameters)
+        let proseUses = try Runner.checkReferences(notebook, parameters: parameters, names: Runner.numbering(notebook).names)
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
         let cache = CellCache(notebookPath: notebook.path)
         var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord]()
-        var diagnostics = Runner.frontMatterWarnings(notebook) + parameters.warnings(used: Set(checked.flatMap(\.parameters) + captions.values.flatMap(\.used)),
+        var diagnostics = Runner.frontMatterWarnings(notebook) + parameters.warnings(used: Set(checked.flatMap(\.parameters) + optionUses + proseUses),
                                                                                     notebook: notebook.path)
         var results = [Int: (result: CellResult?, error: String?)]()
         var stopped = false
@@ -168,7 +174,7 @@ public struct Runner: Sendable {
                 if !allowed && !keepGoing { stopped = true }
             }
         }
-        let document = try assemble(notebook, results: results, values: values, captions: captions.mapValues(\.text), diagnostics: &diagnostics)
+        let document = try assemble(notebook, results: results, values: values, parameters: parameters, diagnostics: &diagnostics)
         return RenderOutcome(document: document, records: records, diagnostics: diagnostics)
     }
 
@@ -183,22 +189,6 @@ public struct Runner: Sendable {
             return Diagnostic(.warning, file: notebook.path, line: value.line,
                               message: "front matter: unknown key '\(key)'\(hint) (known: \(frontMatterKeys.joined(separator: ", ")))")
         }
-    }
-
-    /// Each cell's caption with `${name}` replaced by the parameter's value as plain text (checked before
-    /// any cell runs), and the parameters it used, by cell index.
-    static func captions(_ notebook: Notebook, parameters: Parameters) throws(Diagnostic) -> [Int: (text: String, used: [String])] {
-        var captions = [Int: (text: String, used: [String])]()
-        for cell in notebook.cells {
-            guard let node = cell.options["caption"], case let .string(text) = node.value else { continue }
-            // Diagnostics name the column in the notebook's line: the text is placed where the line holds it.
-            let line = node.line >= 1 && node.line <= notebook.lines.count ? notebook.lines[node.line - 1] : ""
-            let indent = line.range(of: text).map { line.distance(from: line.startIndex, to: $0.lowerBound) } ?? 0
-            let (filled, used) = try parameters.substitute(in: String(repeating: " ", count: indent) + text, firstLine: node.line, file: notebook.path,
-                                                           label: cell.label, directive: cell.directive, writing: Parameters.plainText)
-            captions[cell.index] = (String(filled.dropFirst(indent)), used)
-        }
-        return captions
     }
 
     /// Every cell's arguments, checked before anything runs, and the parameters each used.
@@ -236,24 +226,27 @@ public struct Runner: Sendable {
         return (kinds, names)
     }
 
-    /// Every `@tbl-x` / `@fig-x` in prose must name a numbered cell: checked before any cell runs.
-    static func checkReferences(_ notebook: Notebook, names: [String: String]) throws(Diagnostic) {
+    /// Every `@tbl-x` / `@fig-x` in prose must name a numbered cell and every parameter it names must be
+    /// defined: checked before any cell runs. Returns the parameters the prose uses.
+    static func checkReferences(_ notebook: Notebook, parameters: Parameters, names: [String: String]) throws(Diagnostic) -> [String] {
+        var used = [String]()
         for case let .prose(lines) in notebook.blocks {
             let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n")
-            try Prose.checkReferences(text, firstLine: lines.lowerBound, file: notebook.path, numbers: names)
+            used += try Prose.checkReferences(text, firstLine: lines.lowerBound, file: notebook.path, parameters: parameters, numbers: names)
         }
+        return used
     }
 
-    func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]],
-                  captions: [Int: String],
+    func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]], parameters: Parameters,
                   diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
         let (kinds, numbers) = Runner.numbering(notebook)
         var blocks = [ReportBlock](), headings = Headings()
         var prose = [Int: String]()
         for case let .prose(lines) in notebook.blocks {
             let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
-            prose[lines.lowerBound] = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, numbers: numbers,
-                                                     diagnostics: &diagnostics)
+            var used = [String]()  // counted by `checkReferences`
+            prose[lines.lowerBound] = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, parameters: parameters,
+                                                     numbers: numbers, used: &used, diagnostics: &diagnostics)
         }
         var footnotes = Footnotes(prose.sorted { $0.key < $1.key }.map { (text: $0.value, firstLine: $0.key) })
         /// Prose Markdown as HTML: math protected from cmark and put back as MathML; in the document's own
@@ -274,7 +267,7 @@ public struct Runner: Sendable {
                 let cell = notebook.cells[index]
                 let outcome = results[index]
                 let (kind, number) = kinds[index]!
-                let caption = captions[index]
+                let caption: String? = if case let .string(text)? = cell.options["caption"]?.value { text } else { nil }
                 blocks.append(.cell(CellReport(label: cell.label, directive: cell.directive, source: cell.source, caption: caption,
                                                kind: kind, number: number, outputs: outcome?.result?.outputs ?? [], error: outcome?.error,
                                                source: cell.flag("echo", default: true) ? (cell.flag("fold", default: true) ? .folded : .shown) : .hidden)))
@@ -304,13 +297,32 @@ public struct Runner: Sendable {
 /// Inline values and cross-references in prose. Neither applies inside code (`CodeRegions`), and
 /// `\{{` is written as it stands (Markdown's escape: it shows `{{`).
 enum Prose {
-    /// `{{label.key}}` replaced by the exported value, `@tbl-x` / `@fig-x` by a link "[Table 2](#tbl-x)".
-    /// A value no cell exported (its cell failed, or the name is wrong) stays as written, with an error
-    /// in `diagnostics`; an unknown label is an error (found before any cell ran).
-    static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]],
-                     numbers: [String: String], diagnostics: inout [Diagnostic]) throws(Diagnostic) -> String {
-        try substitute(text, firstLine: firstLine, value: { content, line, column in
-            let reference = content.trimmingCharacters(in: .whitespaces)
+    /// `{{label.key}}` replaced by the exported value, `{{params.name}}` by the parameter's value as plain
+    /// text, `@tbl-x` / `@fig-x` by a link "[Table 2](#tbl-x)"; `${name}` inside `{{...}}` is replaced
+    /// first (`{{tbl-flops.resnet56_${rate}_reduction}}`). A value no cell exported (its cell failed, or
+    /// the name is wrong) stays as written, with an error in `diagnostics`; an unknown label or parameter
+    /// is an error (found before any cell ran). `used`: the parameters the text used.
+    static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]], parameters: Parameters,
+                     numbers: [String: String], used: inout [String], diagnostics: inout [Diagnostic]) throws(Diagnostic) -> String {
+        try substitute(text, firstLine: firstLine, value: { content, line, column throws(Diagnostic) in
+            var reference = content.trimmingCharacters(in: .whitespaces)
+            if reference.contains("${") {
+                // Placed at its column (after the "{{"), so that a diagnostic names the notebook's column.
+                let (filled, names) = try parameters.substitute(in: String(repeating: " ", count: column + 1) + content, firstLine: line, file: file,
+                                                                writing: Parameters.plainText)
+                reference = filled.trimmingCharacters(in: .whitespaces)
+                used += names
+            }
+            if reference.hasPrefix("params.") {
+                let name = String(reference.dropFirst("params.".count))
+                guard let value = parameters[name] else {
+                    let known = parameters.values.map(\.name)
+                    throw Diagnostic(file: file, line: line, column: column, message: "'{{\(reference)}}' names no parameter"
+                                     + (known.isEmpty ? " (no parameters are defined)" : " (defined: \(known.joined(separator: ", ")))"))
+                }
+                used.append(name)
+                return Parameters.plainText(value)
+            }
             let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2, let value = values[parts[0]]?[parts[1]] else {
                 let exported = values[parts.first ?? ""].map { " (\(parts[0]) exports: \($0.keys.sorted().joined(separator: ", ")))" } ?? ""
@@ -326,17 +338,20 @@ enum Prose {
         })
     }
 
-    /// Checks that every `@tbl-x` / `@fig-x` of `text` (prose starting at line `firstLine`) names a
-    /// numbered cell, before any cell runs.
-    static func checkReferences(_ text: String, firstLine: Int, file: String, numbers: [String: String]) throws(Diagnostic) {
-        var ignored = [Diagnostic]()
-        _ = try fill(text, firstLine: firstLine, file: file, values: [:], numbers: numbers, diagnostics: &ignored)
+    /// Checks, before any cell runs, that every `@tbl-x` / `@fig-x` of `text` (prose starting at line
+    /// `firstLine`) names a numbered cell and every parameter it names is defined; returns the
+    /// parameters it uses.
+    static func checkReferences(_ text: String, firstLine: Int, file: String, parameters: Parameters,
+                                numbers: [String: String]) throws(Diagnostic) -> [String] {
+        var ignored = [Diagnostic](), used = [String]()
+        _ = try fill(text, firstLine: firstLine, file: file, values: [:], parameters: parameters, numbers: numbers, used: &used, diagnostics: &ignored)
+        return used
     }
 
     /// `text` with each `{{content}}` (closed on its line) replaced by value(content, line, column) and
     /// each `@tbl-x` / `@fig-x` (not preceded by a letter or digit) by reference(label, line, column),
     /// outside code; line and column in the notebook.
-    static func substitute(_ text: String, firstLine: Int, value: (String, Int, Int) -> String,
+    static func substitute(_ text: String, firstLine: Int, value: (String, Int, Int) throws(Diagnostic) -> String,
                            reference: (String, Int, Int) throws(Diagnostic) -> String) throws(Diagnostic) -> String {
         let characters = Array(text), code = CodeRegions(characters)
         var output = "", index = 0, line = firstLine, lineStart = 0
@@ -359,7 +374,7 @@ enum Prose {
             if starts("{{", at: index),
                let close = (index + 2..<characters.count).first(where: { characters[$0].isNewline || starts("}}", at: $0) }),
                !characters[close].isNewline {
-                output += value(String(characters[(index + 2)..<close]), line, column)
+                output += try value(String(characters[(index + 2)..<close]), line, column)
                 index = close + 2
                 continue
             }

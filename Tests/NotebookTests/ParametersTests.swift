@@ -1,5 +1,6 @@
 import Testing
 @testable import Notebook
+import Report
 
 @Suite("Parameters")
 struct ParametersTests {
@@ -51,6 +52,47 @@ struct ParametersTests {
         #expect(outcome.diagnostics.isEmpty)
         let error = #expect(throws: Diagnostic.self) { try render("FLOPs of ${nope}") }
         #expect(error?.description == "x.md:8:22: error: [tbl-x] echo: undefined parameter 'nope' (defined: net, rate)")
+    }
+
+    @Test("${name} in a boolean cell option is read as YAML and checked for its kind; the label 'params' is reserved")
+    func options() throws {
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        func render(_ option: String, show: String = "false") throws -> RenderOutcome {
+            let text = "---\nparams:\n  show: \(show)\n---\n```fpgm echo\n#| label: tbl-x\n#| \(option)\ntext: a\n```\n"
+            let notebook = try Notebook(path: "x.md", text: text)
+            return try runner.render(notebook, parameters: try Parameters(frontMatter: notebook.frontMatter, file: "x.md"), useCache: false)
+        }
+        func source(_ outcome: RenderOutcome) -> CellReport.SourceDisplay? {
+            if case let .cell(cell) = outcome.document.blocks[0] { cell.sourceDisplay } else { nil }
+        }
+        let hidden = try render("echo: ${show}")
+        #expect(source(hidden) == .hidden)
+        #expect(hidden.diagnostics.isEmpty)  // the option's use counts: no "used by no cell" warning
+        #expect(source(try render("echo: ${show}", show: "true")) == .folded)
+        let wrong = #expect(throws: Diagnostic.self) { try render("echo: ${show}", show: "\"yes\"") }
+        #expect(wrong?.description == "x.md:7:4: error: [tbl-x] echo: cell option 'echo' must be true or false (its parameters make it \"yes\")")
+        let undefined = #expect(throws: Diagnostic.self) { try render("fold: ${shown}") }
+        #expect(undefined?.description == "x.md:7:10: error: [tbl-x] echo: undefined parameter 'shown' (defined: show)")
+        let reserved = #expect(throws: Diagnostic.self) { try Notebook(path: "x.md", text: "```fpgm echo\n#| label: params\ntext: a\n```\n") }
+        #expect(reserved?.description == "x.md:2:3: error: echo: the label 'params' is reserved: {{params.name}} in prose names a parameter")
+    }
+
+    @Test("{{params.name}} in prose is the value as text, ${name} inside {{...}} is filled first, and an undefined name is found before any cell runs")
+    func prose() throws {
+        let runner = Runner(directives: [EchoDirective()], engineVersion: "test")
+        func render(_ prose: String) throws -> RenderOutcome {
+            let text = "---\nparams:\n  net: resnet56\n  cell: tbl-a\n---\n```fpgm echo\n#| label: tbl-a\ntext: hello\n```\n\n\(prose)\n"
+            let notebook = try Notebook(path: "x.md", text: text)
+            return try runner.render(notebook, parameters: try Parameters(frontMatter: notebook.frontMatter, file: "x.md"), useCache: false)
+        }
+        let outcome = try render("On {{params.net}}: {{${cell}.text}}, not `{{params.net}}`.")
+        guard case let .prose(markdown, _) = outcome.document.blocks[1] else { Issue.record("no prose"); return }
+        #expect(markdown == "\nOn resnet56: hello, not `{{params.net}}`.\n")
+        #expect(outcome.diagnostics.isEmpty)  // both parameters count as used
+        let unknown = #expect(throws: Diagnostic.self) { try render("On {{params.depth}}.") }
+        #expect(unknown?.description == "x.md:11:4: error: '{{params.depth}}' names no parameter (defined: net, cell)")
+        let inner = #expect(throws: Diagnostic.self) { try render("See {{${cel}.text}}.") }
+        #expect(inner?.description == "x.md:11:7: error: undefined parameter 'cel' (defined: net, cell)")
     }
 
     @Test("${name} becomes the value as YAML; the names used are listed")
