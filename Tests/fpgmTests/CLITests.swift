@@ -494,6 +494,32 @@ struct RenderCLITests {
         #expect(try String(contentsOfFile: out + "/flops.md", encoding: .utf8) == markdown)
     }
 
+    @Test("prose follows a parameter set with -p: {{params.rate}} and ${rate} inside a reference")
+    func proseFollowsParameters() throws {
+        let work = try scratchFolder("fpgm-render-params-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let path = work.appendingPathComponent("rate.md").path
+        let notebook = """
+        ---
+        params:
+          rate: 0.4
+        ---
+        ResNet-20 at {{params.rate}} loses {{tbl-flops.resnet20_${rate}_reduction}}% of its MACs.
+
+        ```fpgm flops
+        #| label: tbl-flops
+        archs: [resnet20]
+        rates: [${rate}]
+        ```
+        """
+        try Data(notebook.utf8).write(to: URL(fileURLWithPath: path))
+        let out = work.appendingPathComponent("out").path
+        let run = try FPGMProcess(["render", path, "-o", out, "--to", "md", "-p", "rate=0.3", "--strict"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // 42.2%: ResNet-20 at 30% in the paper convention, as in `renders` above and Table 1 of the paper.
+        #expect(try String(contentsOfFile: out + "/rate.md", encoding: .utf8).hasPrefix("ResNet-20 at 0.3 loses 42.2% of its MACs.\n"))
+    }
+
     @Test("the front matter's output chooses the formats, and cache: false writes no cache")
     func frontMatterSettings() throws {
         let work = try scratchFolder("fpgm-render-settings-\(getpid())")
