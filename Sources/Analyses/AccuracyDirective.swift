@@ -58,11 +58,8 @@ public struct AccuracyDirective: Directive {
         func cell(_ evaluation: Evaluation) -> String {
             NumberFormat.fixed(100 * evaluation.top1, digits: 2) + "% ± " + NumberFormat.fixed(100 * evaluation.standardError, digits: 2)
         }
-        var values = [(String, String)]()
-        func export(_ key: String, _ fraction: Double) {
-            values.append((key, NumberFormat.fixed(fraction, digits: 4)))
-            values.append((key + "_percent", NumberFormat.fixed(100 * fraction, digits: 2)))
-        }
+        var values = [(key: String, value: ExportedValue)]()
+        func export(_ key: String, _ fraction: Double) { values += ExportedValue.fractionAndPercent(key, fraction, percentDigits: 2) }
 
         let unpruned = evaluate(model.weights)
         let baseline = Evaluation.majorityBaseline(labels)
@@ -70,8 +67,8 @@ public struct AccuracyDirective: Directive {
         export("top1_unpruned", unpruned.top1)
         if let published { export("top1_published", published) }
         export("majority_baseline", baseline.top1)
-        values.append(("images", String(test.count)))
-        values.append(("standard_error_unpruned_percent", NumberFormat.fixed(100 * unpruned.standardError, digits: 2)))
+        values.append(("images", .integer(test.count)))
+        values.append(("standard_error_unpruned_percent", .fixed(100 * unpruned.standardError, digits: 2)))
 
         var rows = [["unpruned", "–", "0", cell(unpruned), recalibrates ? "–" : "not run"]]
         var masked = [Double](), recalibrated = [Double](), categories = [String](), collapsed = [String]()

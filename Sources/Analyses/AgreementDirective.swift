@@ -50,7 +50,7 @@ public struct AgreementDirective: Directive {
             ("l2", "L2 norm", try PruningRates(rateNorm: 1, rateDist: rate), .l2),
             ("random", "random", try PruningRates(rateNorm: 1, rateDist: rate), .random),
         ]
-        var rows = [[String]](), values = [(String, String)](), agreements = [Double](), collapsed = [String]()
+        var rows = [[String]](), values = [(key: String, value: ExportedValue)](), agreements = [Double](), collapsed = [String]()
         for criterion in criteria {
             let plan = try FilterSelector(rates: criterion.rates, criterion: criterion.kind.criterion(seed: randomSeed)).plan(for: model.layers)
             let masked = model.weights.masked(by: plan), network = InferenceNetwork(weights: masked)
@@ -68,11 +68,10 @@ public struct AgreementDirective: Directive {
             rows.append([criterion.label, NumberFormat.ratesLabel(criterion.rates), String(plan.prunedFilters),
                          NumberFormat.fixed(maxError, digits: 3), NumberFormat.fixed(meanError, digits: 3),
                          NumberFormat.fixed(agreement * 100, digits: 1) + "%"])
-            values += [("agreement_\(criterion.name)", NumberFormat.fixed(agreement, digits: 4)),
-                       ("max_error_\(criterion.name)", NumberFormat.fixed(maxError, digits: 3))]
+            values += [("agreement_\(criterion.name)", .fixed(agreement, digits: 4)), ("max_error_\(criterion.name)", .fixed(maxError, digits: 3))]
         }
         rows.append(["one class everywhere", "–", "–", "–", "–", NumberFormat.fixed(constant.top1 * 100, digits: 1) + "%"])
-        values.append(("agreement_one_class", NumberFormat.fixed(constant.top1, digits: 4)))
+        values.append(("agreement_one_class", .fixed(constant.top1, digits: 4)))
         var outputs = [CellOutput]()
         if let callout = model.callout { outputs.append(.callout(callout)) }
         if DirectiveImages.isSynthetic(input) {

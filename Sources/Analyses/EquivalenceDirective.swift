@@ -42,10 +42,10 @@ public struct EquivalenceDirective: Directive {
         outputs.append(.table(table))
         let worst = results.map(\.maxRelativeDifference).max() ?? 0
         return CellResult(outputs: outputs, values: [
-            ("layers", String(results.count)),
-            ("max_relative_difference", String(format: "%.2e", worst)),
-            ("identical_argmins", String(results.filter { $0.argminG == $0.argminGPrime }.count)),
-            ("nearest_is_relaxed_choice", String(results.filter { $0.nearest == $0.argminG }.count)),
+            ("layers", .integer(results.count)),
+            ("max_relative_difference", .scientific(worst, digits: 2)),
+            ("identical_argmins", .integer(results.filter { $0.argminG == $0.argminGPrime }.count)),
+            ("nearest_is_relaxed_choice", .integer(results.filter { $0.nearest == $0.argminG }.count)),
         ])
     }
 }

@@ -5,8 +5,8 @@ import Report
 
 /// ```` ```fpgm flops ````: the FLOPs table of the paper's Tables 1, 2 and 4, one row per architecture
 /// and pruning rate (FPGM-only rate P), with baseline MACs, pruned MACs and the reduction in percent.
-/// Exports `<arch>_<rate>_reduction` (percent, one decimal), `<arch>_<rate>_pruned_macs` and
-/// `<arch>_baseline_macs` for `{{label.key}}`.
+/// Exports `<arch>_<rate>_reduction` (a fraction) and `<arch>_<rate>_reduction_percent` (one
+/// decimal), `<arch>_<rate>_pruned_macs` and `<arch>_baseline_macs` (counts) for `{{label.key}}`.
 public struct FLOPsDirective: Directive {
     public init() {}
 
@@ -33,15 +33,15 @@ public struct FLOPsDirective: Directive {
         do { table = try FLOPsTable(architectures: architectures, rates: pruning, convention: convention) } catch {
             throw DirectiveFailure(error.description)
         }
-        var values = [(key: String, value: String)]()
+        var values = [(key: String, value: ExportedValue)]()
         for architecture in architectures {
             guard let first = table.rows.first(where: { $0.arch == architecture.name }) else { continue }
-            values.append(("\(architecture.name)_baseline_macs", NumberFormat.grouped(first.count.baseline)))
+            values.append(("\(architecture.name)_baseline_macs", .count(Int(first.count.baseline.rounded()))))
         }
         for row in table.rows {
             let rate = NumberFormat.trimmed(row.rates.rateDist)
-            values.append(("\(row.arch)_\(rate)_reduction", NumberFormat.fixed(row.count.reduction * 100, digits: 1)))
-            values.append(("\(row.arch)_\(rate)_pruned_macs", NumberFormat.grouped(row.count.pruned)))
+            values += ExportedValue.fractionAndPercent("\(row.arch)_\(rate)_reduction", row.count.reduction, percentDigits: 1)
+            values.append(("\(row.arch)_\(rate)_pruned_macs", .count(Int(row.count.pruned.rounded()))))
         }
         let unit = convention == .paper
             ? "MACs per image, paper convention: convolutions only, continuous keep ratio."
@@ -52,9 +52,9 @@ public struct FLOPsDirective: Directive {
             outputs += misprints.map { CellOutput.callout("Misprint in the paper, " + $0 + ".") }
             let printed = table.rows.filter { PrintedFLOPs.entry(arch: $0.arch, rate: $0.rates.rateDist) != nil }
             let matching = printed.filter { matches($0) }
-            values.append(("printed", String(printed.count)))
-            values.append(("matching", String(matching.count)))
-            values.append(("misprints", String(misprints.count)))
+            values.append(("printed", .integer(printed.count)))
+            values.append(("matching", .integer(matching.count)))
+            values.append(("misprints", .integer(misprints.count)))
         }
         if chart {
             let series = rates.map { rate in

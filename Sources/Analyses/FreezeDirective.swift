@@ -57,6 +57,6 @@ public struct FreezeDirective: Directive {
         if let callout = model.callout { outputs.append(.callout(callout)) }
         outputs.append(.table(Table(columns: ["Layer", "Filters", "Pruned", "Same filters chosen again"],
                                     alignments: [.left, .right, .right, .right], rows: rows)))
-        return CellResult(outputs: outputs, values: [("layers", String(rows.count)), ("unchanged_layers", String(unchanged)), ("rounds", String(rounds))])
+        return CellResult(outputs: outputs, values: [("layers", .integer(rows.count)), ("unchanged_layers", .integer(unchanged)), ("rounds", .integer(rounds))])
     }
 }

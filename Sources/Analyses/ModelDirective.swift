@@ -7,8 +7,8 @@ import Report
 /// ```` ```fpgm model ````: the network a notebook studies, summarised: architecture, conv layers,
 /// parameters, MACs (exact convention, per image), where the weights come from and their SHA-256.
 /// With `fallback: synthetic`, weights that cannot be found are replaced by seeded synthetic ones, and
-/// the report says so in a callout (never silently). Exports `arch`, `parameters`, `macs`, `sha256`,
-/// `synthetic`.
+/// the report says so in a callout (never silently). Exports `arch`, `parameters`, `macs` (counts), `sha256`,
+/// `synthetic` (yes or no; a boolean in JSON).
 public struct ModelDirective: Directive {
     public init() {}
 
@@ -51,8 +51,8 @@ public struct ModelDirective: Directive {
         }
         outputs.append(.table(table))
         return CellResult(outputs: outputs, values: [
-            ("arch", architecture.name), ("parameters", NumberFormat.grouped(Double(architecture.parameterCount))),
-            ("macs", NumberFormat.grouped(Double(macs))), ("sha256", digest), ("synthetic", model.synthetic ? "yes" : "no"),
+            ("arch", .text(architecture.name)), ("parameters", .count(architecture.parameterCount)),
+            ("macs", .count(macs)), ("sha256", .text(digest)), ("synthetic", .flag(model.synthetic)),
         ])
     }
 }

@@ -34,7 +34,7 @@ public struct NormsDirective: Directive {
                                                       values: first.l2, scale: chart == "log" ? .log : .linear, xLabel: "L2 norm").svg))
         }
         outputs.append(.table(NormSummary.table(summaries)))
-        var values: [(key: String, value: String)] = [("layers", String(summaries.count))]
+        var values: [(key: String, value: ExportedValue)] = [("layers", .integer(summaries.count))]
         for s in summaries {
             values += [("\(s.name)_min", format(s.minimum)), ("\(s.name)_max", format(s.maximum)),
                        ("\(s.name)_mean", format(s.mean)), ("\(s.name)_std", format(s.deviation))]
@@ -42,5 +42,5 @@ public struct NormsDirective: Directive {
         return CellResult(outputs: outputs, values: values)
     }
 
-    private func format(_ value: Double) -> String { NumberFormat.trimmed(value, digits: 4) }
+    private func format(_ value: Double) -> ExportedValue { .trimmed(value, digits: 4) }
 }

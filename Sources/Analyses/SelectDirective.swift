@@ -5,9 +5,9 @@ import Report
 /// ```` ```fpgm select ````: which filters each criterion prunes in every conv layer, with the official
 /// two steps (`rate_norm`, then `rate_dist` among the norm survivors), and how much the criteria agree:
 /// per layer, the number of filters both the first criterion and each other one prune.
-/// Exports `rate_norm` and `rate_dist` (percent), `<criterion>_pruned` (total filters pruned) and
-/// `overlap_<a>_<b>` (shared pruned filters, as a percentage of the first criterion's) for every other
-/// criterion b.
+/// Exports `rate_norm` and `rate_dist` (fractions, and `..._percent`), `<criterion>_pruned` (total
+/// filters pruned) and `overlap_<a>_<b>` (shared pruned filters, as a fraction of the first criterion's,
+/// and `..._percent`) for every other criterion b.
 public struct SelectDirective: Directive {
     public init() {}
 
@@ -56,14 +56,17 @@ public struct SelectDirective: Directive {
         let columns = ["Layer", "Filters"] + kinds.map { "Pruned by \($0.rawValue)" }
             + kinds.dropFirst().map { "Also by \(first) and \($0.rawValue)" } + ["Pruned by \(first)"]
         let table = Table(columns: columns, alignments: [.left] + [Table.Alignment](repeating: .right, count: columns.count - 2) + [.left], rows: rows)
-        var values: [(key: String, value: String)] = [("rate_norm", NumberFormat.trimmed(rateNorm * 100)), ("rate_dist", NumberFormat.trimmed(rateDist * 100))]
+        var values: [(key: String, value: ExportedValue)] = [
+            ("rate_norm", .trimmed(rateNorm)), ("rate_norm_percent", .trimmed(rateNorm * 100)),
+            ("rate_dist", .trimmed(rateDist)), ("rate_dist_percent", .trimmed(rateDist * 100)),
+        ]
         for (kind, plan) in zip(kinds, plans) {
-            values.append(("\(kind.rawValue)_pruned", String(plan.prunedFilters)))
+            values.append(("\(kind.rawValue)_pruned", .integer(plan.prunedFilters)))
         }
         let total = plans[0].prunedFilters
         for (kind, plan) in zip(kinds.dropFirst(), plans.dropFirst()) {
             let shared = zip(plans[0].layers, plan.layers).reduce(0) { $0 + Set($1.0.pruned).intersection($1.1.pruned).count }
-            values.append(("overlap_\(first)_\(kind.rawValue)", NumberFormat.fixed(total == 0 ? 0 : 100 * Double(shared) / Double(total), digits: 1)))
+            values += ExportedValue.fractionAndPercent("overlap_\(first)_\(kind.rawValue)", total == 0 ? 0 : Double(shared) / Double(total), percentDigits: 1)
         }
         var outputs = [CellOutput]()
         if let callout = model.callout { outputs.append(.callout(callout)) }

@@ -9,7 +9,7 @@ import Report
 /// unpruned network's: measured reduction 1 - t_compact / t_full (medians of `repeats` runs) against
 /// the theoretical one, 1 - MACs_compact / MACs_full in the exact convention. Times and what follows
 /// from them are measured columns (they differ between renders). Exports `theoretical_<i>` and
-/// `measured_<i>` for each pair i (from 1).
+/// `measured_<i>` for each pair i (from 1), as fractions and in percent (`..._percent`).
 public struct SpeedupDirective: Directive {
     public init() {}
 
@@ -39,7 +39,7 @@ public struct SpeedupDirective: Directive {
         let fullTime = Self.medianTime(repeats) { _ = full.logits(images) }
         var rows = [["unpruned", NumberFormat.grouped(Double(architecture.parameterCount)), NumberFormat.grouped(Double(counter.macs { _ in nil })), "—",
                      Self.milliseconds(fullTime), NumberFormat.fixed(Double(batch) / fullTime, digits: 0), "—"]]
-        var values = [(String, String)]()
+        var values = [(key: String, value: ExportedValue)]()
         for (index, (rateNorm, rateDist)) in zip(rateNorms, rateDists).enumerated() {
             let rates = try PruningRates(rateNorm: rateNorm, rateDist: rateDist)
             let plan = try FilterSelector(rates: rates).plan(for: model.layers)
@@ -53,7 +53,8 @@ public struct SpeedupDirective: Directive {
             rows.append(["FPGM " + NumberFormat.ratesLabel(rates), NumberFormat.grouped(Double(compact.model.parameterCount)), NumberFormat.grouped(count.pruned),
                          Self.percent(count.reduction), Self.milliseconds(time), NumberFormat.fixed(Double(batch) / time, digits: 0),
                          Self.percent(measured)])
-            values += [("theoretical_\(index + 1)", Self.percent(count.reduction)), ("measured_\(index + 1)", Self.percent(measured))]
+            values += ExportedValue.fractionAndPercent("theoretical_\(index + 1)", count.reduction, percentDigits: 1)
+                + ExportedValue.fractionAndPercent("measured_\(index + 1)", measured, percentDigits: 1)
         }
         var outputs = [CellOutput]()
         if let callout = model.callout { outputs.append(.callout(callout)) }

@@ -55,8 +55,8 @@ public struct ToyDirective: Directive {
         }
         let table = Table(columns: ["Point", "x", "y", "Norm", "L2 norm", "FPGM"], alignments: [.right, .right, .right, .right, .left, .left], rows: rows)
         return CellResult(outputs: [.figure(svg: chart.svg), .table(table)], values: [
-            ("pruned", String(byFPGM.count)), ("overlap", String(both.count)),
-            ("median_x", NumberFormat.fixed(median[0], digits: 2)), ("median_y", NumberFormat.fixed(median[1], digits: 2)),
+            ("pruned", .integer(byFPGM.count)), ("overlap", .integer(both.count)),
+            ("median_x", .fixed(median[0], digits: 2)), ("median_y", .fixed(median[1], digits: 2)),
         ])
     }
 }

@@ -22,11 +22,11 @@ struct CellCache {
         let stamps: [String: String]
         /// Label of an earlier cell read to that cell's key.
         let dependencies: [String: String]
-        let values: [[String]]
+        let values: [(key: String, value: ExportedValue)]
         let outputs: [CellOutput]
 
         init(key: String, inputs: [String: String], stamps: [String: String] = [:], dependencies: [String: String],
-             values: [[String]], outputs: [CellOutput]) {
+             values: [(key: String, value: ExportedValue)], outputs: [CellOutput]) {
             self.key = key
             self.inputs = inputs
             self.stamps = stamps
@@ -35,6 +35,8 @@ struct CellCache {
             self.outputs = outputs
         }
 
+        static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.json == rhs.json }
+
         /// The entry as written to its file.
         var json: JSONValue {
             .object([
@@ -42,7 +44,7 @@ struct CellCache {
                 ("inputs", .object(inputs.keys.sorted().map { ($0, .string(inputs[$0]!)) })),
                 ("stamps", .object(stamps.keys.sorted().map { ($0, .string(stamps[$0]!)) })),
                 ("dependencies", .object(dependencies.keys.sorted().map { ($0, .string(dependencies[$0]!)) })),
-                ("values", .array(values.map { .array($0.map(JSONValue.string)) })),
+                ("values", .array(values.map { .array(([$0.key] + $0.value.stored).map(JSONValue.string)) })),
                 ("outputs", .array(outputs.map(\.json))),
             ])
         }
@@ -54,9 +56,11 @@ struct CellCache {
                   let dependencies = object["dependencies"] as? [String: String], let values = object["values"] as? [[String]],
                   let outputValues = object["outputs"] as? [Any] else { return nil }
             let outputs = outputValues.compactMap(CellOutput.init(json:))
-            guard outputs.count == outputValues.count else { return nil }
+            // [key, text, JSON text] (an entry of an older build, [key, text], is not one).
+            let exported = values.compactMap { row in row.first.flatMap { key in ExportedValue(stored: Array(row.dropFirst())).map { (key, $0) } } }
+            guard outputs.count == outputValues.count, exported.count == values.count else { return nil }
             self.init(key: key, inputs: inputs, stamps: object["stamps"] as? [String: String] ?? [:], dependencies: dependencies,
-                      values: values, outputs: outputs)
+                      values: exported, outputs: outputs)
         }
 
         /// The key later cells record when they read this one: everything the result depends on.

@@ -50,15 +50,22 @@ public struct MissingInput: Error, Equatable, CustomStringConvertible {
     public var description: String { "the input file '\(path)' does not exist (paths are relative to the notebook)" }
 }
 
-/// What running a cell gives: outputs for the report and named values (for `{{label.key}}` and later cells).
+/// What running a cell gives: outputs for the report and named values (for `{{label.key}}`, later cells
+/// and the JSON report).
 public struct CellResult: Sendable {
     public let outputs: [CellOutput]
-    public let values: [(key: String, value: String)]
+    public let values: [(key: String, value: ExportedValue)]
 
-    public init(outputs: [CellOutput], values: [(key: String, value: String)] = []) {
+    public init(outputs: [CellOutput], values: [(key: String, value: ExportedValue)] = []) {
         self.outputs = outputs
         self.values = values
     }
+
+    /// The values as prose shows them, by key.
+    var texts: [String: String] { Dictionary(values.map { ($0.key, $0.value.text) }, uniquingKeysWith: { _, last in last }) }
+
+    /// The tables among the outputs.
+    var tables: [Table] { outputs.compactMap { if case let .table(table) = $0 { table } else { nil } } }
 }
 
 /// A cell's run, for the JSON report and the terminal.
@@ -70,7 +77,9 @@ public struct CellRecord: Sendable {
     public let line: Int
     /// The checked arguments.
     public let arguments: [String: ArgumentValue]
-    public let values: [(key: String, value: String)]
+    public let values: [(key: String, value: ExportedValue)]
+    /// The tables the cell showed (none when it failed or was skipped).
+    public let tables: [Table]
     public let status: Status
     public let seconds: Double
     public let diagnostics: [String]
@@ -124,20 +133,20 @@ public struct Runner: Sendable {
             let (arguments, used) = checked[position]
             guard !stopped else {
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
-                                          values: [], status: .skipped, seconds: 0, diagnostics: []))
+                                          values: [], tables: [], status: .skipped, seconds: 0, diagnostics: []))
                 continue
             }
             let start = DispatchTime.now().uptimeNanoseconds
             let key = CellCache.key(engine: engineVersion, directive: cell.directive, arguments: arguments,
                                     parameters: used.compactMap { name in parameters[name].map { (name, $0) } })
             if useCache, let entry = cache.valid(label: cell.label, key: key, cellKeys: cellKeys, folder: folder) {
-                let result = CellResult(outputs: entry.outputs, values: entry.values.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil })
-                values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+                let result = CellResult(outputs: entry.outputs, values: entry.values)
+                values[cell.label] = result.texts
                 cellKeys[cell.label] = entry.cellKey
                 results[position] = (result, nil)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
-                                          values: result.values, status: .cached, seconds: seconds, diagnostics: []))
+                                          values: result.values, tables: result.tables, status: .cached, seconds: seconds, diagnostics: []))
                 progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) (cached)")
                 continue
             }
@@ -145,7 +154,7 @@ public struct Runner: Sendable {
             do {
                 let result = try directives[cell.directive]!.run(arguments, context: context)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                values[cell.label] = Dictionary(result.values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+                values[cell.label] = result.texts
                 var inputs = [String: String](), stamps = [String: String]()
                 for path in context.inputs {
                     let fingerprint = CellCache.fingerprint(of: CellContext.resolve(path, in: folder))
@@ -154,12 +163,12 @@ public struct Runner: Sendable {
                 }
                 let entry = CellCache.Entry(key: key, inputs: inputs, stamps: stamps,
                                             dependencies: Dictionary(uniqueKeysWithValues: context.readLabels.compactMap { label in cellKeys[label].map { (label, $0) } }),
-                                            values: result.values.map { [$0.key, $0.value] }, outputs: result.outputs)
+                                            values: result.values, outputs: result.outputs)
                 cellKeys[cell.label] = entry.cellKey
                 if useCache { cache.store(entry, label: cell.label) }
                 results[position] = (result, nil)
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
-                                          values: result.values, status: .ok, seconds: seconds, diagnostics: []))
+                                          values: result.values, tables: result.tables, status: .ok, seconds: seconds, diagnostics: []))
                 progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) \(String(format: "%.1fs", seconds))")
             } catch {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -169,7 +178,7 @@ public struct Runner: Sendable {
                 diagnostics.append(diagnostic)
                 results[position] = (nil, "\(error)")
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
-                                          values: [], status: .error, seconds: seconds, diagnostics: [diagnostic.description]))
+                                          values: [], tables: [], status: .error, seconds: seconds, diagnostics: [diagnostic.description]))
                 progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) failed")
                 if !allowed && !keepGoing { stopped = true }
             }

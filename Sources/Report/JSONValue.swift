@@ -13,17 +13,19 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.text() == rhs.text() }
 
-    /// A value a cell exported as text: a JSON number when the text is a plain decimal number (an
-    /// optional minus, digits, at most one decimal point between digits: "1245", "0.1446"), a string
-    /// otherwise ("853,018", "10.9%", "3.26e-16" stay as written).
-    public static func exported(_ text: String) -> JSONValue {
-        let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
-            return .string(text)
+    /// A scalar from its JSON text (`null`, `true`, `false`, a number, a string); nil for anything else.
+    public init?(scalarText text: String) {
+        switch text {
+        case "null": self = .null
+        case "true": self = .bool(true)
+        case "false": self = .bool(false)
+        default:
+            if let value = Int(text) { self = .int(value) }
+            else if text.hasPrefix("\""), let value = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) as? String {
+                self = .string(value)
+            } else if let value = Double(text), text.first.map({ $0 == "-" || $0.isNumber }) == true { self = .double(value) }
+            else { return nil }
         }
-        if parts.count == 1, let value = Int(text) { return .int(value) }
-        return Double(text).map(JSONValue.double) ?? .string(text)
     }
 
     /// The document as text; `indent` spaces per level, or compact on one line when `indent` is 0.

@@ -19,6 +19,11 @@ public enum NumberFormat {
     public static func fixed(_ value: Double, digits: Int) -> String {
         String(format: "%.\(digits)f", value)
     }
+
+    /// A value in scientific notation with `digits` decimals: 1.3093e-15 -> "1.31e-15".
+    public static func scientific(_ value: Double, digits: Int) -> String {
+        String(format: "%.\(digits)e", value)
+    }
 }
 
 extension NumberFormat {

@@ -20,7 +20,7 @@ struct EchoDirective: Directive {
         if !file.isEmpty { text += " " + (try String(contentsOfFile: context.input(file), encoding: .utf8)) }
         counter?.increment()
         let table = Table(columns: ["Text"], alignments: [.left], rows: [[text]])
-        return CellResult(outputs: [.table(table)], values: [("text", text)])
+        return CellResult(outputs: [.table(table)], values: [("text", .text(text))])
     }
 }
 
@@ -190,7 +190,7 @@ struct RunnerTests {
         var parameters = Parameters()
         try parameters.assign("word=hello")
         let outcome = try render("```fpgm echo\ntext: ${word}\n```\n", parameters: parameters)
-        #expect(outcome.records[0].values.first?.value == "hello")
+        #expect(outcome.records[0].values.first?.value == .text("hello"))
     }
 }
 

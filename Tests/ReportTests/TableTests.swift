@@ -28,14 +28,25 @@ struct TableTests {
         #expect(NumberFormat.trimmed(40) == "40")
     }
 
-    @Test("exported values: plain decimal numbers become JSON numbers, everything else stays a string")
+    @Test("exported values: prose shows the text, JSON the typed value with the same digits; a cache entry reads back as it was written")
     func exportedValues() {
-        #expect(JSONValue.exported("1245").text() == "1245")
-        #expect(JSONValue.exported("0.1446").text() == "0.1446")
-        #expect(JSONValue.exported("-2.50").text() == "-2.5")
-        for text in ["853,018", "10.9%", "3.26e-16", "", ".", "1.", ".5", "1.2.3", "\u{661}\u{662}", "nan", "-"] {
-            #expect(JSONValue.exported(text) == .string(text), "\(text)")
+        let cases: [(ExportedValue, String, String)] = [
+            (.count(853_018), "853,018", "853018"),
+            (.integer(1245), "1245", "1245"),
+            (.fixed(0.14457831, digits: 4), "0.1446", "0.1446"),
+            (.fixed(-2.5, digits: 2), "-2.50", "-2.5"),
+            (.trimmed(0.4), "0.4", "0.4"),
+            (.scientific(1.3093e-15, digits: 2), "1.31e-15", "1.31e-15"),
+            (.flag(false), "no", "false"),
+            (.text("say \"hi\""), "say \"hi\"", "\"say \\\"hi\\\"\""),
+        ]
+        for (value, text, json) in cases {
+            #expect(value.text == text && value.json.text() == json, "\(text)")
+            #expect(ExportedValue(stored: value.stored) == value, "\(text)")
         }
+        let percent = ExportedValue.fractionAndPercent("reduction", 0.52634, percentDigits: 1)
+        #expect(percent.map(\.key) == ["reduction", "reduction_percent"] && percent.map(\.value.text) == ["0.526", "52.6"])
+        for stored in [["1"], ["1", "not json"], ["x", "[1]"], ["x", "{}"]] { #expect(ExportedValue(stored: stored) == nil, "\(stored)") }
     }
 
     @Test("JSON keeps key order, escapes strings, and writes the same bytes every time")

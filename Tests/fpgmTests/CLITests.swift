@@ -457,7 +457,7 @@ struct RenderCLITests {
     ---
     # FLOPs
 
-    ResNet-56 at 40% loses {{tbl-flops.resnet56_0.4_reduction}}% of its MACs (@tbl-flops).
+    ResNet-56 at 40% loses {{tbl-flops.resnet56_0.4_reduction_percent}}% of its MACs (@tbl-flops).
 
     ```fpgm flops
     #| label: tbl-flops
@@ -487,7 +487,13 @@ struct RenderCLITests {
         #expect(!html.contains("<script") && !html.contains("javascript:") && !html.contains("http"))
         let cells = try #require(json["cells"] as? [[String: Any]])
         #expect(cells.first?["status"] as? String == "ok")
-        #expect(FPGMProcess.texts(cells.first?["values"])["resnet20_0.3_reduction"] == "42.2")
+        // Typed exports (paper.md: ResNet-20 has 40,550,400 MACs in the paper convention; 42.2% at 30%).
+        let values = try #require(cells.first?["values"] as? [String: Any])
+        #expect(values["resnet20_0.3_reduction"] as? Double == 0.422 && values["resnet20_0.3_reduction_percent"] as? Double == 42.2)
+        #expect(values["resnet20_baseline_macs"] as? Int == 40_550_400)
+        // The table's cells as the report shows them.
+        let rows = try #require((cells.first?["tables"] as? [[String: Any]])?.first?["rows"] as? [[String]])
+        #expect(rows.contains { $0.first == "resnet56" && $0.contains("52.6") })
         let second = try FPGMProcess(["render", path, "-o", out, "--to", "html,md"])
         #expect(second.status == 0)
         #expect(try String(contentsOfFile: out + "/flops.html", encoding: .utf8) == html)
@@ -504,7 +510,7 @@ struct RenderCLITests {
         params:
           rate: 0.4
         ---
-        ResNet-20 at {{params.rate}} loses {{tbl-flops.resnet20_${rate}_reduction}}% of its MACs.
+        ResNet-20 at {{params.rate}} loses {{tbl-flops.resnet20_${rate}_reduction_percent}}% of its MACs.
 
         ```fpgm flops
         #| label: tbl-flops
@@ -1046,10 +1052,10 @@ struct ModelDirectiveTests {
         #expect(run.status == 1)
         #expect(run.stderr.hasPrefix("m.md:13:1: error: [cell-3] model: the input file 'none.th' does not exist"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("out/m.json"))) as? [String: Any])
-        let values = try #require((json["cells"] as? [[String: Any]])?.map { FPGMProcess.texts($0["values"]) })
-        #expect(values[0]["sha256"] == "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367")
-        #expect(values[0]["parameters"] == "853,018" && values[0]["macs"] == "125,485,696" && values[0]["synthetic"] == "no")
-        #expect(values[1]["synthetic"] == "yes" && values[1]["arch"] == "resnet20")
+        let values = try #require((json["cells"] as? [[String: Any]])?.map { $0["values"] as? [String: Any] ?? [:] })
+        #expect(values[0]["sha256"] as? String == "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367")
+        #expect(values[0]["parameters"] as? Int == 853_018 && values[0]["macs"] as? Int == 125_485_696 && values[0]["synthetic"] as? Bool == false)
+        #expect(values[1]["synthetic"] as? Bool == true && values[1]["arch"] as? String == "resnet20")
         let markdown = try String(contentsOf: work.appendingPathComponent("out/m.md"), encoding: .utf8)
         #expect(markdown.contains("Trained weights by Yerlan Idelbayev (akamaster/pytorch_resnet_cifar10, BSD 2-Clause licence)."))
         #expect(markdown.contains("> **Note:** The weights 'none.th' could not be loaded"))
@@ -1098,8 +1104,9 @@ struct InferenceDirectiveTests {
     func speedup() throws {
         let (values, html, markdown) = try Self.render(
             "```fpgm speedup\n#| label: tbl-s\nweights: hub:akamaster/resnet56\nbatch: 4\nrepeats: 1\n```\n", "speedup")
-        #expect(values["theoretical_1"] as? String == "50.4%" && values["theoretical_2"] as? String == "47.9%")
-        #expect((values["measured_1"] as? String)?.hasSuffix("%") == true && (values["measured_2"] as? String)?.hasSuffix("%") == true)
+        #expect(values["theoretical_1"] as? Double == 0.504 && values["theoretical_2"] as? Double == 0.479)
+        #expect(values["theoretical_1_percent"] as? Double == 50.4 && values["theoretical_2_percent"] as? Double == 47.9)
+        #expect(values["measured_1"] is Double && values["measured_2_percent"] is Double)
         #expect(html.components(separatedBy: "<td class=\"right measured\">").count - 1 == 9)
         #expect(markdown.components(separatedBy: "<span class=\"measured\">").count - 1 == 9)
         #expect(markdown.contains("| FPGM 40%       |    419,449 |     62,223,040 |"))

@@ -162,7 +162,8 @@ enum ReportJSON {
                 ("directive", .string(record.directive)),
                 ("line", .int(record.line)),
                 ("arguments", .object(record.arguments.keys.sorted().map { ($0, json(record.arguments[$0]!)) })),
-                ("values", .object(record.values.map { ($0.key, .exported($0.value)) })),
+                ("values", .object(record.values.map { ($0.key, $0.value.json) })),
+                ("tables", .array(record.tables.map(json))),
                 ("status", .string(record.status.rawValue)),
                 ("seconds", .double((record.seconds * 1e4).rounded() / 1e4)),
                 ("diagnostics", .array(record.diagnostics.map(JSONValue.string))),
@@ -173,6 +174,19 @@ enum ReportJSON {
             ("title", outcome.document.title.map(JSONValue.string) ?? .null),
             ("cells", .array(cells)),
         ]).text(indent: 2) + "\n"
+    }
+
+    /// A table's columns and rows as the report shows them; a cell of a measured column is
+    /// `{"measured": text}`, so that it is known as a measurement (it differs from run to run).
+    static func json(_ table: Table) -> JSONValue {
+        .object([
+            ("columns", .array(table.columns.map(JSONValue.string))),
+            ("rows", .array(table.rows.map { row in
+                .array(row.enumerated().map { column, text in
+                    table.measuredColumns.contains(column) ? .object([("measured", .string(text))]) : .string(text)
+                })
+            })),
+        ])
     }
 
     static func json(_ value: ArgumentValue) -> JSONValue {
