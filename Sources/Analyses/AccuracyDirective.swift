@@ -32,7 +32,7 @@ public struct AccuracyDirective: Directive {
         ArgumentSpec("recalibrate_images", .integer, default: .integer(2000), help: "how many images re-estimation uses, in batches of 128"),
         ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
         ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the accuracies as a bar chart"),
-    ])
+    ], exports: "top1_unpruned, top1_published, majority_baseline, top1_masked_<criterion> and top1_recalibrated_<criterion> (fractions; with _<i> after the criterion for the i-th rate when there are several), each also as ..._percent; images (a count) and standard_error_unpruned_percent")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

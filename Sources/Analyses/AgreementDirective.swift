@@ -24,7 +24,7 @@ public struct AgreementDirective: Directive {
         ArgumentSpec("input", .string, default: .string("hub:cifar10/test"), help: "the images: hub:cifar10/test, a CIFAR-10 batch file, folder or archive (relative to the notebook), or pattern:N / smooth:N for generated ones"),
         ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
         ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the top-1 agreement as a bar chart"),
-    ])
+    ], exports: "agreement_<criterion> and agreement_one_class (fractions of images on which the pruned network's top-1 class is the unpruned one's) and max_error_<criterion> (the largest logit error)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

@@ -19,7 +19,7 @@ public struct EquivalenceDirective: Directive {
         ModelSource.archArgument,
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
         ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
-    ])
+    ], exports: "layers, identical_argmins and nearest_is_relaxed_choice (counts of layers) and max_relative_difference (the largest |g - g'| / g)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

@@ -18,7 +18,7 @@ public struct FLOPsDirective: Directive {
         ArgumentSpec("chart", .bool, default: .bool(false), help: "also draw the reductions as a bar chart"),
         ArgumentSpec("compare", .choice(["none", "paper"]), default: .string("none"),
                      help: "paper: add the values the paper prints, whether they match, and its misprints"),
-    ])
+    ], exports: "<arch>_baseline_macs and <arch>_<rate>_pruned_macs (counts), <arch>_<rate>_reduction (a fraction) and <arch>_<rate>_reduction_percent; with compare: paper also printed, matching and misprints (counts)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .strings(names)? = arguments["archs"], case let .numbers(rates)? = arguments["rates"],

@@ -19,7 +19,7 @@ public struct FreezeDirective: Directive {
         ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by FPGM among the norm survivors"),
         ArgumentSpec("noise", .number, default: .number(0.05), help: "the kept filters' perturbation, relative to their RMS value"),
         ArgumentSpec("rounds", .integer, default: .integer(3), help: "how many times to perturb and select again"),
-    ])
+    ], exports: "layers, unchanged_layers and rounds (counts)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

@@ -18,7 +18,7 @@ public struct ModelDirective: Directive {
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
         ArgumentSpec("fallback", .choice(["none", "synthetic"]), default: .string("none"),
                      help: "synthetic: when the weights cannot be found, use seeded synthetic weights (needs arch) and say so"),
-    ])
+    ], exports: "arch, parameters and macs (counts), sha256, and synthetic (yes or no)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

@@ -16,7 +16,7 @@ public struct NormsDirective: Directive {
         ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
         ArgumentSpec("chart", .choice(["none", "linear", "log"]), default: .string("none"),
                      help: "draw the density of the first listed layer's norms, on a linear or log axis"),
-    ])
+    ], exports: "layers (a count) and <layer>_min, <layer>_max, <layer>_mean, <layer>_std of the filters' L2 norms")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

@@ -20,7 +20,7 @@ public struct SelectDirective: Directive {
         ArgumentSpec("criteria", .choices(CriterionKind.allCases.map(\.rawValue)), default: .strings(["fpgm", "l2"]), help: "criteria to compare: fpgm, l2, l1, random, gm-exact"),
         ArgumentSpec("distance", .choice(FilterDistance.allCases.map(\.rawValue)), default: .string("euclidean"), help: "the distance of fpgm"),
         ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
-    ])
+    ], exports: "rate_norm and rate_dist (fractions), <criterion>_pruned (filters pruned in all), overlap_<a>_<b> (the share of the first criterion's pruned filters that criterion b prunes too), the fractions each also as ..._percent")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

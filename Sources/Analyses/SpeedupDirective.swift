@@ -21,7 +21,7 @@ public struct SpeedupDirective: Directive {
         ArgumentSpec("rate_dist", .fractions, default: .numbers([0.4, 0.1]), help: "the FPGM step's pruned fraction of each plan (paired with rate_norm)"),
         ArgumentSpec("batch", .integer, default: .integer(64), help: "images per forward pass"),
         ArgumentSpec("repeats", .integer, default: .integer(5), help: "timed runs per network (the median is reported)"),
-    ])
+    ], exports: "theoretical_<i> and measured_<i> for the i-th pair of rates (fractions of the unpruned MACs and forward time saved), each also as ..._percent; the measured ones differ from run to run")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],

@@ -17,7 +17,7 @@ public struct ToyDirective: Directive {
         ArgumentSpec("distinct", .integer, default: .integer(4), help: "distinct points with small norms"),
         ArgumentSpec("rate", .fraction, default: .number(0.3), help: "fraction of the points pruned by each criterion"),
         ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of the points"),
-    ])
+    ], exports: "pruned (points FPGM prunes), overlap (points both criteria prune), median_x and median_y (the geometric median)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         guard case let .integer(similar)? = arguments["similar"], case let .integer(distinct)? = arguments["distinct"],

@@ -1,3 +1,5 @@
+import Report
+
 /// What one argument of a directive accepts.
 public enum ArgumentKind: Sendable, Equatable {
     case bool, integer, number, string
@@ -54,18 +56,34 @@ public enum ArgumentValue: Sendable, Equatable {
     case string(String)
     case strings([String])
     case numbers([Double])
+
+    /// The value as a cell would write it in YAML: `true`, `64`, `0.4`, `paper`, `""`, `[fpgm, l2]`, `[0.4]`.
+    public var yaml: String {
+        switch self {
+        case let .bool(flag): flag ? "true" : "false"
+        case let .integer(number): String(number)
+        case let .number(number): NumberFormat.trimmed(number, digits: 6)
+        case let .string(text): text.isEmpty ? "\"\"" : text
+        case let .strings(texts): "[" + texts.joined(separator: ", ") + "]"
+        case let .numbers(numbers): "[" + numbers.map { NumberFormat.trimmed($0, digits: 6) }.joined(separator: ", ") + "]"
+        }
+    }
 }
 
-/// A directive's name, summary and arguments: what the runner checks a cell against before any cell runs.
+/// A directive's name, summary, arguments and exported values: what the runner checks a cell against
+/// before any cell runs, and what `fpgm help DIRECTIVE` prints.
 public struct DirectiveSpec: Sendable {
     public let name: String
     public let summary: String
     public let arguments: [ArgumentSpec]
+    /// The values a cell exports for `{{label.key}}`, in a sentence.
+    public let exports: String
 
-    public init(name: String, summary: String, arguments: [ArgumentSpec]) {
+    public init(name: String, summary: String, arguments: [ArgumentSpec], exports: String = "") {
         self.name = name
         self.summary = summary
         self.arguments = arguments
+        self.exports = exports
     }
 
     /// The cell's arguments (YAML after parameter substitution) checked against the spec: unknown names

@@ -75,13 +75,31 @@ struct CLITests {
     @Test("help texts in the swift-argument-parser layout", arguments: [
         (["--help"], "help.txt"), (["help", "flops"], "flops-help.txt"), (["select", "--help"], "select-help.txt"),
         (["help", "inspect"], "inspect-help.txt"), (["norms", "-h"], "norms-help.txt"), (["render", "--help"], "render-help.txt"),
-        (["forward", "--help"], "forward-help.txt"), (["help", "prune"], "prune-help.txt"),
+        (["forward", "--help"], "forward-help.txt"), (["help", "prune"], "prune-help.txt"), (["help", "directives"], "directives-help.txt"),
     ])
     func help(arguments: [String], file: String) throws {
         let run = try FPGMProcess(arguments)
         #expect(run.status == 0)
         #expect(run.stderr.isEmpty)
         try golden(run.stdout, file)
+    }
+
+    @Test("fpgm help DIRECTIVE gives every argument with its kind and default, and the exports; notebooks/directives.md is the same specs as Markdown")
+    func directiveHelp() throws {
+        let agreement = try FPGMProcess(["help", "agreement"])
+        #expect(agreement.status == 0 && agreement.stdout.hasPrefix("DIRECTIVE: agreement - logit error and top-1 agreement"))
+        #expect(agreement.stdout.contains("\n  mix_dist                The mix's FPGM share (the official scripts: 0.1 of\n                          0.4) (a number from 0 to 1; default: 0.1).\n"))
+        #expect(agreement.stdout.contains("EXPORTS (for {{label.key}} in prose):\n  agreement_<criterion> and agreement_one_class"))
+        // A name that is a subcommand too: `help NAME` is the subcommand's, `help directive NAME` the directive's.
+        #expect(try FPGMProcess(["help", "flops"]).stdout.hasSuffix("The directive 'flops' has help of its own: 'fpgm help directive flops'.\n"))
+        let flops = try FPGMProcess(["help", "directive", "flops"])
+        #expect(flops.status == 0 && flops.stdout.contains("\n  rates                   Fractions of filters pruned in every layer (a list of\n                          numbers from 0 to 1; default: [0.4]).\n"))
+        let unknown = try FPGMProcess(["help", "agreemnt"])
+        #expect(unknown.status == 2 && unknown.stderr.hasPrefix("Error: Unknown subcommand or directive 'agreemnt'. Did you mean 'agreement'?\n"))
+        let markdown = try FPGMProcess(["help", "directives", "--markdown"])
+        let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/directives.md"), encoding: .utf8)
+        #expect(markdown.status == 0 && markdown.stdout == reference, "notebooks/directives.md is stale: fpgm help directives --markdown > notebooks/directives.md")
+        #expect(reference.contains("| `rates` | a list of numbers from 0 to 1 | `[0.4]` | fractions of filters pruned in every layer |\n"))
     }
 
     @Test("--version")
@@ -439,7 +457,7 @@ struct EvaluateCLITests {
 struct CLIReferenceTests {
     @Test("notebooks/cli.md holds every help text, byte for byte",
           arguments: ["help.txt", "render-help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt",
-                      "forward-help.txt", "prune-help.txt", "evaluate-help.txt"])
+                      "forward-help.txt", "prune-help.txt", "evaluate-help.txt", "directives-help.txt"])
     func helpInReference(file: String) throws {
         let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/cli.md"), encoding: .utf8)
         let help = try String(contentsOf: FPGMProcess.fixtures.appendingPathComponent("cli/\(file)"), encoding: .utf8)

@@ -141,20 +141,27 @@ enum HelpLayout {
     static let helpColumn = 26
     static let width = 80
 
-    static func row(_ synopsis: String, _ help: String) -> String {
-        let field = "  " + synopsis
-        let indent = String(repeating: " ", count: helpColumn)
-        var lines = [String]()
-        var line = ""
-        for word in help.split(separator: " ") {
-            if !line.isEmpty && helpColumn + line.count + 1 + word.count > width {
+    /// The words of `text` in lines that fit the width after `indent` columns.
+    static func wrapped(_ text: String, indent: Int) -> [String] {
+        var lines = [String](), line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && indent + line.count + 1 + word.count > width {
                 lines.append(line)
                 line = ""
             }
             line += (line.isEmpty ? "" : " ") + word
         }
-        lines.append(line)
-        let body = lines.joined(separator: "\n" + indent)
+        return lines + [line]
+    }
+
+    /// `text` wrapped to the width, each line indented two spaces.
+    static func paragraph(_ text: String) -> String { wrapped(text, indent: 2).map { "  " + $0 + "\n" }.joined() }
+
+    /// A synopsis and its help, the help wrapped in a column of its own.
+    static func row(_ synopsis: String, _ help: String) -> String {
+        let field = "  " + synopsis
+        let indent = String(repeating: " ", count: helpColumn)
+        let body = wrapped(help, indent: helpColumn).joined(separator: "\n" + indent)
         if field.count <= helpColumn - 2 {
             return field + String(repeating: " ", count: helpColumn - field.count) + body + "\n"
         }
