@@ -50,7 +50,7 @@ public struct SelectDirective: Directive {
             var row = [layer.name, String(layer.filters.rows)]
             row += plans.map { String($0.layers[index].pruned.count) }
             row += plans.dropFirst().map { String(reference.intersection($0.layers[index].pruned).count) }
-            row.append(plans[0].layers[index].pruned.map(String.init).joined(separator: " "))
+            row.append(NumberFormat.indexRanges(plans[0].layers[index].pruned))
             rows.append(row)
         }
         let columns = ["Layer", "Filters"] + kinds.map { "Pruned by \($0.rawValue)" }

@@ -114,9 +114,10 @@ public enum HTMLWriter {
     a { color: var(--accent); }
     pre { overflow-x: auto; padding: 0.75rem; border: 1px solid var(--rule); border-radius: 6px; }
     code { font-family: ui-monospace, monospace; font-size: 0.9em; }
-    table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
+    table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; display: block; width: max-content; max-width: 100%; overflow-x: auto; }
     th, td { border-bottom: 1px solid var(--rule); padding: 0.25rem 0.75rem; text-align: left; }
-    th.right, td.right { text-align: right; }
+    th.right, td.right { text-align: right; white-space: nowrap; }
+    div.figure svg { max-width: 100%; height: auto; }
     td.measured { font-style: italic; }
     figure.cell { margin: 1.5rem 0; }
     figcaption { color: var(--muted); margin-bottom: 0.25rem; }
@@ -130,5 +131,15 @@ public enum HTMLWriter {
     nav.contents ul { list-style: none; margin: 0.25rem 0 0; padding: 0; }
     nav.contents li.level2 { padding-left: 1rem; }
     nav.contents li.level3, nav.contents li.level4, nav.contents li.level5, nav.contents li.level6 { padding-left: 2rem; }
+    @media print {
+      :root { color-scheme: light; --text: #000000; --background: #ffffff; --muted: #444444; --rule: #999999; --accent: #000000; --error: #000000; }
+      body { font-size: 11pt; }
+      main { max-width: none; padding: 0; }
+      nav.contents, details { display: none; }
+      table { display: table; width: auto; overflow: visible; }
+      pre { white-space: pre-wrap; }
+      figure.cell, table, div.figure, pre { break-inside: avoid; }
+      h1, h2, h3, h4 { break-after: avoid; }
+    }
     """
 }

@@ -36,3 +36,18 @@ extension NumberFormat {
         return text
     }
 }
+
+extension NumberFormat {
+    /// Indices in ascending order, runs of three or more as ranges: [0, 1, 2, 3, 7, 9, 10, 11, 12] ->
+    /// "0-3 7 9-12" (a pair stays "5 6").
+    public static func indexRanges(_ indices: [Int]) -> String {
+        var parts = [String](), sorted = Array(Set(indices)).sorted()[...]
+        while let start = sorted.first {
+            var end = start
+            while sorted.dropFirst(end - start + 1).first == end + 1 { end += 1 }
+            sorted = sorted.dropFirst(end - start + 1)
+            parts += end - start >= 2 ? ["\(start)-\(end)"] : (start...end).map(String.init)
+        }
+        return parts.joined(separator: " ")
+    }
+}

@@ -37,6 +37,43 @@ struct ChartTests {
         #expect(abs(peak.x) < 0.25 && abs(peak.y - 1 / (2 * Double.pi).squareRoot()) < 0.05)
     }
 
+    @Test("the density of non-negative values ends at zero and keeps its mass (reflection); the curve lies inside the plot, which clips every mark")
+    func boundedDensity() throws {
+        // Norms crowd against zero: half of them below one bandwidth.
+        let norms = (0..<200).map { Double($0 % 20) * 0.01 + ($0 < 100 ? 0 : 1) }
+        let curve = Chart.kernelDensity(norms, points: 400, reflectingAt: 0)
+        #expect(curve.first?.x == 0 && curve.allSatisfy { $0.x >= 0 })
+        let area = zip(curve, curve.dropFirst()).reduce(0) { $0 + ($1.1.x - $1.0.x) * ($1.0.y + $1.1.y) / 2 }
+        #expect(abs(area - 1) < 5e-3)  // the tail past max + 3h holds 0.13%
+        let svg = Chart.density(id: "n", title: "norms", values: norms, scale: .linear, xLabel: "L2 norm").svg
+        #expect(svg.contains("<defs><clipPath id=\"n-plot\"><rect x=\"64.00\" y=\"32.00\" width=\"560.00\" height=\"280.00\"/></clipPath></defs>"))
+        #expect(svg.contains("<g clip-path=\"url(#n-plot)\">\n<polyline"))
+        let points = try #require(svg.split(separator: "\n").first { $0.hasPrefix("<polyline") }?.split(separator: "\"").dropLast().last)
+        for pair in points.split(separator: " ") {
+            let xy = pair.split(separator: ",").compactMap { Double($0) }
+            #expect(xy.count == 2 && (64...624).contains(xy[0]) && (32...312).contains(xy[1]), "\(pair)")
+        }
+    }
+
+    @Test("category labels: level when they fit, turned 40 degrees when not (the chart grows to hold them), thinned when even turned ones would touch")
+    func categoryLabels() {
+        func bars(_ categories: [String]) -> String {
+            Chart(id: "c", title: "t", mark: .bars(categories: categories, label: "layer", series: [("share", categories.map { _ in 1 })]),
+                  yAxis: Axis(covering: [0, 1], label: "y")).svg
+        }
+        let level = bars(["l2", "fpgm"])
+        #expect(level.contains("height=\"360\"") && !level.contains("rotate(-40"))
+        // The plot is 406 px wide beside the legend. Up to 15 characters in slots of 33.8 px: 15 x 0.6 x 11 = 99 px,
+        // turned reaching 0.643 x 99 + 0.766 x 11 = 72.1 px below their top at 321; the axis label's line
+        // (from height - 20) below that: height 321 + 72.1 + 4 + 20 = 417.1, so 418.
+        let twelve = bars((1...12).map { "layer3.\($0).conv2" })
+        #expect(twelve.components(separatedBy: "transform=\"rotate(-40").count - 1 == 12)
+        #expect(twelve.contains("viewBox=\"0 0 640 418\"") && twelve.contains("y=\"410.00\" text-anchor=\"middle\" font-size=\"12\" class=\"axis-label\">layer<"))
+        // Slots of 406 / 55 = 7.38 px: every fourth label (1.7 x 11 / (7.38 sin 40) = 3.94), 0, 4, ..., 52.
+        let many = bars((0..<55).map { "layer\($0)" })
+        #expect(many.components(separatedBy: "transform=\"rotate(-40").count - 1 == 14)
+    }
+
     @Test("SVG output is deterministic, self-contained and escapes text")
     func svg() {
         let chart = Chart(id: "fig-x", title: "A </svg><script>alert(1)</script> & more",

@@ -28,6 +28,14 @@ struct TableTests {
         #expect(NumberFormat.trimmed(40) == "40")
     }
 
+    @Test("index lists: runs of three or more read as ranges, in ascending order")
+    func indexRanges() {
+        #expect(NumberFormat.indexRanges([12, 0, 1, 2, 3, 7, 9, 10, 11]) == "0-3 7 9-12")
+        #expect(NumberFormat.indexRanges([5, 6, 8]) == "5 6 8")
+        #expect(NumberFormat.indexRanges([4]) == "4" && NumberFormat.indexRanges([]) == "")
+        #expect(NumberFormat.indexRanges(Array(0..<64)) == "0-63")
+    }
+
     @Test("exported values: prose shows the text, JSON the typed value with the same digits; a cache entry reads back as it was written")
     func exportedValues() {
         let cases: [(ExportedValue, String, String)] = [

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A chart drawn as a self-contained SVG document (no script, no external reference), with the same
 /// bytes for the same data on every machine: coordinates are written with two decimals.
 public struct Chart: Sendable, Equatable {
@@ -56,9 +58,10 @@ public struct Chart: Sendable, Equatable {
     static let left = 64.0, right = 16.0, top = 32.0, bottom = 48.0, legendWidth = 170.0
     static let palette = ["#1a5fb4", "#c64600", "#26a269", "#a51d2d", "#613583", "#986a44"]
 
-    /// The chart as an SVG document.
+    /// The chart as an SVG document: the marks clipped to the plot area, labels that do not fit turned
+    /// or thinned (`categoryLabels`), and the height grown to hold turned labels.
     public var svg: String {
-        var body = ""
+        var body = "", labels = "", extra = 0.0
         // A legend gets a column of its own to the right of the plot.
         let right = hasLegend ? Chart.legendWidth : Chart.right
         let plotWidth = Chart.width - Chart.left - right, plotHeight = Chart.height - Chart.top - Chart.bottom
@@ -95,10 +98,8 @@ public struct Chart: Sendable, Equatable {
                 }
                 legend.append((entry.name, colour))
             }
-            for (c, category) in categories.enumerated() {
-                body += "<text x=\"\(f(Chart.left + (Double(c) + 0.5) * group))\" y=\"\(f(Chart.top + plotHeight + 16))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLWriter.escape(category))</text>\n"
-            }
-            body += horizontalLabel(label, plotWidth: plotWidth)
+            (labels, extra) = categoryLabels(categories, spacing: group, first: Chart.left + group / 2, baseline: Chart.top + plotHeight + 16, fontSize: 11)
+            labels += horizontalLabel(label, plotWidth: plotWidth, height: Chart.height + extra)
         case let .histogram(edges, counts):
             guard let xAxis, let yAxis else { break }
             for (index, count) in counts.enumerated() where index + 1 < edges.count {
@@ -126,15 +127,17 @@ public struct Chart: Sendable, Equatable {
                 }
             }
             for (r, label) in rowLabels.enumerated() where r < rows {
-                body += "<text x=\"\(f(Chart.left - 4))\" y=\"\(f(Chart.top + (Double(r) + 0.5) * cellHeight + 4))\" text-anchor=\"end\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
+                labels += "<text x=\"\(f(Chart.left - 4))\" y=\"\(f(Chart.top + (Double(r) + 0.5) * cellHeight + 4))\" text-anchor=\"end\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
             }
-            for (c, label) in columnLabels.enumerated() where c < columns {
-                body += "<text x=\"\(f(Chart.left + (Double(c) + 0.5) * cellWidth))\" y=\"\(f(Chart.top + plotHeight + 14))\" text-anchor=\"middle\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
-            }
+            let placed = categoryLabels(Array(columnLabels.prefix(columns)), spacing: cellWidth, first: Chart.left + cellWidth / 2,
+                                        baseline: Chart.top + plotHeight + 14, fontSize: 10)
+            labels += placed.svg
+            extra = placed.extra
             legend.append(("\(NumberFormat.trimmed(low, digits: 3)) to \(NumberFormat.trimmed(high, digits: 3))", Chart.colour(1)))
         }
+        let height = Chart.height + extra
         var axes = ""
-        if let xAxis { axes += horizontal(xAxis, plotWidth: plotWidth, plotHeight: plotHeight) }
+        if let xAxis { axes += horizontal(xAxis, plotWidth: plotWidth, plotHeight: plotHeight, height: height) }
         if let yAxis { axes += vertical(yAxis, plotHeight: plotHeight) }
         var key = ""
         for (index, (name, colour)) in legend.filter({ !$0.0.isEmpty }).enumerated() {
@@ -142,10 +145,12 @@ public struct Chart: Sendable, Equatable {
             key += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
             key += "<text x=\"\(f(left + 15))\" y=\"\(f(top + 9))\" font-size=\"11\">\(HTMLWriter.escape(name))</text>\n"
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(HTMLWriter.escape(id))\" viewBox=\"0 0 \(Int(Chart.width)) \(Int(Chart.height))\" width=\"\(Int(Chart.width))\" height=\"\(Int(Chart.height))\" role=\"img\" aria-labelledby=\"\(HTMLWriter.escape(id))-title\" font-family=\"system-ui, sans-serif\" fill=\"currentColor\">\n"
+        let clip = HTMLWriter.escape(id) + "-plot"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(HTMLWriter.escape(id))\" viewBox=\"0 0 \(Int(Chart.width)) \(f0(height))\" width=\"\(Int(Chart.width))\" height=\"\(f0(height))\" role=\"img\" aria-labelledby=\"\(HTMLWriter.escape(id))-title\" font-family=\"system-ui, sans-serif\" fill=\"currentColor\">\n"
             + "<title id=\"\(HTMLWriter.escape(id))-title\">\(HTMLWriter.escape(title))</title>\n"
+            + "<defs><clipPath id=\"\(clip)\"><rect x=\"\(f(Chart.left))\" y=\"\(f(Chart.top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\"/></clipPath></defs>\n"
             + "<text x=\"\(f(Chart.left))\" y=\"18\" font-size=\"13\" font-weight=\"600\">\(HTMLWriter.escape(title))</text>\n"
-            + axes + body + key + "</svg>\n"
+            + axes + "<g clip-path=\"url(#\(clip))\">\n" + body + "</g>\n" + labels + key + "</svg>\n"
     }
 
     /// Whether the chart draws a legend: several named series, or a heat map's range.
@@ -158,7 +163,7 @@ public struct Chart: Sendable, Equatable {
         }
     }
 
-    private func horizontal(_ axis: Axis, plotWidth: Double, plotHeight: Double) -> String {
+    private func horizontal(_ axis: Axis, plotWidth: Double, plotHeight: Double, height: Double) -> String {
         let base = Chart.top + plotHeight
         var svg = "<line x1=\"\(f(Chart.left))\" x2=\"\(f(Chart.left + plotWidth))\" y1=\"\(f(base))\" y2=\"\(f(base))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>\n"
         for tick in axis.ticks {
@@ -166,12 +171,36 @@ public struct Chart: Sendable, Equatable {
             svg += "<line x1=\"\(f(position))\" x2=\"\(f(position))\" y1=\"\(f(base))\" y2=\"\(f(base + 4))\" stroke=\"currentColor\" stroke-opacity=\"0.6\"/>"
             svg += "<text x=\"\(f(position))\" y=\"\(f(base + 16))\" text-anchor=\"middle\" font-size=\"11\">\(HTMLWriter.escape(axis.tickLabel(tick)))</text>\n"
         }
-        return svg + horizontalLabel(axis.label, plotWidth: plotWidth)
+        return svg + horizontalLabel(axis.label, plotWidth: plotWidth, height: height)
+    }
+
+    /// Labels of categories `spacing` apart under the plot, the first centred at `first`, and the extra
+    /// height below the plot they need. Level when the longest fits its slot; otherwise turned 40
+    /// degrees (ending under their category), and when turned ones would still touch (their lines
+    /// spacing sin 40 apart, less than 1.7 font sizes), only every k-th. Widths are estimated at 0.6
+    /// font sizes a character.
+    func categoryLabels(_ names: [String], spacing: Double, first: Double, baseline: Double, fontSize: Double) -> (svg: String, extra: Double) {
+        let widest = Double(names.map(\.count).max() ?? 0) * 0.6 * fontSize
+        let size = f0(fontSize)
+        guard widest > spacing - 4 else {
+            return (names.enumerated().map { c, name in
+                "<text x=\"\(f(first + Double(c) * spacing))\" y=\"\(f(baseline))\" text-anchor=\"middle\" font-size=\"\(size)\">\(HTMLWriter.escape(name))</text>\n"
+            }.joined(), 0)
+        }
+        let angle = 40.0, every = max(1, Int((1.7 * fontSize / (spacing * sin(angle * .pi / 180))).rounded(.up)))
+        let top = baseline - fontSize + 4
+        let svg = names.enumerated().filter { $0.offset % every == 0 }.map { c, name in
+            let x = f(first + Double(c) * spacing)
+            return "<text x=\"\(x)\" y=\"\(f(top))\" text-anchor=\"end\" dominant-baseline=\"hanging\" transform=\"rotate(-\(Int(angle)) \(x) \(f(top)))\" font-size=\"\(size)\">\(HTMLWriter.escape(name))</text>\n"
+        }.joined()
+        // The axis label's line (12 px high, its baseline 8 px above the bottom) goes below the turned labels.
+        let depth = widest * sin(angle * .pi / 180) + fontSize * cos(angle * .pi / 180)
+        return (svg, max(0, top + depth + 4 - (Chart.height - 20)).rounded(.up))
     }
 
     /// The label under the plot area, naming what the horizontal axis shows.
-    private func horizontalLabel(_ label: String, plotWidth: Double) -> String {
-        "<text x=\"\(f(Chart.left + plotWidth / 2))\" y=\"\(f(Chart.height - 8))\" text-anchor=\"middle\" font-size=\"12\" class=\"axis-label\">\(HTMLWriter.escape(label))</text>\n"
+    private func horizontalLabel(_ label: String, plotWidth: Double, height: Double) -> String {
+        "<text x=\"\(f(Chart.left + plotWidth / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\" font-size=\"12\" class=\"axis-label\">\(HTMLWriter.escape(label))</text>\n"
     }
 
     private func vertical(_ axis: Axis, plotHeight: Double) -> String {
@@ -192,4 +221,5 @@ public struct Chart: Sendable, Equatable {
     }
 
     private func f(_ value: Double) -> String { String(format: "%.2f", value) }
+    private func f0(_ value: Double) -> String { String(Int(value.rounded())) }
 }

@@ -6,18 +6,24 @@ extension Chart {
     ///     f(x) = 1 / (n h) sum_i phi((x - v_i) / h),  phi(u) = exp(-u^2 / 2) / sqrt(2 pi),
     ///
     /// with Silverman's bandwidth h = 0.9 min(sd, IQR / 1.34) n^(-1/5), evaluated at 200 points across
-    /// the data (on a log axis, the estimate is of log10 v and the curve is drawn against v).
+    /// the data (on a log axis, the estimate is of log10 v and the curve is drawn against v). On a linear
+    /// axis, values that are all non-negative (norms) get the reflection boundary correction, so that the
+    /// curve ends at zero and keeps its mass: f(x) = 1 / (n h) sum_i [phi((x - v_i) / h) + phi((x + v_i) / h)]
+    /// for x >= 0. The x axis covers the whole curve.
     public static func density(id: String, title: String, values: [Double], scale: Axis.Scale, xLabel: String) -> Chart {
         let data = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
         let transformed = scale == .log ? data.map(log10) : data
-        let curve = kernelDensity(transformed, points: 200).map { (x: scale == .log ? pow(10, $0.x) : $0.x, y: $0.y) }
-        let xAxis = Axis(covering: data, scale: scale, label: xLabel)
+        let boundary: Double? = scale == .linear && !data.isEmpty && data.allSatisfy { $0 >= 0 } ? 0 : nil
+        let curve = kernelDensity(transformed, points: 200, reflectingAt: boundary).map { (x: scale == .log ? pow(10, $0.x) : $0.x, y: $0.y) }
+        let xAxis = Axis(covering: data + curve.map(\.x), scale: scale, label: xLabel)
         let yAxis = Axis(covering: curve.map(\.y), label: scale == .log ? "density of log10" : "density", includeZero: true)
         return Chart(id: id, title: title, mark: .density(curve: curve, rug: data), xAxis: xAxis, yAxis: yAxis)
     }
 
-    /// The Gaussian kernel density of `values` at `points` evenly spaced x from min - 3h to max + 3h.
-    public static func kernelDensity(_ values: [Double], points: Int) -> [(x: Double, y: Double)] {
+    /// The Gaussian kernel density of `values` at `points` evenly spaced x from min - 3h to max + 3h;
+    /// with a `boundary` b below every value, from max(b, min - 3h), each kernel reflected at b
+    /// (phi((x - v) / h) + phi((x - (2b - v)) / h)), so that no mass falls below b.
+    public static func kernelDensity(_ values: [Double], points: Int, reflectingAt boundary: Double? = nil) -> [(x: Double, y: Double)] {
         let n = Double(values.count)
         guard values.count > 1 else { return values.map { ($0, 0) } }
         let mean = values.reduce(0, +) / n
@@ -29,11 +35,12 @@ extension Chart {
         }
         let spread = min(deviation, (quantile(0.75) - quantile(0.25)) / 1.34)
         let h = max(0.9 * (spread > 0 ? spread : max(deviation, 1e-12)) * pow(n, -0.2), 1e-12)
-        let low = sorted.first! - 3 * h, high = sorted.last! + 3 * h
+        let low = max(boundary ?? -.infinity, sorted.first! - 3 * h), high = sorted.last! + 3 * h
         let norm = 1 / (n * h * (2 * Double.pi).squareRoot())
+        func kernel(_ x: Double, _ v: Double) -> Double { exp(-0.5 * (x - v) * (x - v) / (h * h)) }
         return (0..<points).map { index in
             let x = low + (high - low) * Double(index) / Double(points - 1)
-            return (x, norm * values.reduce(0) { $0 + exp(-0.5 * (x - $1) * (x - $1) / (h * h)) })
+            return (x, norm * values.reduce(0) { sum, v in sum + kernel(x, v) + (boundary.map { kernel(x, 2 * $0 - v) } ?? 0) })
         }
     }
 
