@@ -87,7 +87,8 @@ public struct CellRecord: Sendable {
 
 /// The result of rendering one notebook.
 public struct RenderOutcome: Sendable {
-    public let document: ReportDocument
+    /// The report (a site rewrites its links between notebooks).
+    public var document: ReportDocument
     public let records: [CellRecord]
     /// Diagnostics of failed cells and of prose references, in notebook order.
     public let diagnostics: [Diagnostic]

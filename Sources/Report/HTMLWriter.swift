@@ -3,8 +3,8 @@ import Foundation
 /// One self-contained HTML file: inline CSS (light and dark), inline SVG, no script and no external
 /// address. Prose arrives already rendered (safely) to HTML; every other text is escaped here.
 public enum HTMLWriter {
-    public static func write(_ document: ReportDocument) -> String {
-        var body = ""
+    public static func write(_ document: ReportDocument, navigation: SiteNavigation? = nil) -> String {
+        var body = navigation.map(site) ?? ""
         if let title = document.title { body += "<h1 class=\"title\">\(escape(title))</h1>\n" }
         if let author = document.author { body += "<p class=\"author\">\(escape(author))</p>\n" }
         if let date = document.date { body += "<p class=\"date\">\(escape(date))</p>\n" }
@@ -33,6 +33,17 @@ public enum HTMLWriter {
         </html>
 
         """
+    }
+
+    /// The site's navigation: its title, a link to its index, and a link to every page (the current one marked).
+    static func site(_ navigation: SiteNavigation) -> String {
+        var html = "<nav class=\"site\"><a class=\"site-title\" href=\"\(escape(navigation.index))\">\(escape(navigation.title))</a>\n<ul>\n"
+        for page in navigation.pages {
+            html += page.current
+                ? "<li><a href=\"\(escape(page.href))\" aria-current=\"page\">\(escape(page.title))</a></li>\n"
+                : "<li><a href=\"\(escape(page.href))\">\(escape(page.title))</a></li>\n"
+        }
+        return html + "</ul>\n</nav>\n"
     }
 
     /// A list of links to the headings, when there are at least two.
@@ -126,6 +137,10 @@ public enum HTMLWriter {
     aside.error { border-left: 4px solid var(--error); padding: 0.25rem 0.75rem; margin: 0.5rem 0; color: var(--error); }
     details summary { color: var(--muted); cursor: pointer; }
     p.author, p.date { color: var(--muted); margin-top: -0.5rem; }
+    nav.site { border-bottom: 1px solid var(--rule); padding-bottom: 0.5rem; margin-bottom: 1.5rem; }
+    nav.site a.site-title { font-weight: 600; text-decoration: none; }
+    nav.site ul { list-style: none; margin: 0.25rem 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; }
+    nav.site a[aria-current] { color: var(--text); font-weight: 600; text-decoration: none; }
     nav.contents { border: 1px solid var(--rule); border-radius: 6px; padding: 0.5rem 1rem; margin-bottom: 1.5rem; }
     nav.contents p { margin: 0; font-weight: 600; }
     nav.contents ul { list-style: none; margin: 0.25rem 0 0; padding: 0; }
@@ -135,7 +150,7 @@ public enum HTMLWriter {
       :root { color-scheme: light; --text: #000000; --background: #ffffff; --muted: #444444; --rule: #999999; --accent: #000000; --error: #000000; }
       body { font-size: 11pt; }
       main { max-width: none; padding: 0; }
-      nav.contents, details { display: none; }
+      nav.site, nav.contents, details { display: none; }
       table { display: table; width: auto; overflow: visible; }
       pre { white-space: pre-wrap; }
       figure.cell, table, div.figure, pre { break-inside: avoid; }

@@ -102,3 +102,29 @@ public enum CellOutput: Sendable, Equatable {
     /// A highlighted note (for example: synthetic weights stand in for trained ones).
     case callout(String)
 }
+
+/// What every page of a site shows at its top: the site's title linking to its index page, and a link
+/// to each page (hrefs relative to the page that shows them), the page itself marked as current.
+public struct SiteNavigation: Sendable {
+    public struct Page: Sendable {
+        public let title: String
+        public let href: String
+        public let current: Bool
+
+        public init(title: String, href: String, current: Bool) {
+            self.title = title
+            self.href = href
+            self.current = current
+        }
+    }
+
+    public let title: String
+    public let index: String
+    public let pages: [Page]
+
+    public init(title: String, index: String, pages: [Page]) {
+        self.title = title
+        self.index = index
+        self.pages = pages
+    }
+}

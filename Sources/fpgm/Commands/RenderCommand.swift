@@ -35,6 +35,15 @@ enum RenderCommand {
         return (try? SHA256Digest(fileAt: executable)).map { "\(version)+\($0.hex)" } ?? version
     }()
 
+    /// What one render applies to every notebook it renders.
+    struct Settings {
+        let output: String
+        let formats: [String]?
+        let assignments: [String]
+        let parametersFile: (path: String, node: YAMLNode)?
+        let keepGoing, useCache, quiet, summary: Bool
+    }
+
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
         guard !arguments.positionals.isEmpty else { throw spec.usage("Missing expected argument '<path>'") }
@@ -43,36 +52,29 @@ enum RenderCommand {
         if let unknown = requested?.first(where: { !Self.formats.contains($0) }) {
             throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json'.")
         }
-        let quiet = arguments.flags.contains("--quiet") || isatty(2) == 0
+        let settings = Settings(output: output, formats: requested, assignments: arguments.lists["-p"] ?? [],
+                                parametersFile: try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) },
+                                keepGoing: arguments.flags.contains("--keep-going"), useCache: !arguments.flags.contains("--no-cache"),
+                                quiet: arguments.flags.contains("--quiet") || isatty(2) == 0, summary: !arguments.flags.contains("--quiet"))
         let runner = Runner(directives: Directives.all, engineVersion: buildIdentity)
         var failed = false, warnings = 0
-        for path in arguments.positionals {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let notebook = try read(path)
-            let file = try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) }
-            var parameters: Parameters
-            do throws(Diagnostic) {
-                parameters = try Parameters(frontMatter: notebook.frontMatter, file: path)
-                if let (name, node) = file { try parameters.merge(node, file: name) }
-                for assignment in arguments.lists["-p"] ?? [] { try parameters.assign(assignment) }
-            } catch { throw .notebook(error.description) }
-            let settings = try FrontMatterSettings(notebook)
-            let outcome: RenderOutcome
-            do {
-                outcome = try runner.render(notebook, parameters: parameters, keepGoing: arguments.flags.contains("--keep-going"),
-                                            useCache: !arguments.flags.contains("--no-cache") && settings.cache,
-                                            progress: quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-            } catch { throw .notebook(error.description) }
-            for diagnostic in outcome.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
-            warnings += outcome.diagnostics.filter { $0.severity == .warning }.count
-            let reports = try write(outcome, notebook: notebook, to: output, formats: requested ?? settings.formats)
-            failed = failed || outcome.failed
-            if !arguments.flags.contains("--quiet") {
-                let cells = outcome.records.count, cached = outcome.records.filter { $0.status == .cached }.count
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                let line = "wrote \(reports.joined(separator: ", ")): \(cells) cell\(cells == 1 ? "" : "s"), \(cached) cached, "
-                    + String(format: "%.2f s\n", seconds)
-                FileHandle.standardOutput.write(Data(line.utf8))
+        let folders = arguments.positionals.filter { path in var isFolder: ObjCBool = false; return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue }
+        if let folder = folders.first {
+            guard arguments.positionals.count == 1 else { throw spec.usage("Give one folder (rendered as a site) or notebook files, not both") }
+            (failed, warnings) = try renderSite(Site(folder: folder, output: output), runner: runner, settings: settings)
+        } else {
+            var writers = [String: String]()
+            for path in arguments.positionals {
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                if let other = writers[name] {
+                    throw spec.usage("'\(other)' and '\(path)' would both write the report '\(name)' in '\(output)'; render their folder (fpgm render DIR) to keep the folders apart")
+                }
+                writers[name] = path
+            }
+            for path in arguments.positionals {
+                let result = try render(path, runner: runner, settings: settings, into: output)
+                failed = failed || result.failed
+                warnings += result.warnings
             }
         }
         if failed { throw .failure("a cell failed; the report shows the error where the cell stood") }
@@ -80,6 +82,82 @@ enum RenderCommand {
             throw .notebook("\(warnings) warning\(warnings == 1 ? "" : "s"), which --strict makes errors")
         }
         return ""
+    }
+
+    /// Renders every page of `site`, then its generated index when the folder has no `index.md`. With
+    /// `keepGoing`, a notebook that cannot be rendered is reported and the others are rendered; the exit
+    /// code is then the worst of them.
+    static func renderSite(_ site: Site, runner: Runner, settings: Settings) throws(CommandLineError) -> (failed: Bool, warnings: Int) {
+        var failed = false, warnings = 0, worst: CommandLineError?
+        for page in site.pages {
+            do {
+                let result = try render(page.path, runner: runner, settings: settings, into: (settings.output as NSString).appendingPathComponent(page.folder),
+                                        site: (site, page))
+                failed = failed || result.failed
+                warnings += result.warnings
+            } catch {
+                guard settings.keepGoing else { throw error }
+                _ = report(error)
+                if error.exitCode > (worst?.exitCode ?? 0) { worst = error }
+            }
+        }
+        let formats = (settings.formats ?? formats).filter { $0 != "json" }
+        if !site.hasIndex, !formats.isEmpty {
+            var files = [(path: String, contents: String)]()
+            if formats.contains("html") { files.append(("index.html", HTMLWriter.write(site.index, navigation: site.navigation(for: nil)))) }
+            if formats.contains("md") { files.append(("index.md", MarkdownWriter.write(site.index, filesFolder: "index_files").text)) }
+            try writeAtomically(files, into: settings.output)
+            if settings.summary { FileHandle.standardOutput.write(Data("wrote \(files.map { (settings.output as NSString).appendingPathComponent($0.path) }.joined(separator: ", ")): the index of \(site.pages.count) pages\n".utf8)) }
+        }
+        if let worst {
+            switch worst {
+            case .input: throw .input("some notebooks could not be rendered (above); the others were")
+            case .failure: failed = true
+            default: throw .notebook("some notebooks could not be rendered (above); the others were")
+            }
+        }
+        return (failed, warnings)
+    }
+
+    /// Renders one notebook into `folder`; in a site, with the site's navigation, its links between
+    /// notebooks made links between pages, and the local files it links to copied. Prints its
+    /// diagnostics and its summary line; returns whether a cell failed and how many warnings it had.
+    static func render(_ path: String, runner: Runner, settings: Settings, into folder: String,
+                       site: (site: Site, page: Site.Page)? = nil) throws(CommandLineError) -> (failed: Bool, warnings: Int) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let notebook = try read(path)
+        var parameters: Parameters
+        do throws(Diagnostic) {
+            parameters = try Parameters(frontMatter: notebook.frontMatter, file: path)
+            if let (name, node) = settings.parametersFile { try parameters.merge(node, file: name) }
+            for assignment in settings.assignments { try parameters.assign(assignment) }
+        } catch { throw .notebook(error.description) }
+        let frontMatter = try FrontMatterSettings(notebook)
+        var outcome: RenderOutcome
+        do {
+            outcome = try runner.render(notebook, parameters: parameters, keepGoing: settings.keepGoing, useCache: settings.useCache && frontMatter.cache,
+                                        progress: settings.quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        } catch { throw .notebook(error.description) }
+        var messages = outcome.diagnostics.map(\.description), warnings = outcome.diagnostics.filter { $0.severity == .warning }.count
+        var navigation: SiteNavigation?
+        if let (site, page) = site {
+            let linked = site.linking(outcome.document, of: page)
+            outcome.document = linked.document
+            for file in linked.files { try site.copy(file, to: settings.output) }
+            messages += linked.warnings.map { "warning: " + $0 }
+            warnings += linked.warnings.count
+            navigation = site.navigation(for: page)
+        }
+        for message in messages { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        let reports = try write(outcome, notebook: notebook, to: folder, formats: settings.formats ?? frontMatter.formats, navigation: navigation)
+        if settings.summary {
+            let cells = outcome.records.count, cached = outcome.records.filter { $0.status == .cached }.count
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let line = "wrote \(reports.joined(separator: ", ")): \(cells) cell\(cells == 1 ? "" : "s"), \(cached) cached, "
+                + String(format: "%.2f s\n", seconds)
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        return (outcome.failed, warnings)
     }
 
     static func read(_ path: String) throws(CommandLineError) -> Notebook {
@@ -97,11 +175,12 @@ enum RenderCommand {
 
     /// Writes the chosen formats atomically (temporary file, then rename) into `folder`; returns the
     /// reports' paths (not their figure files).
-    static func write(_ outcome: RenderOutcome, notebook: Notebook, to folder: String, formats: [String]) throws(CommandLineError) -> [String] {
+    static func write(_ outcome: RenderOutcome, notebook: Notebook, to folder: String, formats: [String],
+                      navigation: SiteNavigation? = nil) throws(CommandLineError) -> [String] {
         let name = URL(fileURLWithPath: notebook.path).deletingPathExtension().lastPathComponent
         let base = URL(fileURLWithPath: folder)
         var files = [(path: String, contents: String)]()
-        if formats.contains("html") { files.append(("\(name).html", HTMLWriter.write(outcome.document))) }
+        if formats.contains("html") { files.append(("\(name).html", HTMLWriter.write(outcome.document, navigation: navigation))) }
         if formats.contains("md") {
             let markdown = MarkdownWriter.write(outcome.document, filesFolder: "\(name)_files")
             files.append(("\(name).md", markdown.text))
@@ -112,8 +191,14 @@ enum RenderCommand {
         for file in files where base.appendingPathComponent(file.path).standardizedFileURL.resolvingSymlinksInPath().path == source {
             throw .input("\(notebook.path): writing the \(URL(fileURLWithPath: file.path).pathExtension) report to '\(folder)' would overwrite the notebook itself; choose another folder with -o")
         }
+        try writeAtomically(files, into: folder)
+        return files.map(\.path).filter { !$0.contains("/") }.map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// Writes each file (a path relative to `folder`) through a temporary file and a rename.
+    static func writeAtomically(_ files: [(path: String, contents: String)], into folder: String) throws(CommandLineError) {
         for file in files {
-            let url = base.appendingPathComponent(file.path)
+            let url = URL(fileURLWithPath: folder).appendingPathComponent(file.path)
             do {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(file.contents.utf8).write(to: url, options: .atomic)
@@ -121,7 +206,6 @@ enum RenderCommand {
                 throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
             }
         }
-        return files.map(\.path).filter { !$0.contains("/") }.map { (folder as NSString).appendingPathComponent($0) }
     }
 }
 
