@@ -794,6 +794,32 @@ struct BrowserTests {
         }
     }
 
+    @Test("a site in a browser: every page shows the navigation, loads without a console message, and its internal links resolve",
+          .enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium when it can)"))
+    func site() throws {
+        let root = try SiteTests.project("fpgm-browser-site-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("site")
+        #expect(try FPGMProcess(["render", root.path, "-o", out.path, "--to", "html", "--quiet"]).status == 0)
+        var unresolved = [String]()
+        for page in ["index.html", "intro.html", "sub/intro.html", "sub/lecture.html"] {
+            let url = out.appendingPathComponent(page)
+            let (dom, log) = try Self.dumpDOM(url, profile: root.appendingPathComponent("profile"))
+            #expect(dom.contains("<nav class=\"site\">") && !log.contains("CONSOLE"), "\(page): \(log)")
+            for match in dom.matches(of: /(?:href|src)="([^"#:]*)(#[^"]*)?"/) where !match.output.1.isEmpty {
+                let target = url.deletingLastPathComponent().appendingPathComponent(String(match.output.1)).standardizedFileURL
+                guard target.path.hasPrefix(out.path + "/"), FileManager.default.fileExists(atPath: target.path) else {
+                    unresolved.append(String(match.output.1)); continue
+                }
+                if let fragment = match.output.2 {
+                    let html = try String(contentsOf: target, encoding: .utf8)
+                    #expect(html.contains("id=\"\(fragment.dropFirst())\""), "\(page): \(match.output.0)")
+                }
+            }
+        }
+        #expect(unresolved == ["../../etc/passwd"])  // the one link out of the project, left as written and not copied
+    }
+
     /// The page's DOM after Chromium has loaded it, and Chromium's log; with `screenshot`, also a picture of it.
     static func dumpDOM(_ page: URL, profile: URL, screenshot: URL? = nil) throws -> (dom: String, log: String) {
         var arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",

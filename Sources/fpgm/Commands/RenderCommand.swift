@@ -12,14 +12,14 @@ enum RenderCommand {
     static let spec = CommandSpec(
         name: "render",
         overview: "Run Markdown notebooks and write their reports (HTML, Markdown, JSON).",
-        arguments: [("path", "Notebook files (Markdown with ```fpgm cells).")],
+        arguments: [("path", "Notebook files (Markdown with ```fpgm cells), or one folder: every notebook under it as a site, with an index page and the same navigation on every page (fpgm.yml in the folder may set its title, order and exclude).")],
         options: [
             .value("-o", "dir", help: "The folder the reports are written to.", default: "output"),
             .value("--to", "formats", help: "Comma-separated formats to write: html, md, json (default: the front matter's 'output', else all three)."),
             .value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true),
             .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
             .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
-            .flag("--keep-going", help: "Run every cell even after one fails."),
+            .flag("--keep-going", help: "Run every cell even after one fails, and in a folder every notebook even after one cannot be rendered."),
             .flag("--quiet", help: "Print no progress and no summary line per report."),
             .flag("--strict", help: "Treat every warning (undeclared or unused parameters, math shown as source, allowed errors) as an error: exit 2 once the reports are written."),
         ],
