@@ -85,6 +85,19 @@ public struct CellRecord: Sendable {
     public let diagnostics: [String]
 }
 
+/// What `@` references in prose name: this notebook's numbered cells (`@tbl-x`: label to "Table 2"),
+/// and through `other` another notebook's (`@lecture.md#tbl-x`, a path relative to the notebook: to
+/// its name, "Table 1 of Lecture 1", and the link, "lecture.md#tbl-x"; nil for no such table or figure).
+public struct References: Sendable {
+    public let numbers: [String: String]
+    public let other: @Sendable (String) -> (name: String, href: String)?
+
+    public init(numbers: [String: String], other: @escaping @Sendable (String) -> (name: String, href: String)? = { _ in nil }) {
+        self.numbers = numbers
+        self.other = other
+    }
+}
+
 /// The result of rendering one notebook.
 public struct RenderOutcome: Sendable {
     /// The report (a site rewrites its links between notebooks).
@@ -113,7 +126,9 @@ public struct Runner: Sendable {
         self.engineVersion = engineVersion
     }
 
+    /// `otherNotebooks` resolves `@other.md#tbl-x` references (by default, none resolve).
     public func render(_ written: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
+                       otherNotebooks: @escaping @Sendable (String) -> (name: String, href: String)? = { _ in nil },
                        progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
         var notebook = written, optionUses = [String]()
         notebook.cells = try written.cells.map { cell throws(Diagnostic) in
@@ -122,7 +137,8 @@ public struct Runner: Sendable {
             return filled
         }
         let checked = try check(notebook, parameters: parameters)
-        let proseUses = try Runner.checkReferences(notebook, parameters: parameters, names: Runner.numbering(notebook).names)
+        let references = References(numbers: Runner.numbering(notebook).names, other: otherNotebooks)
+        let proseUses = try Runner.checkReferences(notebook, parameters: parameters, references: references)
         let folder = URL(fileURLWithPath: notebook.path).deletingLastPathComponent()
         let cache = CellCache(notebookPath: notebook.path)
         var values = [String: [String: String]](), cellKeys = [String: String](), records = [CellRecord]()
@@ -184,7 +200,8 @@ public struct Runner: Sendable {
                 if !allowed && !keepGoing { stopped = true }
             }
         }
-        let document = try assemble(notebook, results: results, values: values, parameters: parameters, diagnostics: &diagnostics)
+        let document = try assemble(notebook, results: results, values: values, parameters: parameters, references: references,
+                                    diagnostics: &diagnostics)
         return RenderOutcome(document: document, records: records, diagnostics: diagnostics)
     }
 
@@ -225,7 +242,7 @@ public struct Runner: Sendable {
     /// each cell's outputs or error where it stood.
     /// Tables (`tbl-*`) and figures (`fig-*`) numbered in notebook order: each cell's kind and number,
     /// and "Table 2" / "Figure 1" by label.
-    static func numbering(_ notebook: Notebook) -> (kinds: [Int: (CellReport.Kind, Int?)], names: [String: String]) {
+    public static func numbering(_ notebook: Notebook) -> (kinds: [Int: (CellReport.Kind, Int?)], names: [String: String]) {
         var names = [String: String](), tables = 0, figures = 0
         var kinds = [Int: (CellReport.Kind, Int?)]()
         for cell in notebook.cells {
@@ -238,25 +255,26 @@ public struct Runner: Sendable {
 
     /// Every `@tbl-x` / `@fig-x` in prose must name a numbered cell and every parameter it names must be
     /// defined: checked before any cell runs. Returns the parameters the prose uses.
-    static func checkReferences(_ notebook: Notebook, parameters: Parameters, names: [String: String]) throws(Diagnostic) -> [String] {
+    static func checkReferences(_ notebook: Notebook, parameters: Parameters, references: References) throws(Diagnostic) -> [String] {
         var used = [String]()
         for case let .prose(lines) in notebook.blocks {
             let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n")
-            used += try Prose.checkReferences(text, firstLine: lines.lowerBound, file: notebook.path, parameters: parameters, numbers: names)
+            used += try Prose.checkReferences(text, firstLine: lines.lowerBound, file: notebook.path, parameters: parameters, references: references)
         }
         return used
     }
 
     func assemble(_ notebook: Notebook, results: [Int: (result: CellResult?, error: String?)], values: [String: [String: String]], parameters: Parameters,
+                  references: References,
                   diagnostics: inout [Diagnostic]) throws(Diagnostic) -> ReportDocument {
-        let (kinds, numbers) = Runner.numbering(notebook)
+        let kinds = Runner.numbering(notebook).kinds
         var blocks = [ReportBlock](), headings = Headings()
         var prose = [Int: String]()
         for case let .prose(lines) in notebook.blocks {
             let text = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].joined(separator: "\n") + "\n"
             var used = [String]()  // counted by `checkReferences`
             prose[lines.lowerBound] = try Prose.fill(text, firstLine: lines.lowerBound, file: notebook.path, values: values, parameters: parameters,
-                                                     numbers: numbers, used: &used, diagnostics: &diagnostics)
+                                                     references: references, used: &used, diagnostics: &diagnostics)
         }
         var footnotes = Footnotes(prose.sorted { $0.key < $1.key }.map { (text: $0.value, firstLine: $0.key) })
         /// Prose Markdown as HTML: math protected from cmark and put back as MathML; in the document's own
@@ -313,7 +331,7 @@ enum Prose {
     /// the name is wrong) stays as written, with an error in `diagnostics`; an unknown label or parameter
     /// is an error (found before any cell ran). `used`: the parameters the text used.
     static func fill(_ text: String, firstLine: Int, file: String, values: [String: [String: String]], parameters: Parameters,
-                     numbers: [String: String], used: inout [String], diagnostics: inout [Diagnostic]) throws(Diagnostic) -> String {
+                     references: References, used: inout [String], diagnostics: inout [Diagnostic]) throws(Diagnostic) -> String {
         try substitute(text, firstLine: firstLine, value: { content, line, column throws(Diagnostic) in
             var reference = content.trimmingCharacters(in: .whitespaces)
             if reference.contains("${") {
@@ -341,7 +359,14 @@ enum Prose {
             }
             return value
         }, reference: { label, line, column throws(Diagnostic) in
-            guard let name = numbers[label] else {
+            if label.contains("#") {
+                guard let (name, href) = references.other(label) else {
+                    throw Diagnostic(file: file, line: line, column: column,
+                                     message: "'@\(label)' refers to no table or figure of a notebook rendered with this one")
+                }
+                return "[\(name)](\(href))"
+            }
+            guard let name = references.numbers[label] else {
                 throw Diagnostic(file: file, line: line, column: column, message: "'@\(label)' refers to no table or figure of this notebook")
             }
             return "[\(name)](#\(label))"
@@ -352,10 +377,24 @@ enum Prose {
     /// `firstLine`) names a numbered cell and every parameter it names is defined; returns the
     /// parameters it uses.
     static func checkReferences(_ text: String, firstLine: Int, file: String, parameters: Parameters,
-                                numbers: [String: String]) throws(Diagnostic) -> [String] {
+                                references: References) throws(Diagnostic) -> [String] {
         var ignored = [Diagnostic](), used = [String]()
-        _ = try fill(text, firstLine: firstLine, file: file, values: [:], parameters: parameters, numbers: numbers, used: &used, diagnostics: &ignored)
+        _ = try fill(text, firstLine: firstLine, file: file, values: [:], parameters: parameters, references: references, used: &used, diagnostics: &ignored)
         return used
+    }
+
+    /// The end of `path.md#tbl-x` or `path.md#fig-x` starting at `start` (path characters: letters,
+    /// digits, `_`, `-`, `.`, `/`), or nil when none starts there.
+    static func otherNotebookReference(_ characters: [Character], at start: Int) -> Int? {
+        var end = start
+        while end < characters.count, characters[end].isLetter || characters[end].isNumber || "_-./".contains(characters[end]) { end += 1 }
+        guard end > start + 3, String(characters[(end - 3)..<end]) == ".md", end + 5 < characters.count, characters[end] == "#" else { return nil }
+        let kind = String(characters[(end + 1)..<(end + 5)])
+        guard kind == "tbl-" || kind == "fig-" else { return nil }
+        var labelEnd = end + 5
+        while labelEnd < characters.count, characters[labelEnd].isLetter || characters[labelEnd].isNumber || characters[labelEnd] == "_" || characters[labelEnd] == "-" { labelEnd += 1 }
+        while labelEnd > end + 5, characters[labelEnd - 1] == "-" { labelEnd -= 1 }
+        return labelEnd > end + 5 ? labelEnd : nil
     }
 
     /// `text` with each `{{content}}` (closed on its line) replaced by value(content, line, column) and
@@ -386,6 +425,12 @@ enum Prose {
                !characters[close].isNewline {
                 output += try value(String(characters[(index + 2)..<close]), line, column)
                 index = close + 2
+                continue
+            }
+            if character == "@", index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber),
+               let end = Prose.otherNotebookReference(characters, at: index + 1) {
+                output += try reference(String(characters[(index + 1)..<end]), line, column)
+                index = end
                 continue
             }
             if character == "@", index == 0 || !(characters[index - 1].isLetter || characters[index - 1].isNumber),

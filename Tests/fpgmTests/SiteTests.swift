@@ -17,7 +17,7 @@ struct SiteTests {
         # Introduction
 
         See [the lecture](sub/lecture.md#part), ![a diagram](img/diagram.png) and [a secret](../../etc/passwd).
-        Also [a site](https://example.org/x.md).
+        Also [a site](https://example.org/x.md), and @sub/lecture.md#tbl-l there.
 
         ```fpgm flops
         #| label: tbl-flops
@@ -25,7 +25,7 @@ struct SiteTests {
         rates: [0.3]
         ```
         """)
-        try file("sub/lecture.md", "---\ntitle: Lecture 1\n---\n## Part\n\nBack to [the introduction](../intro.md).\n")
+        try file("sub/lecture.md", "---\ntitle: Lecture 1\n---\n## Part\n\nBack to [the introduction](../intro.md).\n\n```fpgm flops\n#| label: tbl-l\narchs: [resnet20]\n```\n")
         try file("sub/intro.md", "# Another introduction\n")
         try file("drafts/wip.md", "```fpgm nosuch\n```\n")
         try file("img/diagram.png", "not really a PNG")
@@ -53,9 +53,12 @@ struct SiteTests {
         #expect(lecture.contains("<nav class=\"site\"><a class=\"site-title\" href=\"../index.html\">Course</a>\n<ul>\n<li><a href=\"../intro.html\">Introduction</a></li>\n<li><a href=\"../sub/intro.html\">Another introduction</a></li>\n<li><a href=\"../sub/lecture.html\" aria-current=\"page\">Lecture 1</a></li>"))
         #expect(intro.contains("<a href=\"sub/lecture.html#part\">the lecture</a>") && lecture.contains("<a href=\"../intro.html\">the introduction</a>"))
         #expect(intro.contains("<a href=\"https://example.org/x.md\">") && intro.contains("<a href=\"../../etc/passwd\">"))
+        // A reference to another notebook's table: numbered as there, linked to its page.
+        #expect(intro.contains("and <a href=\"sub/lecture.html#tbl-l\">Table 1 of Lecture 1</a> there."))
         #expect(try Data(contentsOf: out.appendingPathComponent("img/diagram.png")) == Data("not really a PNG".utf8))
         // The Markdown reports keep the notebooks' own links, which hold between the .md reports too.
         #expect(try page("intro.md").contains("[the lecture](sub/lecture.md#part)"))
+        #expect(try page("intro.md").contains("[Table 1 of Lecture 1](sub/lecture.md#tbl-l)"))
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("drafts").path))
         #expect(try FPGMProcess(["render", root.path, "-o", out.path, "--no-cache", "--strict"]).status == 2)  // the warning, made an error
         // The same bytes a second time.
@@ -93,6 +96,10 @@ struct SiteTests {
         try Data("title: Course\norder: [nope.md]\n".utf8).write(to: root.appendingPathComponent("fpgm.yml"))
         let order = try FPGMProcess(["render", ".", "-o", out], in: root)
         #expect(order.status == 2 && order.stderr == "./fpgm.yml: 'order' names 'nope.md', which is not a notebook of the folder\n")
+        try Data("# A\n\nSee @sub/lecture.md#tbl-nope.\n".utf8).write(to: root.appendingPathComponent("sub/intro.md"))
+        try Data("title: Course\nexclude: [\"drafts/*\"]\n".utf8).write(to: root.appendingPathComponent("fpgm.yml"))
+        let reference = try FPGMProcess(["render", ".", "-o", out], in: root)
+        #expect(reference.status == 2 && reference.stderr.hasSuffix("\n./sub/intro.md:3:5: error: '@sub/lecture.md#tbl-nope' refers to no table or figure of a notebook rendered with this one\n"), "\(reference.stderr)")
         try Data("title: Course\nordr: [intro.md]\n".utf8).write(to: root.appendingPathComponent("fpgm.yml"))
         let key = try FPGMProcess(["render", ".", "-o", out], in: root)
         #expect(key.status == 2 && key.stderr == "./fpgm.yml:2:1: error: unknown key 'ordr'; did you mean 'order'? (known: title, order, exclude)\n")

@@ -71,8 +71,10 @@ enum RenderCommand {
                 }
                 writers[name] = path
             }
+            var numbered = [String: NumberedNotebook]()
+            for path in arguments.positionals { numbered[URL(fileURLWithPath: path).standardizedFileURL.path] = try NumberedNotebook(path) }
             for path in arguments.positionals {
-                let result = try render(path, runner: runner, settings: settings, into: output)
+                let result = try render(path, runner: runner, settings: settings, into: output, numbered: numbered)
                 failed = failed || result.failed
                 warnings += result.warnings
             }
@@ -92,7 +94,7 @@ enum RenderCommand {
         for page in site.pages {
             do {
                 let result = try render(page.path, runner: runner, settings: settings, into: (settings.output as NSString).appendingPathComponent(page.folder),
-                                        site: (site, page))
+                                        numbered: site.numbered, site: (site, page))
                 failed = failed || result.failed
                 warnings += result.warnings
             } catch {
@@ -122,7 +124,8 @@ enum RenderCommand {
     /// Renders one notebook into `folder`; in a site, with the site's navigation, its links between
     /// notebooks made links between pages, and the local files it links to copied. Prints its
     /// diagnostics and its summary line; returns whether a cell failed and how many warnings it had.
-    static func render(_ path: String, runner: Runner, settings: Settings, into folder: String,
+    /// `numbered`: the notebooks rendered with this one, which `@other.md#tbl-x` may name.
+    static func render(_ path: String, runner: Runner, settings: Settings, into folder: String, numbered: [String: NumberedNotebook],
                        site: (site: Site, page: Site.Page)? = nil) throws(CommandLineError) -> (failed: Bool, warnings: Int) {
         let start = DispatchTime.now().uptimeNanoseconds
         let notebook = try read(path)
@@ -136,6 +139,7 @@ enum RenderCommand {
         var outcome: RenderOutcome
         do {
             outcome = try runner.render(notebook, parameters: parameters, keepGoing: settings.keepGoing, useCache: settings.useCache && frontMatter.cache,
+                                        otherNotebooks: NumberedNotebook.references(among: numbered, from: path),
                                         progress: settings.quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         } catch { throw .notebook(error.description) }
         var messages = outcome.diagnostics.map(\.description), warnings = outcome.diagnostics.filter { $0.severity == .warning }.count

@@ -30,6 +30,8 @@ struct Site {
     let folder: String
     let title: String
     let pages: [Page]
+    /// Every page's numbered tables and figures, by standardized path (for `@lecture.md#tbl-x`).
+    let numbered: [String: NumberedNotebook]
 
     static let settingsFile = "fpgm.yml"
 
@@ -46,10 +48,13 @@ struct Site {
             throw .notebook("\((folder as NSString).appendingPathComponent(Site.settingsFile)): 'order' names '\(listed)', which is not a notebook of the folder")
         }
         let ordered = settings.order + kept.filter { !settings.order.contains($0) }.sorted()
+        var numbered = [String: NumberedNotebook]()
         pages = try ordered.map { relative throws(CommandLineError) in
-            let path = (folder as NSString).appendingPathComponent(relative)
-            return Page(path: path, relative: relative, title: try Site.title(of: path, relative: relative))
+            let path = (folder as NSString).appendingPathComponent(relative), notebook = try NumberedNotebook(path)
+            numbered[URL(fileURLWithPath: path).standardizedFileURL.path] = notebook
+            return Page(path: path, relative: relative, title: notebook.title)
         }
+        self.numbered = numbered
         guard !pages.isEmpty else { throw .input("\(folder): holds no notebook (.md file)") }
     }
 
@@ -171,17 +176,6 @@ struct Site {
         }
     }
 
-    private static func title(of path: String, relative: String) throws(CommandLineError) -> String {
-        let notebook = try RenderCommand.read(path)
-        if case let .string(title)? = notebook.frontMatter["title"]?.value { return title }
-        for case let .prose(lines) in notebook.blocks {
-            if let heading = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].first(where: { $0.hasPrefix("# ") }) {
-                return heading.dropFirst(2).trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return URL(fileURLWithPath: relative).deletingPathExtension().lastPathComponent
-    }
-
     // MARK: - Links
 
     /// The href from a page in folder `from` ("" or "a/b") to the site path `target`.
@@ -225,5 +219,39 @@ struct Site {
             rest = rest[close...]
         }
         return out + rest
+    }
+}
+
+/// A notebook's title and numbered tables and figures, for the site's navigation and for references
+/// from other notebooks (`@lecture.md#tbl-x`).
+struct NumberedNotebook: Sendable {
+    /// The front matter's title, else the first level-1 heading, else the file's name.
+    let title: String
+    /// Label to "Table 2" / "Figure 1".
+    let names: [String: String]
+
+    init(_ path: String) throws(CommandLineError) {
+        let notebook = try RenderCommand.read(path)
+        names = Runner.numbering(notebook).names
+        if case let .string(title)? = notebook.frontMatter["title"]?.value { self.title = title; return }
+        for case let .prose(lines) in notebook.blocks {
+            if let heading = notebook.lines[(lines.lowerBound - 1)...(lines.upperBound - 1)].first(where: { $0.hasPrefix("# ") }) {
+                self.title = heading.dropFirst(2).trimmingCharacters(in: .whitespaces)
+                return
+            }
+        }
+        title = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
+    /// What `@path.md#label` in a notebook at `notebookPath` names among `notebooks` (by standardized
+    /// path): "Table 1 of Lecture 1" and the link as written; only notebooks rendered together are found.
+    static func references(among notebooks: [String: NumberedNotebook], from notebookPath: String) -> @Sendable (String) -> (name: String, href: String)? {
+        let folder = URL(fileURLWithPath: notebookPath).deletingLastPathComponent()
+        return { reference in
+            guard let hash = reference.firstIndex(of: "#") else { return nil }
+            let path = folder.appendingPathComponent(String(reference[..<hash])).standardizedFileURL.path
+            guard let notebook = notebooks[path], let name = notebook.names[String(reference[reference.index(after: hash)...])] else { return nil }
+            return ("\(name) of \(notebook.title)", reference)
+        }
     }
 }
