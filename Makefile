@@ -29,7 +29,7 @@ build: setup
 # Renders the notebooks of notebooks/ as one site into output/ (HTML, Markdown, JSON, an index page). --no-cache keeps the
 # committed reports independent of a local cache; CI renders again and compares.
 run: build
-	$(FPGM) render notebooks -o output --no-cache --quiet
+	$(FPGM) render notebooks -o output --to html,md,json,ipynb --no-cache --quiet
 	@echo "Rendered notebooks/ into output/"
 
 # The browser test of the HTML report needs Chromium; it is installed when it can be and skipped otherwise.

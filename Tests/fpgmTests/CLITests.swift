@@ -544,6 +544,40 @@ struct RenderCLITests {
         #expect(try String(contentsOfFile: out + "/rate.md", encoding: .utf8).hasPrefix("ResNet-20 at 0.3 loses 42.2% of its MACs.\n"))
     }
 
+    @Test("--to ipynb: an nbformat 4.5 notebook, prose as Markdown cells, each directive cell a code cell with its HTML, Markdown and exported values; nbformat validates it")
+    func jupyter() throws {
+        let work = try scratchFolder("fpgm-render-ipynb-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let path = work.appendingPathComponent("flops.md").path
+        try Data(Self.notebook.utf8).write(to: URL(fileURLWithPath: path))
+        let run = try FPGMProcess(["render", path, "-o", work.appendingPathComponent("out").path, "--to", "ipynb", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = work.appendingPathComponent("out/flops.ipynb")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("out").path) == ["flops.ipynb"])
+        let notebook = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+        #expect(notebook["nbformat"] as? Int == 4 && notebook["nbformat_minor"] as? Int == 5)
+        let cells = try #require(notebook["cells"] as? [[String: Any]])
+        #expect(cells.map { $0["cell_type"] as? String } == ["markdown", "code", "markdown"])
+        #expect(cells.map { $0["id"] as? String } == ["prose-1", "tbl-flops", "prose-2"])
+        #expect((cells[0]["source"] as? String)?.hasPrefix("# FLOPs\n\nResNet-56 at 40% loses 52.6% of its MACs ([Table 1](#tbl-flops)).") == true)
+        #expect(cells[1]["source"] as? String == "# fpgm flops\n#| label: tbl-flops\n#| caption: FLOPs of two CIFAR ResNets\narchs: [resnet20, resnet56]\nrates: [0.3, ${rate}]")
+        let output = try #require((cells[1]["outputs"] as? [[String: Any]])?.first)
+        let data = try #require(output["data"] as? [String: Any])
+        #expect(output["output_type"] as? String == "display_data")
+        #expect((data["text/html"] as? String)?.contains("<figcaption><span class=\"number\">Table 1:</span> FLOPs of two CIFAR ResNets</figcaption>") == true)
+        #expect((data["text/markdown"] as? String)?.contains("| resnet56 |                  40% |   125,485,056 |  59,436,564 |          52.6 |") == true)
+        #expect((data["application/json"] as? [String: Any])?["resnet56_0.4_reduction"] as? Double == 0.526)
+        // nbformat itself, where .ci/run has made it available.
+        if let python = ProcessInfo.processInfo.environment["FPGM_NBFORMAT_PYTHON"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [FPGMProcess.packageRoot.appendingPathComponent("Tools/validate_ipynb.py").path, path, report.path]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+    }
+
     @Test("the front matter's output chooses the formats, and cache: false writes no cache")
     func frontMatterSettings() throws {
         let work = try scratchFolder("fpgm-render-settings-\(getpid())")
@@ -562,7 +596,7 @@ struct RenderCLITests {
         let bad = work.appendingPathComponent("bad.md").path
         try Data("---\noutput: [pdf]\n---\n".utf8).write(to: URL(fileURLWithPath: bad))
         let refused = try FPGMProcess(["render", bad, "-o", out.path])
-        #expect(refused.status == 2 && refused.stderr == "\(bad):2:1: error: front matter: 'output' must be a list of formats (html, md, json)\n")
+        #expect(refused.status == 2 && refused.stderr == "\(bad):2:1: error: front matter: 'output' must be a list of formats (html, md, json, ipynb)\n")
     }
 
     @Test("a syntax error prints its diagnostic alone and exits 2; a failing cell exits 1 after writing the report")

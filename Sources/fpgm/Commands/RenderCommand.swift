@@ -7,7 +7,8 @@ import Report
 
 /// `fpgm render`: runs notebooks and writes their HTML, Markdown and JSON reports.
 enum RenderCommand {
-    static let formats = ["html", "md", "json"]
+    /// The formats a report can be written in, and those written unless told otherwise.
+    static let formats = ["html", "md", "json", "ipynb"], defaultFormats = ["html", "md", "json"]
 
     static let spec = CommandSpec(
         name: "render",
@@ -15,7 +16,7 @@ enum RenderCommand {
         arguments: [("path", "Notebook files (Markdown with ```fpgm cells), or one folder: every notebook under it as a site, with an index page and the same navigation on every page (fpgm.yml in the folder may set its title, order and exclude).")],
         options: [
             .value("-o", "dir", help: "The folder the reports are written to.", default: "output"),
-            .value("--to", "formats", help: "Comma-separated formats to write: html, md, json (default: the front matter's 'output', else all three)."),
+            .value("--to", "formats", help: "Comma-separated formats to write: html, md, json, ipynb (a Jupyter notebook); default: the front matter's 'output', else html, md and json."),
             .value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true),
             .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
             .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
@@ -50,7 +51,7 @@ enum RenderCommand {
         let output = arguments.value("-o", in: spec) ?? "output"
         let requested = arguments.values["--to"].map { $0.split(separator: ",").map(String.init) }
         if let unknown = requested?.first(where: { !Self.formats.contains($0) }) {
-            throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json'.")
+            throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json', 'ipynb'.")
         }
         let settings = Settings(output: output, formats: requested, assignments: arguments.lists["-p"] ?? [],
                                 parametersFile: try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) },
@@ -103,7 +104,7 @@ enum RenderCommand {
                 if error.exitCode > (worst?.exitCode ?? 0) { worst = error }
             }
         }
-        let formats = (settings.formats ?? formats).filter { $0 != "json" }
+        let formats = (settings.formats ?? defaultFormats).filter { $0 == "html" || $0 == "md" }
         if !site.hasIndex, !formats.isEmpty {
             var files = [(path: String, contents: String)]()
             if formats.contains("html") { files.append(("index.html", HTMLWriter.write(site.index, navigation: site.navigation(for: nil)))) }
@@ -191,6 +192,11 @@ enum RenderCommand {
             files += markdown.files
         }
         if formats.contains("json") { files.append(("\(name).json", ReportJSON.text(outcome, notebook: notebook))) }
+        if formats.contains("ipynb") {
+            let values = Dictionary(outcome.records.map { record in (record.label, JSONValue.object(record.values.map { ($0.key, $0.value.json) })) },
+                                    uniquingKeysWith: { first, _ in first })
+            files.append(("\(name).ipynb", JupyterWriter.write(outcome.document, values: values)))
+        }
         let source = URL(fileURLWithPath: notebook.path).standardizedFileURL.resolvingSymlinksInPath().path
         for file in files where base.appendingPathComponent(file.path).standardizedFileURL.resolvingSymlinksInPath().path == source {
             throw .input("\(notebook.path): writing the \(URL(fileURLWithPath: file.path).pathExtension) report to '\(folder)' would overwrite the notebook itself; choose another folder with -o")
@@ -213,7 +219,7 @@ enum RenderCommand {
     }
 }
 
-/// What the front matter says about rendering: `output` (the formats, default all three) and `cache`
+/// What the front matter says about rendering: `output` (the formats, default html, md and json) and `cache`
 /// (default true).
 struct FrontMatterSettings {
     let formats: [String]
@@ -221,15 +227,15 @@ struct FrontMatterSettings {
 
     init(_ notebook: Notebook) throws(CommandLineError) {
         func fail(_ line: Int, _ message: String) -> CommandLineError { .notebook("\(notebook.path):\(line):1: error: front matter: \(message)") }
-        var formats = RenderCommand.formats
+        var formats = RenderCommand.defaultFormats
         if let node = notebook.frontMatter["output"] {
             let names: [String]
             switch node.value {
             case let .string(name): names = [name]
             case let .sequence(items): names = items.compactMap { if case let .string(name) = $0.value { name } else { nil } }
-            default: throw fail(node.line, "'output' must be a list of formats (html, md, json)")
+            default: throw fail(node.line, "'output' must be a list of formats (html, md, json, ipynb)")
             }
-            guard !names.isEmpty, names.allSatisfy(RenderCommand.formats.contains) else { throw fail(node.line, "'output' must be a list of formats (html, md, json)") }
+            guard !names.isEmpty, names.allSatisfy(RenderCommand.formats.contains) else { throw fail(node.line, "'output' must be a list of formats (html, md, json, ipynb)") }
             formats = names
         }
         self.formats = formats
