@@ -30,7 +30,8 @@ public struct Table: Sendable, Equatable {
     /// (so it also reads well as plain text); `|` in a cell is escaped.
     public var markdown: String {
         let marked = [columns] + rows.map { row in row.enumerated().map { markdownCell($0.element, column: $0.offset) } }
-        let escaped = marked.map { $0.map { $0.contains("|") ? $0.replacingOccurrences(of: "|", with: "\\|") : $0 } }
+        // (A byte test: String.contains(String) goes through Foundation, and this runs for every cell.)
+        let escaped = marked.map { $0.map { $0.utf8.contains(UInt8(ascii: "|")) ? $0.replacingOccurrences(of: "|", with: "\\|") : $0 } }
         // Widths in Unicode scalars, counted once per cell.
         let lengths = escaped.map { $0.map(\.unicodeScalars.count) }
         // A measured column is as wide as its header, so that the header and rule lines do not change

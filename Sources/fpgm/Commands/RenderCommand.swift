@@ -205,13 +205,15 @@ enum RenderCommand {
         return files.map(\.path).filter { !$0.contains("/") }.map { (folder as NSString).appendingPathComponent($0) }
     }
 
-    /// Writes each file (a path relative to `folder`) through a temporary file and a rename.
+    /// Writes each file (a path relative to `folder`) through a temporary file and a rename; a file that
+    /// already holds these bytes is left as it is (a warm render of a site then writes almost nothing).
     static func writeAtomically(_ files: [(path: String, contents: String)], into folder: String) throws(CommandLineError) {
         for file in files {
-            let url = URL(fileURLWithPath: folder).appendingPathComponent(file.path)
+            let url = URL(fileURLWithPath: folder).appendingPathComponent(file.path), data = Data(file.contents.utf8)
+            if FileManager.default.contents(atPath: url.path) == data { continue }
             do {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(file.contents.utf8).write(to: url, options: .atomic)
+                try data.write(to: url, options: .atomic)
             } catch {
                 throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
             }
