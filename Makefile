@@ -48,6 +48,7 @@ bench: setup
 	swift run -c release fpgm-bench loading
 	swift run -c release fpgm-bench render
 	swift run -c release fpgm-bench site
+	swift run -c release fpgm-bench preview
 	swift run -c release fpgm-bench jupyter
 	swift run -c release fpgm-bench forward
 	swift run -c release fpgm-bench evaluate

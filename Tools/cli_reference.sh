@@ -16,7 +16,7 @@ checks each block against the tool's output byte for byte, so this page cannot d
 Exit codes: 0 success; 1 a cell or computation failed; 2 usage or notebook syntax error; 3 input/output
 error (missing, unreadable or corrupt file). Help goes to standard output, errors to standard error.
 HEAD
-  for pair in "fpgm:help" "fpgm render:render-help" "fpgm flops:flops-help" "fpgm select:select-help" "fpgm inspect:inspect-help" \
+  for pair in "fpgm:help" "fpgm render:render-help" "fpgm preview:preview-help" "fpgm flops:flops-help" "fpgm select:select-help" "fpgm inspect:inspect-help" \
               "fpgm norms:norms-help" "fpgm forward:forward-help" "fpgm prune:prune-help" "fpgm evaluate:evaluate-help" \
               "fpgm help directives:directives-help"; do
     printf '\n## %s\n\n```text\n' "${pair%%:*}"

@@ -8,6 +8,7 @@ let version = "0.1.0"
 
 let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -> String)] = [
     (RenderCommand.spec, RenderCommand.run),
+    (PreviewCommand.spec, PreviewCommand.run),
     (FLOPsCommand.spec, FLOPsCommand.run),
     (SelectCommand.spec, SelectCommand.run),
     (InspectCommand.spec, InspectCommand.run),
