@@ -852,7 +852,7 @@ struct BrowserTests {
                 }
             }
         }
-        #expect(unresolved == ["../../etc/passwd"])  // the one link out of the project, left as written and not copied
+        #expect(unresolved == ["../../etc/passwd", "../outside.png"])  // the links out of the project, left as written and not copied
     }
 
     /// The page's DOM after Chromium has loaded it, and Chromium's log; with `screenshot`, also a picture of it.

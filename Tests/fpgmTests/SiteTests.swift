@@ -16,7 +16,7 @@ struct SiteTests {
         try file("intro.md", """
         # Introduction
 
-        See [the lecture](sub/lecture.md#part), ![a diagram](img/diagram.png) and [a secret](../../etc/passwd).
+        See [the lecture](sub/lecture.md#part), ![a diagram](img/diagram.png), [a secret](../../etc/passwd) and ![](../outside.png).
         Also [a site](https://example.org/x.md), and @sub/lecture.md#tbl-l there.
 
         ```fpgm flops
@@ -41,6 +41,7 @@ struct SiteTests {
         let run = try FPGMProcess(["render", root.path, "-o", out.path, "--no-cache"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("warning: \(root.path)/intro.md: the link to '../../etc/passwd' leaves the project folder; it is not copied"))
+        #expect(run.stderr.contains("warning: \(root.path)/intro.md: the link to '../outside.png' leaves the project folder; it is not copied"))
         func page(_ path: String) throws -> String { try String(contentsOf: out.appendingPathComponent(path), encoding: .utf8) }
         let pages = try FileManager.default.subpathsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".html") }.sorted()
         #expect(pages == ["index.html", "intro.html", "sub/intro.html", "sub/lecture.html"])
@@ -65,6 +66,25 @@ struct SiteTests {
         let again = try FPGMProcess(["render", root.path, "-o", out.path, "--quiet"])
         let introAgain = try page("intro.html"), indexAgain = try page("index.html")
         #expect(again.status == 0 && introAgain == intro && indexAgain == index)
+    }
+
+    @Test("10,000 notebooks in one folder render as a site whose pages stay small: past 30 pages the navigation lists the page before and after, the index all of them")
+    func tenThousand() throws {
+        let root = try scratchFolder("fpgm-site-many-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let project = root.appendingPathComponent("p")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        for index in 0..<10_000 {
+            try Data("# Note \(index)\n\nText.\n".utf8).write(to: project.appendingPathComponent(String(format: "n%05d.md", index)))
+        }
+        let out = root.appendingPathComponent("site")
+        let run = try FPGMProcess(["render", project.path, "-o", out.path, "--to", "html", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr.prefix(300))")
+        let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.components(separatedBy: "<li><a href=\"n").count - 1 == 10_000)
+        let page = try String(contentsOf: out.appendingPathComponent("n05000.html"), encoding: .utf8)
+        #expect(page.contains("<ul>\n<li><a href=\"n04999.html\">Note 4999</a></li>\n<li><a href=\"n05000.html\" aria-current=\"page\">Note 5000</a></li>\n<li><a href=\"n05001.html\">Note 5001</a></li>\n</ul>"))
+        #expect(page.utf8.count < 20_000)
     }
 
     @Test("--keep-going renders the other notebooks when one cannot be, and exits with the worst code; without it the first error stops")

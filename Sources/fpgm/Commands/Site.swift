@@ -32,6 +32,9 @@ struct Site {
     let pages: [Page]
     /// Every page's numbered tables and figures, by standardized path (for `@lecture.md#tbl-x`).
     let numbered: [String: NumberedNotebook]
+    /// The pages the navigation lists (all but `index.md`), and each one's place among them by its
+    /// place in the folder; the places of all pages, for links between notebooks.
+    private let listed: [Page], listedPosition: [String: Int], notebooks: Set<String>
 
     static let settingsFile = "fpgm.yml"
 
@@ -55,19 +58,30 @@ struct Site {
             return Page(path: path, relative: relative, title: notebook.title)
         }
         self.numbered = numbered
+        listed = pages.filter { $0.relative != "index.md" }
+        listedPosition = Dictionary(uniqueKeysWithValues: listed.enumerated().map { ($0.element.relative, $0.offset) })
+        notebooks = Set(pages.map(\.relative))
         guard !pages.isEmpty else { throw .input("\(folder): holds no notebook (.md file)") }
     }
 
     /// Whether the folder has an `index.md` of its own (otherwise the site's index is generated).
     var hasIndex: Bool { pages.contains { $0.relative == "index.md" } }
 
+    /// At most this many pages are listed in every page's navigation; a larger site lists the page
+    /// before and the page after (in the site's order), and its index lists them all.
+    static let listedPages = 30
+
     /// The navigation as `page` shows it (nil: the generated index page).
     func navigation(for page: Page?) -> SiteNavigation {
         let from = page?.folder ?? ""
-        return SiteNavigation(title: title, index: Site.href(to: "index.html", from: from),
-                              pages: pages.filter { $0.relative != "index.md" }.map {
-                                  SiteNavigation.Page(title: $0.title, href: Site.href(to: $0.html, from: from), current: $0.relative == page?.relative)
-                              })
+        var shown = listed
+        if listed.count > Site.listedPages {
+            let position = page.flatMap { listedPosition[$0.relative] }
+            shown = position.map { Array(listed[max(0, $0 - 1)...min(listed.count - 1, $0 + 1)]) } ?? []
+        }
+        return SiteNavigation(title: title, index: Site.href(to: "index.html", from: from), pages: shown.map {
+            SiteNavigation.Page(title: $0.title, href: Site.href(to: $0.html, from: from), current: $0.relative == page?.relative)
+        })
     }
 
     /// The generated index: the site's title and a list of its pages.
@@ -82,7 +96,6 @@ struct Site {
     /// warnings for those outside.
     func linking(_ document: ReportDocument, of page: Page) -> (document: ReportDocument, files: [String], warnings: [String]) {
         var files = [String](), warnings = [String](), linked = document
-        let notebooks = Set(pages.map(\.relative))
         linked.blocks = document.blocks.map { block in
             guard case let .prose(markdown, html) = block else { return block }
             let rewritten = Site.rewritingURLs(in: html) { url in
