@@ -98,6 +98,13 @@ public struct References: Sendable {
     }
 }
 
+/// A cell's progress: it starts running (a cell that runs for long shows this line meanwhile), or it is
+/// done (its time, "(cached)" or "failed").
+public enum CellProgress: Sendable, Equatable {
+    case running(String)
+    case done(String)
+}
+
 /// The result of rendering one notebook.
 public struct RenderOutcome: Sendable {
     /// The report (a site rewrites its links between notebooks).
@@ -129,7 +136,7 @@ public struct Runner: Sendable {
     /// `otherNotebooks` resolves `@other.md#tbl-x` references (by default, none resolve).
     public func render(_ written: Notebook, parameters: Parameters, keepGoing: Bool = false, useCache: Bool = true,
                        otherNotebooks: @escaping @Sendable (String) -> (name: String, href: String)? = { _ in nil },
-                       progress: ((String) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
+                       progress: ((CellProgress) -> Void)? = nil) throws(Diagnostic) -> RenderOutcome {
         var notebook = written, optionUses = [String]()
         notebook.cells = try written.cells.map { cell throws(Diagnostic) in
             let (filled, used) = try cell.withParameters(parameters, file: written.path, lines: written.lines)
@@ -164,10 +171,11 @@ public struct Runner: Sendable {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
                                           values: result.values, tables: result.tables, status: .cached, seconds: seconds, diagnostics: []))
-                progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) (cached)")
+                progress?(.done("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) (cached)"))
                 continue
             }
             let context = CellContext(notebookFolder: folder, exported: values)
+            progress?(.running("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) running"))
             do {
                 let result = try directives[cell.directive]!.run(arguments, context: context)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -186,7 +194,7 @@ public struct Runner: Sendable {
                 results[position] = (result, nil)
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
                                           values: result.values, tables: result.tables, status: .ok, seconds: seconds, diagnostics: []))
-                progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) \(String(format: "%.1fs", seconds))")
+                progress?(.done("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) \(String(format: "%.1fs", seconds))"))
             } catch {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let allowed = cell.flag("allow-error", default: false)
@@ -196,7 +204,7 @@ public struct Runner: Sendable {
                 results[position] = (nil, "\(error)")
                 records.append(CellRecord(label: cell.label, directive: cell.directive, line: cell.line, arguments: arguments,
                                           values: [], tables: [], status: .error, seconds: seconds, diagnostics: [diagnostic.description]))
-                progress?("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) failed")
+                progress?(.done("[\(position + 1)/\(notebook.cells.count)] \(cell.label) (\(cell.directive)) failed"))
                 if !allowed && !keepGoing { stopped = true }
             }
         }

@@ -160,20 +160,22 @@ struct RunnerTests {
         #expect(outcome.diagnostics.map(\.description) == ["x.md:1:1: error: [cell-1] echo: the input file 'data/none.txt' does not exist (paths are relative to the notebook)"])
     }
 
-    @Test("progress lines name the cell, its directive and its time, or that it came from the cache")
+    @Test("progress lines name the cell and its directive while it runs, then its time, or that it came from the cache")
     func progress() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-progress-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let notebook = try Notebook(path: folder.appendingPathComponent("p.md").path, text: "```fpgm echo\n#| label: tbl-a\ntext: x\n```\n")
-        final class Lines: @unchecked Sendable { var all = [String]() }
+        final class Lines: @unchecked Sendable { var all = [CellProgress]() }
         let lines = Lines()
         _ = try runner.render(notebook, parameters: Parameters(), progress: { lines.all.append($0) })
         _ = try runner.render(notebook, parameters: Parameters(), progress: { lines.all.append($0) })
-        #expect(lines.all.count == 2)
-        #expect(lines.all[0].hasPrefix("[1/1] tbl-a (echo) ") && lines.all[0].hasSuffix("s"))
-        #expect(lines.all[1] == "[1/1] tbl-a (echo) (cached)")
+        #expect(lines.all.count == 3)
+        #expect(lines.all[0] == .running("[1/1] tbl-a (echo) running"))
+        guard case let .done(line) = lines.all[1] else { Issue.record("\(lines.all)"); return }
+        #expect(line.hasPrefix("[1/1] tbl-a (echo) ") && line.hasSuffix("s"))
+        #expect(lines.all[2] == .done("[1/1] tbl-a (echo) (cached)"))
     }
 
     @Test("an inline value no cell exported stays as written, with an error, and the report is still made")

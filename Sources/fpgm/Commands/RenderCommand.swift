@@ -138,10 +138,10 @@ enum RenderCommand {
         } catch { throw .notebook(error.description) }
         let frontMatter = try FrontMatterSettings(notebook)
         var outcome: RenderOutcome
+        let progress: ((CellProgress) -> Void)? = settings.quiet ? nil : { showProgress($0) }
         do {
             outcome = try runner.render(notebook, parameters: parameters, keepGoing: settings.keepGoing, useCache: settings.useCache && frontMatter.cache,
-                                        otherNotebooks: NumberedNotebook.references(among: numbered, from: path),
-                                        progress: settings.quiet ? nil : { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                                        otherNotebooks: NumberedNotebook.references(among: numbered, from: path), progress: progress)
         } catch { throw .notebook(error.description) }
         var messages = outcome.diagnostics.map(\.description), warnings = outcome.diagnostics.filter { $0.severity == .warning }.count
         var navigation: SiteNavigation?
@@ -163,6 +163,15 @@ enum RenderCommand {
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         return (outcome.failed, warnings)
+    }
+
+    /// On the terminal (standard error): a cell's line while it runs, replaced by its line when it is done.
+    static func showProgress(_ progress: CellProgress) {
+        let clear = "\r\u{1B}[K"
+        switch progress {
+        case let .running(line): FileHandle.standardError.write(Data((clear + line + "...").utf8))
+        case let .done(line): FileHandle.standardError.write(Data((clear + line + "\n").utf8))
+        }
     }
 
     static func read(_ path: String) throws(CommandLineError) -> Notebook {
