@@ -214,16 +214,38 @@ enum RenderCommand {
         return files.map(\.path).filter { !$0.contains("/") }.map { (folder as NSString).appendingPathComponent($0) }
     }
 
-    /// Writes each file (a path relative to `folder`) through a temporary file and a rename; a file that
-    /// already holds these bytes is left as it is (a warm render of a site then writes almost nothing).
+    /// Writes `data` to a new file at `path` (permissions 0644 less the umask); false when it cannot.
+    private static func writeFile(_ data: Data, to path: String) -> Bool {
+        unlink(path)  // a temporary file left by an earlier process of the same number
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { return false }
+        let written = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+        return close(descriptor) == 0 && written
+    }
+
+    /// Writes each file (a path relative to `folder`) through a temporary file beside it and a rename,
+    /// so that a reader sees the old file or the new one, never a part; a file that already holds these
+    /// bytes is left as it is (a warm render of a site then writes almost nothing). Reports can be made
+    /// again, so the data is not forced to the disk first (`fsync`), which would cost a warm render of
+    /// a site a tenth of its time.
     static func writeAtomically(_ files: [(path: String, contents: String)], into folder: String) throws(CommandLineError) {
         for file in files {
             let url = URL(fileURLWithPath: folder).appendingPathComponent(file.path), data = Data(file.contents.utf8)
             if FileManager.default.contents(atPath: url.path) == data { continue }
+            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
             do {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try data.write(to: url, options: .atomic)
+                guard writeFile(data, to: temporary), rename(temporary, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
             } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
                 throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
             }
         }
