@@ -856,9 +856,39 @@ struct BrowserTests {
     }
 
     /// The page's DOM after Chromium has loaded it, and Chromium's log; with `screenshot`, also a picture of it.
-    static func dumpDOM(_ page: URL, profile: URL, screenshot: URL? = nil) throws -> (dom: String, log: String) {
+    @Test("a page of fpgm preview in a browser shows an edit of its notebook without a manual reload",
+          .enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium when it can)"))
+    func previewReloads() throws {
+        let root = try scratchFolder("fpgm-browser-preview-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let notebook = root.appendingPathComponent("a.md")
+        try Data("# Hello\n\nFirst version.\n".utf8).write(to: notebook)
+        let process = Process(), output = Pipe()
+        process.executableURL = FPGMProcess.binary
+        process.arguments = ["preview", notebook.path, "--port", "0", "-o", root.appendingPathComponent("site").path]
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        let first = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(first.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
+        // The edit is saved while Chromium holds the page, which asks for the version every 200 ms of its
+        // own time (it runs its timers faster than the clock: 500 s of page time took about 7 s here).
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 1)
+            try? Data("# Hello\n\nSecond version.\n".utf8).write(to: notebook)
+        }
+        let (dom, log) = try Self.dumpDOM(try #require(URL(string: "http://127.0.0.1:\(port)/")), profile: root.appendingPathComponent("profile"),
+                                          virtualTime: 500_000)
+        #expect(dom.contains("Second version.") && !dom.contains("First version."))
+        #expect(!log.contains("CONSOLE"), "\(log)")
+    }
+
+    /// `virtualTime`: milliseconds of the page's own time (its timers) to let pass before the dump.
+    static func dumpDOM(_ page: URL, profile: URL, screenshot: URL? = nil, virtualTime: Int? = nil) throws -> (dom: String, log: String) {
         var arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
                          "--user-data-dir=\(profile.path)", "--dump-dom"]
+        if let virtualTime { arguments.append("--virtual-time-budget=\(virtualTime)") }
         if let screenshot { arguments += ["--screenshot=\(screenshot.path)", "--window-size=1280,8000"] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(chromium))
