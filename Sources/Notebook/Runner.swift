@@ -78,6 +78,8 @@ public struct CellRecord: Sendable {
     /// The checked arguments.
     public let arguments: [String: ArgumentValue]
     public let values: [(key: String, value: ExportedValue)]
+    /// The exported values as one JSON object, in order (for the JSON report and the Jupyter notebook).
+    public var valuesJSON: JSONValue { .object(values.map { ($0.key, $0.value.json) }) }
     /// The tables the cell showed (none when it failed or was skipped).
     public let tables: [Table]
     public let status: Status

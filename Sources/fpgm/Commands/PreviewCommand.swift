@@ -35,8 +35,9 @@ enum PreviewCommand {
                 if isFolder.boolValue {
                     _ = try RenderCommand.renderSite(Site(folder: path, output: output), runner: runner, settings: settings)
                 } else {
-                    let numbered = [URL(fileURLWithPath: path).standardizedFileURL.path: try NumberedNotebook(path)]
-                    _ = try RenderCommand.render(path, runner: runner, settings: settings, into: output, numbered: numbered)
+                    let notebook = try NumberedNotebook(path)
+                    _ = try RenderCommand.render(notebook.notebook, runner: runner, settings: settings, into: output,
+                                                 numbered: NumberedNotebook.byKey([notebook]))
                 }
                 return true
             } catch {

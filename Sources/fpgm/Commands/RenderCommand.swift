@@ -72,10 +72,9 @@ enum RenderCommand {
                 }
                 writers[name] = path
             }
-            var numbered = [String: NumberedNotebook]()
-            for path in arguments.positionals { numbered[URL(fileURLWithPath: path).standardizedFileURL.path] = try NumberedNotebook(path) }
-            for path in arguments.positionals {
-                let result = try render(path, runner: runner, settings: settings, into: output, numbered: numbered)
+            let notebooks = try NumberedNotebook.reading(arguments.positionals), numbered = NumberedNotebook.byKey(notebooks)
+            for notebook in notebooks {
+                let result = try render(notebook.notebook, runner: runner, settings: settings, into: output, numbered: numbered)
                 failed = failed || result.failed
                 warnings += result.warnings
             }
@@ -94,8 +93,8 @@ enum RenderCommand {
         var failed = false, warnings = 0, worst: CommandLineError?
         for page in site.pages {
             do {
-                let result = try render(page.path, runner: runner, settings: settings, into: (settings.output as NSString).appendingPathComponent(page.folder),
-                                        numbered: site.numbered, site: (site, page))
+                let result = try render(page.numbered.notebook, runner: runner, settings: settings,
+                                        into: (settings.output as NSString).appendingPathComponent(page.folder), numbered: site.numbered, site: (site, page))
                 failed = failed || result.failed
                 warnings += result.warnings
             } catch {
@@ -126,10 +125,9 @@ enum RenderCommand {
     /// notebooks made links between pages, and the local files it links to copied. Prints its
     /// diagnostics and its summary line; returns whether a cell failed and how many warnings it had.
     /// `numbered`: the notebooks rendered with this one, which `@other.md#tbl-x` may name.
-    static func render(_ path: String, runner: Runner, settings: Settings, into folder: String, numbered: [String: NumberedNotebook],
+    static func render(_ notebook: Notebook, runner: Runner, settings: Settings, into folder: String, numbered: [String: NumberedNotebook],
                        site: (site: Site, page: Site.Page)? = nil) throws(CommandLineError) -> (failed: Bool, warnings: Int) {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let notebook = try read(path)
+        let start = DispatchTime.now().uptimeNanoseconds, path = notebook.path
         var parameters: Parameters
         do throws(Diagnostic) {
             parameters = try Parameters(frontMatter: notebook.frontMatter, file: path)
@@ -202,8 +200,7 @@ enum RenderCommand {
         }
         if formats.contains("json") { files.append(("\(name).json", ReportJSON.text(outcome, notebook: notebook))) }
         if formats.contains("ipynb") {
-            let values = Dictionary(outcome.records.map { record in (record.label, JSONValue.object(record.values.map { ($0.key, $0.value.json) })) },
-                                    uniquingKeysWith: { first, _ in first })
+            let values = Dictionary(outcome.records.map { ($0.label, $0.valuesJSON) }, uniquingKeysWith: { first, _ in first })
             files.append(("\(name).ipynb", JupyterWriter.write(outcome.document, values: values)))
         }
         let source = URL(fileURLWithPath: notebook.path).standardizedFileURL.resolvingSymlinksInPath().path
@@ -289,7 +286,7 @@ enum ReportJSON {
                 ("directive", .string(record.directive)),
                 ("line", .int(record.line)),
                 ("arguments", .object(record.arguments.keys.sorted().map { ($0, json(record.arguments[$0]!)) })),
-                ("values", .object(record.values.map { ($0.key, $0.value.json) })),
+                ("values", record.valuesJSON),
                 ("tables", .array(record.tables.map(json))),
                 ("status", .string(record.status.rawValue)),
                 ("seconds", .double((record.seconds * 1e4).rounded() / 1e4)),

@@ -18,8 +18,10 @@ struct Site {
         let path: String
         /// Its place in the folder, with "/" between folders: "sub/lecture.md".
         let relative: String
-        /// The front matter's title, else the first level-1 heading, else the file's name.
-        let title: String
+        /// The notebook, read and parsed with the site, and its title.
+        let numbered: NumberedNotebook
+
+        var title: String { numbered.title }
 
         /// Where its HTML report goes in the site: "sub/lecture.html".
         var html: String { String(relative.dropLast(3)) + ".html" }
@@ -51,13 +53,9 @@ struct Site {
             throw .notebook("\((folder as NSString).appendingPathComponent(Site.settingsFile)): 'order' names '\(listed)', which is not a notebook of the folder")
         }
         let ordered = settings.order + kept.filter { !settings.order.contains($0) }.sorted()
-        var numbered = [String: NumberedNotebook]()
-        pages = try ordered.map { relative throws(CommandLineError) in
-            let path = (folder as NSString).appendingPathComponent(relative), notebook = try NumberedNotebook(path)
-            numbered[URL(fileURLWithPath: path).standardizedFileURL.path] = notebook
-            return Page(path: path, relative: relative, title: notebook.title)
-        }
-        self.numbered = numbered
+        let read = try NumberedNotebook.reading(ordered.map { (folder as NSString).appendingPathComponent($0) })
+        pages = zip(ordered, read).map { Page(path: $1.notebook.path, relative: $0, numbered: $1) }
+        numbered = NumberedNotebook.byKey(read)
         listed = pages.filter { $0.relative != "index.md" }
         listedPosition = Dictionary(uniqueKeysWithValues: listed.enumerated().map { ($0.element.relative, $0.offset) })
         notebooks = Set(pages.map(\.relative))
@@ -235,16 +233,31 @@ struct Site {
     }
 }
 
-/// A notebook's title and numbered tables and figures, for the site's navigation and for references
-/// from other notebooks (`@lecture.md#tbl-x`).
+/// A notebook read once for a render: the parsed notebook, its title and its numbered tables and
+/// figures (for the site's navigation and for references from other notebooks, `@lecture.md#tbl-x`).
 struct NumberedNotebook: Sendable {
+    let notebook: Notebook
     /// The front matter's title, else the first level-1 heading, else the file's name.
     let title: String
     /// Label to "Table 2" / "Figure 1".
     let names: [String: String]
 
+    /// How notebooks rendered together are found by path.
+    static func key(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
+    /// The notebooks at `paths`, in order, each read and parsed once.
+    static func reading(_ paths: [String]) throws(CommandLineError) -> [NumberedNotebook] {
+        try paths.map { path throws(CommandLineError) in try NumberedNotebook(path) }
+    }
+
+    /// `notebooks` by `key`, as `references` finds them.
+    static func byKey(_ notebooks: [NumberedNotebook]) -> [String: NumberedNotebook] {
+        Dictionary(notebooks.map { (key($0.notebook.path), $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     init(_ path: String) throws(CommandLineError) {
         let notebook = try RenderCommand.read(path)
+        self.notebook = notebook
         names = Runner.numbering(notebook).names
         if case let .string(title)? = notebook.frontMatter["title"]?.value { self.title = title; return }
         for case let .prose(lines) in notebook.blocks {
@@ -262,7 +275,7 @@ struct NumberedNotebook: Sendable {
         let folder = URL(fileURLWithPath: notebookPath).deletingLastPathComponent()
         return { reference in
             guard let hash = reference.firstIndex(of: "#") else { return nil }
-            let path = folder.appendingPathComponent(String(reference[..<hash])).standardizedFileURL.path
+            let path = key(folder.appendingPathComponent(String(reference[..<hash])).path)
             guard let notebook = notebooks[path], let name = notebook.names[String(reference[reference.index(after: hash)...])] else { return nil }
             return ("\(name) of \(notebook.title)", reference)
         }
