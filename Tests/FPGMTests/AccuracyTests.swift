@@ -67,7 +67,7 @@ struct AccuracyTests {
             #expect(relativelyClose(runningVariance, variance, 1e-4) || variance == 0)
         }
         for layer in plan.layers {
-            let norm = architecture.batchNorm(of: architecture.convolution(named: layer.name)!).name
+            let norm = architecture.graph.batchNorm(of: architecture.convolution(named: layer.name)!).name
             for filter in layer.pruned {
                 #expect(recalibrated.tensors["\(norm).running_mean"]!.scalars[filter] == 0)
                 #expect(recalibrated.tensors["\(norm).running_var"]!.scalars[filter] == 0)

@@ -37,7 +37,7 @@ struct ArchitectureTests {
         #expect(resnet50.convolution(named: "layer1.0.downsample.0")?.weightShape == [256, 64, 1, 1])
         #expect(resnet50.convolution(named: "layer4.2.conv3")?.weightShape == [2048, 512, 1, 1])
         let resnet18 = try Architecture.named("resnet18")
-        #expect(resnet18.convolutions.filter { !$0.isPrunable }.map(\.name) == ["layer2.0.downsample.0", "layer3.0.downsample.0", "layer4.0.downsample.0"])
+        #expect(resnet18.graph.nodes.filter { !$0.prunable }.map(\.layer.name) == ["layer2.0.downsample.0", "layer3.0.downsample.0", "layer4.0.downsample.0"])
         #expect(resnet18.convolution(named: "layer2.0.conv1")?.stride == 2)
         #expect(try Architecture.named("resnet101").convolutions.count == 104)
         #expect(try Architecture.named("resnet152").convolutions.count == 155)

@@ -12,13 +12,17 @@ public struct Architecture: Sendable, Equatable {
     public let family: Family
     /// The side of the (square, 3-channel) input image.
     public let inputSize: Int
+    /// The layers and how they connect.
+    public let graph: NetworkGraph
+
     /// Every convolution, in forward order.
-    public let convolutions: [ConvolutionLayer]
-    public let batchNorms: [BatchNormLayer]
-    public let classifier: LinearLayer
+    public var convolutions: [ConvolutionLayer] { graph.nodes.map(\.layer) }
+    /// The batch norm of each convolution, in the same order.
+    public var batchNorms: [BatchNormLayer] { graph.nodes.map(\.batchNorm) }
+    public var classifier: LinearLayer { graph.classifier }
 
     /// The convolutions selection prunes, in forward order.
-    public var prunableConvolutions: [ConvolutionLayer] { convolutions.filter(\.isPrunable) }
+    public var prunableConvolutions: [ConvolutionLayer] { graph.nodes.filter(\.prunable).map(\.layer) }
 
     /// The convolution of the given name.
     public func convolution(named name: String) -> ConvolutionLayer? {

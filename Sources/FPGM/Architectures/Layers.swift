@@ -1,15 +1,5 @@
-/// Where a layer's input channels come from, which decides whether pruning shrinks its input.
-public enum ChannelSource: Sendable, Equatable {
-    /// The network input (3 colour channels); never pruned.
-    case image
-    /// The output of the named convolution, read directly (after its batch norm and ReLU):
-    /// pruning that convolution's filters removes these input channels.
-    case convolution(String)
-    /// The residual stream after at least one addition; it keeps its full width when filters are pruned.
-    case residualStream
-}
-
-/// What a convolution is in its network.
+/// What a convolution is called in its network: its place by name, which the paper's FLOPs scripts
+/// count by (`PaperFLOPsCounter`). What it reads and what follows it is the `NetworkGraph`'s.
 public enum ConvolutionRole: Sendable, Equatable {
     /// The first convolution, on the image.
     case stem
@@ -34,7 +24,6 @@ public struct ConvolutionLayer: Sendable, Equatable {
     public let inputSize: Int
     public let hasBias: Bool
     public let role: ConvolutionRole
-    public let input: ChannelSource
 
     /// The side of the output map: floor((inputSize + 2 padding - kernel) / stride) + 1.
     public var outputSize: Int { (inputSize + 2 * padding - kernel) / stride + 1 }
@@ -44,12 +33,6 @@ public struct ConvolutionLayer: Sendable, Equatable {
 
     /// Multiply-accumulates for one image: outChannels * outputSize^2 * kernel^2 * inChannels.
     public var macs: Int { outChannels * outputSize * outputSize * kernel * kernel * inChannels }
-
-    /// Whether selection prunes this layer's filters (every convolution but projection shortcuts).
-    public var isPrunable: Bool {
-        if case .projection = role { return false }
-        return true
-    }
 }
 
 /// A batch normalisation over `channels` channels, following the convolution `convolution`.
@@ -64,7 +47,6 @@ public struct LinearLayer: Sendable, Equatable {
     public let name: String
     public let inFeatures: Int
     public let outFeatures: Int
-    public let input: ChannelSource
 
     /// Multiply-accumulates for one image: inFeatures * outFeatures.
     public var macs: Int { inFeatures * outFeatures }

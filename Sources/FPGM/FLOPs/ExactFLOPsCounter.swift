@@ -1,9 +1,9 @@
 /// MACs and parameters of a pruned network with integer filter counts: a convolution keeping k_out of
 /// its filters and reading k_in channels costs k_out * k_in * kernel^2 * outputSize^2 MACs and has
 /// k_out * k_in * kernel^2 weights plus 2 k_out batch-norm parameters; the classifier costs
-/// inFeatures * outFeatures. Input channels shrink exactly where the paper convention shrinks them
-/// (the layer reads a pruned convolution directly); the residual stream keeps its full width, and
-/// projection shortcuts keep all their filters.
+/// inFeatures * outFeatures. Input channels shrink where the network's graph says a layer reads a
+/// pruned convolution directly (`NetworkGraph.inputChannels`); the residual stream keeps its full
+/// width, and convolutions selection does not prune (projection shortcuts) keep all their filters.
 public struct ExactFLOPsCounter: Sendable {
     public let architecture: Architecture
 
@@ -34,8 +34,8 @@ public struct ExactFLOPsCounter: Sendable {
 
     /// MACs of the convolutions alone (no classifier).
     public func convolutionMACs(kept: (String) -> Int?) -> Int {
-        architecture.convolutions.reduce(0) { total, layer in
-            let (out, inputs) = channels(layer, kept: kept)
+        architecture.graph.nodes.reduce(0) { total, node in
+            let (out, inputs) = channels(node, kept: kept), layer = node.layer
             return total + out * inputs * layer.kernel * layer.kernel * layer.outputSize * layer.outputSize
         }
     }
@@ -48,30 +48,21 @@ public struct ExactFLOPsCounter: Sendable {
     /// Learnable parameters with `kept(name)` filters kept in each prunable convolution.
     public func parameters(kept: (String) -> Int?) -> Int {
         var total = 0
-        for layer in architecture.convolutions {
-            let (out, inputs) = channels(layer, kept: kept)
-            total += out * inputs * layer.kernel * layer.kernel + (layer.hasBias ? out : 0)
-        }
-        for norm in architecture.batchNorms {
-            let out = architecture.convolution(named: norm.convolution).map { channels($0, kept: kept).out } ?? norm.channels
-            total += 2 * out
+        for node in architecture.graph.nodes {
+            let (out, inputs) = channels(node, kept: kept)
+            // The weights, the bias if any, and the batch norm's scale and shift.
+            total += out * inputs * node.layer.kernel * node.layer.kernel + (node.layer.hasBias ? out : 0) + 2 * out
         }
         let classifier = architecture.classifier
         return total + classifierInputs(kept: kept) * classifier.outFeatures + classifier.outFeatures
     }
 
-    private func channels(_ layer: ConvolutionLayer, kept: (String) -> Int?) -> (out: Int, in: Int) {
-        let out = layer.isPrunable ? (kept(layer.name) ?? layer.outChannels) : layer.outChannels
-        var inputs = layer.inChannels
-        if case let .convolution(source) = layer.input { inputs = kept(source) ?? layer.inChannels }
-        return (out, inputs)
+    private func channels(_ node: NetworkGraph.Node, kept: (String) -> Int?) -> (out: Int, in: Int) {
+        let out = node.prunable ? (kept(node.layer.name) ?? node.layer.outChannels) : node.layer.outChannels
+        return (out, architecture.graph.inputChannels(of: node.layer, kept: kept))
     }
 
-    private func classifierInputs(kept: (String) -> Int?) -> Int {
-        let classifier = architecture.classifier
-        if case let .convolution(source) = classifier.input { return kept(source) ?? classifier.inFeatures }
-        return classifier.inFeatures
-    }
+    private func classifierInputs(kept: (String) -> Int?) -> Int { architecture.graph.classifierFeatures(kept: kept) }
 
     private func keptCounts(_ plan: PruningPlan) -> (String) -> Int? {
         let counts = Dictionary(uniqueKeysWithValues: plan.layers.map { ($0.name, $0.filters - $0.pruned.count) })

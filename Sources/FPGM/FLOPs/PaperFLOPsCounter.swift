@@ -25,11 +25,12 @@ public struct PaperFLOPsCounter: Sendable {
     /// The count with keep ratio `keepRatio(name)` for each prunable convolution.
     public func count(keepRatio: (String) -> Double) -> FLOPsCount {
         var baseline = 0.0, pruned = 0.0
-        for layer in architecture.convolutions {
+        let graph = architecture.graph
+        for node in graph.nodes {
+            let layer = node.layer
             guard let macs = scriptMACs(layer) else { continue }
-            let rOut = layer.isPrunable ? keepRatio(layer.name) : 1
-            let rIn: Double
-            if case let .convolution(source) = layer.input { rIn = keepRatio(source) } else { rIn = 1 }
+            let rOut = node.prunable ? keepRatio(layer.name) : 1
+            let rIn = graph.directSource(of: layer).map { keepRatio($0.name) } ?? 1
             baseline += Double(macs)
             pruned += Double(macs) * rOut * rIn
         }

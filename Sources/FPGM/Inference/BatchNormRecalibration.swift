@@ -75,9 +75,8 @@ struct TrainingModePass: UnfoldedPass {
         network.shortcutMaps(of: input, block: block)
     }
 
-    func maxPooled(_ maps: FeatureMaps, window: Int, stride: Int, padding: Int) -> FeatureMaps {
-        maps.maxPooled(window: window, stride: stride, padding: padding)
-    }
+    func maxPooled(_ maps: FeatureMaps, _ pooling: NetworkGraph.MaxPooling) -> FeatureMaps { maps.maxPooled(pooling) }
+
     /// gamma (z - mu) / sqrt(sigma2 + eps) + beta (+ residual), then ReLU where `relu`, at every position
     /// of the maps, in place (their padding, if any, stays zero); mu and sigma2 are recorded for `layer`.
     /// One pass gathers both, on the values shifted by the channel's first value K (which keeps the

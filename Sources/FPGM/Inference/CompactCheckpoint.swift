@@ -82,20 +82,19 @@ public enum CompactCheckpoint {
             return tensor
         }
         for layer in architecture.convolutions {
-            let source = architecture.directSource(of: layer)
+            let source = architecture.graph.directSource(of: layer)
             let inputs = source.map(outputs) ?? layer.inChannels
             tensors["\(layer.name).weight"] = try take("\(layer.name).weight", shape: [outputs(layer), inputs, layer.kernel, layer.kernel])
             if let source, kept[source.name] != nil {
                 inputOffsets[layer.name] = try take(layer.name + offsetSuffix, shape: [outputs(layer), layer.outputSize, layer.outputSize])
             }
-            let norm = architecture.batchNorm(of: layer).name
+            let norm = architecture.graph.batchNorm(of: layer).name
             for field in ["weight", "bias", "running_mean", "running_var"] {
                 tensors["\(norm).\(field)"] = try take("\(norm).\(field)", shape: [outputs(layer)])
             }
         }
         let classifier = architecture.classifier
-        var features = classifier.inFeatures
-        if case let .convolution(source) = classifier.input, let layer = architecture.convolution(named: source) { features = outputs(layer) }
+        let features = architecture.graph.classifierSource.map(outputs) ?? classifier.inFeatures
         tensors["\(classifier.name).weight"] = try take("\(classifier.name).weight", shape: [classifier.outFeatures, features])
         tensors["\(classifier.name).bias"] = try take("\(classifier.name).bias", shape: [classifier.outFeatures])
         return CompactModel(architecture: architecture, kept: kept, tensors: tensors, inputOffsets: inputOffsets, removedValues: removedValues)

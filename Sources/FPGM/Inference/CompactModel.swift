@@ -2,7 +2,7 @@
 /// what the compact `InferenceNetwork` runs.
 ///
 /// A convolution keeps the plan's kept filters (all of them when the plan does not name it) and the
-/// input channels that the convolution it reads directly kept (`ChannelSource.convolution`); an input
+/// input channels that the convolution it reads directly kept (`NetworkGraph.directSource`); an input
 /// from the image or the residual stream stays whole. A removed filter's channel is constant in the
 /// masked network: its batch norm's shift t_c = beta_c - mean_c gamma_c / sqrt(var_c + eps), after ReLU
 /// where the network applies one before using it. So the compact model keeps, besides the sliced
@@ -46,7 +46,7 @@ public struct CompactModel: Sendable {
             guard !layer.kept.isEmpty else { throw .everyFilterPruned(layer.name) }
             if layer.kept.count < layer.filters { kept[layer.name] = layer.kept }
         }
-        let architecture = weights.architecture
+        let architecture = weights.architecture, graph = architecture.graph
         func outputs(_ layer: ConvolutionLayer) -> [Int] { kept[layer.name] ?? Array(0..<layer.outChannels) }
         var removedValues = [String: [Int: Float]]()
         for layer in architecture.convolutions where kept[layer.name] != nil {
@@ -54,14 +54,14 @@ public struct CompactModel: Sendable {
             var values = [Int: Float]()
             for c in 0..<layer.outChannels where !keptSet.contains(c) {
                 let shift = norm.shift(c)
-                values[c] = architecture.isActivated(layer) ? max(shift, 0) : shift
+                values[c] = graph.isActivated(layer) ? max(shift, 0) : shift
             }
             removedValues[layer.name] = values
         }
         var tensors = [String: Tensor](), inputOffsets = [String: Tensor]()
         for layer in architecture.convolutions {
             let weight = weights.tensors["\(layer.name).weight"]!
-            let source = architecture.directSource(of: layer)
+            let source = graph.directSource(of: layer)
             let inputs = source.map(outputs) ?? Array(0..<layer.inChannels)
             tensors["\(layer.name).weight"] = weight.convolutionWeight(outputs: outputs(layer), inputs: inputs)
             let norm = weights.batchNorm(of: layer)
@@ -85,7 +85,7 @@ public struct CompactModel: Sendable {
         let classifier = architecture.classifier
         let fullWeight = weights.tensors["\(classifier.name).weight"]!, fullBias = weights.tensors["\(classifier.name).bias"]!
         var weight = fullWeight, bias = fullBias
-        if case let .convolution(source) = classifier.input, let inputs = kept[source], let removed = removedValues[source] {
+        if let source = graph.classifierSource?.name, let inputs = kept[source], let removed = removedValues[source] {
             // A removed channel reaches the classifier as its constant (pooling keeps a constant map constant):
             // its column times the constant moves into the bias.
             let columns = classifier.inFeatures
@@ -112,27 +112,7 @@ public struct CompactModel: Sendable {
 
     /// The batch norm following `layer`, as stored.
     func batchNorm(of layer: ConvolutionLayer) -> BatchNormTensors {
-        BatchNormTensors(tensors: tensors, name: architecture.batchNorm(of: layer).name)
-    }
-}
-
-extension Architecture {
-    /// The convolution whose output `layer` reads directly, if any.
-    func directSource(of layer: ConvolutionLayer) -> ConvolutionLayer? {
-        guard case let .convolution(name) = layer.input else { return nil }
-        return convolution(named: name)
-    }
-
-    /// Whether the network applies ReLU to `layer`'s batch-normalised output before using it: every
-    /// convolution but the last of a residual block, whose output is added to the shortcut first.
-    func isActivated(_ layer: ConvolutionLayer) -> Bool {
-        guard case let .block(stage, block, position) = layer.role else { return true }
-        return convolution(named: "layer\(stage + 1).\(block).conv\(position + 2)") != nil
-    }
-
-    /// The batch norm following the convolution `layer`.
-    func batchNorm(of layer: ConvolutionLayer) -> BatchNormLayer {
-        batchNorms.first { $0.convolution == layer.name }!
+        BatchNormTensors(tensors: tensors, name: architecture.graph.batchNorm(of: layer).name)
     }
 }
 
@@ -163,7 +143,7 @@ struct BatchNormTensors {
 
 extension BoundWeights {
     func batchNorm(of layer: ConvolutionLayer) -> BatchNormTensors {
-        BatchNormTensors(tensors: tensors, name: architecture.batchNorm(of: layer).name)
+        BatchNormTensors(tensors: tensors, name: architecture.graph.batchNorm(of: layer).name)
     }
 
     /// Each convolution's batch norm, by the convolution's name.

@@ -90,7 +90,7 @@ public struct ExactPass: UnfoldedPass {
     }
 
     func shortcut(_ input: Maps, block: InferenceNetwork.Block, network: InferenceNetwork) -> Maps {
-        guard block.stride != 1 || block.inWidth != block.outWidth else { return input }
+        guard block.zeroPadded else { return input }
         let side = (input.side - 1) / block.stride + 1
         var maps = Maps(channels: block.outWidth, side: side, values: [Double](repeating: 0, count: block.outWidth * side * side))
         let first = network.firstShortcutChannel(block)
@@ -104,7 +104,8 @@ public struct ExactPass: UnfoldedPass {
         return maps
     }
 
-    func maxPooled(_ maps: Maps, window: Int, stride: Int, padding: Int) -> Maps {
+    func maxPooled(_ maps: Maps, _ pooling: NetworkGraph.MaxPooling) -> Maps {
+        let (window, stride, padding) = (pooling.window, pooling.stride, pooling.padding)
         let side = (maps.side + 2 * padding - window) / stride + 1
         var pooled = Maps(channels: maps.channels, side: side, values: [Double](repeating: 0, count: maps.channels * side * side))
         for c in 0..<maps.channels {

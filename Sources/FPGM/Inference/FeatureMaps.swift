@@ -81,6 +81,11 @@ public struct FeatureMaps: Sendable, Equatable {
         return FeatureMaps(channels: channels, batch: range.count, layout: layout, values: part)
     }
 
+    /// The max pooling of `pooling`.
+    func maxPooled(_ pooling: NetworkGraph.MaxPooling) -> FeatureMaps {
+        maxPooled(window: pooling.window, stride: pooling.stride, padding: pooling.padding)
+    }
+
     /// Max pooling over `window` x `window` squares, `stride` apart, with `padding` rows and columns of
     /// -infinity around the map (PyTorch's MaxPool2d); the side becomes (side + 2 padding - window) / stride + 1.
     func maxPooled(window: Int, stride: Int, padding: Int) -> FeatureMaps {

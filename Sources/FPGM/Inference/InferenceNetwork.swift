@@ -33,19 +33,20 @@ public struct InferenceNetwork: Sendable {
     let classifierBias: [Float]
 
     enum Body: Sendable {
-        /// A ResNet: the stem, whether a 3 x 3 max pooling of stride 2 follows it (ImageNet), the scatter
-        /// that puts its kept channels into the full-width residual stream, and the blocks.
-        case residual(stem: FoldedConvolution, pooled: Bool, stemStream: ChannelScatter, blocks: [Block])
-        /// A plain chain: each convolution (followed by ReLU), and whether a 2 x 2 max pooling follows it.
-        case chain([(convolution: FoldedConvolution, poolAfter: Bool)])
+        /// A ResNet: the stem, the max pooling after it if any (ImageNet's), the scatter that puts its kept
+        /// channels into the full-width residual stream, and the blocks.
+        case residual(stem: FoldedConvolution, pooling: NetworkGraph.MaxPooling?, stemStream: ChannelScatter, blocks: [Block])
+        /// A plain chain: each convolution (followed by ReLU), and the max pooling after it if any.
+        case chain([(convolution: FoldedConvolution, pooling: NetworkGraph.MaxPooling?)])
     }
 
     /// A residual block: its convolutions in order (ReLU after each but the last, whose output joins the
     /// shortcut before its ReLU), and a projection shortcut (ImageNet's `downsample`) or, without one,
-    /// the identity or the option-A shortcut.
+    /// the option-A shortcut (`zeroPadded`) or the identity.
     struct Block: Sendable {
         let convolutions: [FoldedConvolution]
         let projection: FoldedConvolution?
+        let zeroPadded: Bool
         /// Whether the block reads the stem's own output (the first block) rather than the residual stream.
         let readsStem: Bool
         let outputStream: ChannelScatter
@@ -84,34 +85,21 @@ public struct InferenceNetwork: Sendable {
             ChannelScatter(width: layer.outChannels, kept: model.outputs(layer), constants: model.removedValues[layer.name] ?? [:])
         }
 
-        let convolutions = architecture.convolutions
-        if architecture.family == .cifarVGG {
-            body = .chain(convolutions.enumerated().map { index, layer in
-                (folded(layer), index + 1 < convolutions.count && convolutions[index + 1].inputSize < layer.outputSize)
-            })
-        } else {
-            let stemLayer = convolutions[0]
-            var blocks = [Block]()
-            // The block of each convolution after the stem, from its role, in order.
-            var members = [[ConvolutionLayer]](), projections = [String: ConvolutionLayer]()
-            var current: (stage: Int, block: Int)?
-            for layer in convolutions.dropFirst() {
-                switch layer.role {
-                case let .block(stage, block, _):
-                    if current.map({ $0 != (stage, block) }) ?? true { members.append([]); current = (stage, block) }
-                    members[members.count - 1].append(layer)
-                case let .projection(stage, block): projections["\(stage).\(block)"] = layer
-                default: preconditionFailure("a ResNet's convolutions after the stem belong to blocks or projections")
-                }
+        let graph = architecture.graph
+        switch graph.body {
+        case let .chain(links):
+            body = .chain(links.map { (folded(graph.nodes[$0.convolution].layer), $0.pooling) })
+        case let .residual(stem, stemPooling, graphBlocks):
+            let stemLayer = graph.nodes[stem].layer
+            let blocks = graphBlocks.map { block in
+                let path = block.path.map { graph.nodes[$0].layer }
+                var projection: FoldedConvolution?
+                if case let .projection(index) = block.shortcut { projection = folded(graph.nodes[index].layer) }
+                return Block(convolutions: path.map(folded), projection: projection, zeroPadded: block.shortcut == .zeroPadded,
+                             readsStem: block.input == .convolution(stem), outputStream: stream(path[path.count - 1]),
+                             stride: block.stride, inWidth: block.inWidth, outWidth: block.outWidth)
             }
-            for layers in members {
-                guard let first = layers.first, let last = layers.last, case let .block(stage, block, _) = first.role else { continue }
-                blocks.append(Block(convolutions: layers.map(folded), projection: projections["\(stage).\(block)"].map(folded),
-                                    readsStem: first.input == .convolution(stemLayer.name), outputStream: stream(last),
-                                    stride: layers.map(\.stride).max() ?? 1, inWidth: first.inChannels, outWidth: last.outChannels))
-            }
-            body = .residual(stem: folded(stemLayer), pooled: architecture.family != .cifarResNet, stemStream: stream(stemLayer),
-                             blocks: blocks)
+            body = .residual(stem: folded(stemLayer), pooling: stemPooling, stemStream: stream(stemLayer), blocks: blocks)
         }
         self.model = model
         self.shortcut = shortcut
@@ -146,9 +134,9 @@ public struct InferenceNetwork: Sendable {
     func logitsOnOneThread(_ input: FeatureMaps, workspace: Workspace) -> [[Float]] {
         var stream: FeatureMaps
         switch body {
-        case let .residual(stem, pooled, stemStream, blocks):
+        case let .residual(stem, pooling, stemStream, blocks):
             var stemOutput = stem.apply(input, relu: true, workspace: workspace)
-            if pooled { stemOutput = stemOutput.maxPooled(window: 3, stride: 2, padding: 1) }
+            if let pooling { stemOutput = stemOutput.maxPooled(pooling) }
             stream = stemStream.expand(stemOutput)
             for block in blocks {
                 let source = block.readsStem ? stemOutput : stream
@@ -161,7 +149,7 @@ public struct InferenceNetwork: Sendable {
             stream = input
             for layer in layers {
                 stream = layer.convolution.apply(stream, relu: true, workspace: workspace)
-                if layer.poolAfter { stream = stream.maxPooled(window: 2, stride: 2, padding: 0) }
+                if let pooling = layer.pooling { stream = stream.maxPooled(pooling) }
             }
         }
         let classes = classifierBias.count, features = stream.channels
@@ -183,7 +171,7 @@ public struct InferenceNetwork: Sendable {
     /// The shortcut of a block: the identity, or (option A) input[:, :, ::2, ::2] placed among zero
     /// channels as `shortcut` says.
     func shortcutMaps(of input: FeatureMaps, block: Block) -> FeatureMaps {
-        guard block.stride != 1 || block.inWidth != block.outWidth else { return input }
+        guard block.zeroPadded else { return input }
         var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: (input.height - 1) / block.stride + 1,
                                width: (input.width - 1) / block.stride + 1, padded: input.layout.padded)
         let first = firstShortcutChannel(block)

@@ -9,7 +9,7 @@ protocol UnfoldedPass {
     mutating func layer(_ convolution: FoldedConvolution, _ input: Maps, relu: Bool, residual: Maps?) -> Maps
     /// The block's identity or option-A shortcut of `input`.
     func shortcut(_ input: Maps, block: InferenceNetwork.Block, network: InferenceNetwork) -> Maps
-    func maxPooled(_ maps: Maps, window: Int, stride: Int, padding: Int) -> Maps
+    func maxPooled(_ maps: Maps, _ pooling: NetworkGraph.MaxPooling) -> Maps
 }
 
 extension InferenceNetwork {
@@ -20,9 +20,9 @@ extension InferenceNetwork {
     /// their indices (no scatter).
     func walkUnfolded<Pass: UnfoldedPass>(_ pass: inout Pass, _ input: Pass.Maps) -> Pass.Maps {
         switch body {
-        case let .residual(stem, pooled, _, blocks):
+        case let .residual(stem, pooling, _, blocks):
             var stemOutput = pass.layer(stem, input, relu: true, residual: nil)
-            if pooled { stemOutput = pass.maxPooled(stemOutput, window: 3, stride: 2, padding: 1) }
+            if let pooling { stemOutput = pass.maxPooled(stemOutput, pooling) }
             var stream = stemOutput
             for block in blocks {
                 let source = block.readsStem ? stemOutput : stream
@@ -37,7 +37,7 @@ extension InferenceNetwork {
             var stream = input
             for layer in layers {
                 stream = pass.layer(layer.convolution, stream, relu: true, residual: nil)
-                if layer.poolAfter { stream = pass.maxPooled(stream, window: 2, stride: 2, padding: 0) }
+                if let pooling = layer.pooling { stream = pass.maxPooled(stream, pooling) }
             }
             return stream
         }
