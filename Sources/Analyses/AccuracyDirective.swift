@@ -128,11 +128,11 @@ public struct AccuracyDirective: Directive {
     /// The row label, rates and criterion of a criterion name at rate P.
     static func criterion(_ name: String, rate: Double, mixDist: Double) throws -> (String, PruningRates, CriterionKind) {
         switch name {
-        case "fpgm": ("FPGM-only", try PruningRates(rateNorm: 1, rateDist: rate), .fpgm)
-        case "mix": ("FPGM mix", try PruningRates(rateNorm: 1 - (rate - mixDist), rateDist: mixDist), .fpgm)
-        case "l2": ("L2 norm", try PruningRates(rateNorm: 1, rateDist: rate), .l2)
-        case "l1": ("L1 norm", try PruningRates(rateNorm: 1, rateDist: rate), .l1)
-        default: ("random", try PruningRates(rateNorm: 1, rateDist: rate), .random)
+        case "fpgm": ("FPGM-only", try PruningRates.cell(rateNorm: 1, rateDist: rate), .fpgm)
+        case "mix": ("FPGM mix", try PruningRates.cell(rateNorm: 1 - (rate - mixDist), rateDist: mixDist), .fpgm)
+        case "l2": ("L2 norm", try PruningRates.cell(rateNorm: 1, rateDist: rate), .l2)
+        case "l1": ("L1 norm", try PruningRates.cell(rateNorm: 1, rateDist: rate), .l1)
+        default: ("random", try PruningRates.cell(rateNorm: 1, rateDist: rate), .random)
         }
     }
 }

@@ -45,10 +45,10 @@ public struct AgreementDirective: Directive {
         let constant = Evaluation.majorityBaseline(referenceClasses)
         let randomSeed = UInt64(max(0, seed))
         let criteria: [(name: String, label: String, rates: PruningRates, kind: CriterionKind)] = [
-            ("fpgm", "FPGM-only", try PruningRates(rateNorm: 1, rateDist: rate), .fpgm),
-            ("mix", "FPGM mix", try PruningRates(rateNorm: 1 - (rate - mixDist), rateDist: mixDist), .fpgm),
-            ("l2", "L2 norm", try PruningRates(rateNorm: 1, rateDist: rate), .l2),
-            ("random", "random", try PruningRates(rateNorm: 1, rateDist: rate), .random),
+            ("fpgm", "FPGM-only", try PruningRates.cell(rateNorm: 1, rateDist: rate), .fpgm),
+            ("mix", "FPGM mix", try PruningRates.cell(rateNorm: 1 - (rate - mixDist), rateDist: mixDist), .fpgm),
+            ("l2", "L2 norm", try PruningRates.cell(rateNorm: 1, rateDist: rate), .l2),
+            ("random", "random", try PruningRates.cell(rateNorm: 1, rateDist: rate), .random),
         ]
         var rows = [[String]](), values = [(key: String, value: ExportedValue)](), agreements = [Double](), collapsed = [String]()
         for criterion in criteria {

@@ -28,7 +28,7 @@ public struct FLOPsDirective: Directive {
             throw DirectiveFailure("the flops arguments did not reach the directive")
         }
         let architectures = try names.map { try Architecture.named($0) }
-        let pruning = try rates.map { try PruningRates(rateDist: $0) }
+        let pruning = try rates.map { try PruningRates.cell(rateDist: $0) }
         let table: FLOPsTable
         do { table = try FLOPsTable(architectures: architectures, rates: pruning, convention: convention) } catch {
             throw DirectiveFailure(error.description)
@@ -100,17 +100,4 @@ extension FLOPsDirective {
         if mantissa >= 10 { mantissa /= 10; exponent += 1 }
         return String(format: "%.2fE%d", mantissa, exponent)
     }
-}
-
-/// A directive's failure, shown as the cell's error.
-public struct DirectiveFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// Every directive notebooks can use.
-public enum Directives {
-    public static let all: [any Directive] = [ModelDirective(), FLOPsDirective(), NormsDirective(), SelectDirective(),
-                                              EquivalenceDirective(), FreezeDirective(), ToyDirective(),
-                                              SpeedupDirective(), AgreementDirective(), AccuracyDirective()]
 }

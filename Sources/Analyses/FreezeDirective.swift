@@ -30,7 +30,7 @@ public struct FreezeDirective: Directive {
         }
         guard (1...20).contains(rounds), noise >= 0 else { throw DirectiveFailure("rounds must be 1 to 20 and noise at least 0") }
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        let selector = FilterSelector(rates: try PruningRates(rateNorm: rateNorm, rateDist: rateDist))
+        let selector = FilterSelector(rates: try PruningRates.cell(rateNorm: rateNorm, rateDist: rateDist))
         var generator = SeededGenerator(seed: UInt64(max(0, seed)), stream: "freeze")
         var rows = [[String]](), unchanged = 0
         for (name, filters) in model.layers {

@@ -37,7 +37,7 @@ public struct SelectDirective: Directive {
             return kind
         }
         guard !kinds.isEmpty else { throw DirectiveFailure("criteria lists no criterion") }
-        let rates = try PruningRates(rateNorm: rateNorm, rateDist: rateDist)
+        let rates = try PruningRates.cell(rateNorm: rateNorm, rateDist: rateDist)
         let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
         let layers = try model.layers(named: wanted)
         let plans = try kinds.map { kind in

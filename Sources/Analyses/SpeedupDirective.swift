@@ -41,7 +41,7 @@ public struct SpeedupDirective: Directive {
                      Self.milliseconds(fullTime), NumberFormat.fixed(Double(batch) / fullTime, digits: 0), "—"]]
         var values = [(key: String, value: ExportedValue)]()
         for (index, (rateNorm, rateDist)) in zip(rateNorms, rateDists).enumerated() {
-            let rates = try PruningRates(rateNorm: rateNorm, rateDist: rateDist)
+            let rates = try PruningRates.cell(rateNorm: rateNorm, rateDist: rateDist)
             let plan = try FilterSelector(rates: rates).plan(for: model.layers)
             let compact = try InferenceNetwork(weights: model.weights, plan: plan)
             let masked = InferenceNetwork(weights: model.weights.masked(by: plan))

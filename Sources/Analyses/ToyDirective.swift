@@ -33,7 +33,7 @@ public struct ToyDirective: Directive {
             coordinates += [Float(1.2 * cos(angle)), Float(1.2 * sin(angle))]
         }
         let points = FilterMatrix(rows: similar + distinct, columns: 2, scalars: coordinates)
-        let rates = try PruningRates(rateDist: rate)
+        let rates = try PruningRates.cell(rateDist: rate)
         let byNorm = try FilterSelector(rates: rates, criterion: FilterNormCriterion(norm: .l2)).select(name: "toy", filters: points).pruned
         let byFPGM = try FilterSelector(rates: rates).select(name: "toy", filters: points).pruned
         let median = GeometricMedian().median(of: Array(0..<points.rows), in: points).point

@@ -24,6 +24,13 @@ struct SelectionTests {
         #expect(plan.pruned == [0, 1, 3])
     }
 
+    @Test("a rate outside [0, 1] is refused naming its step, in no caller's words")
+    func rateOutOfRange() {
+        #expect(throws: SelectionError.rateOutOfRange(.norm, value: 1.2)) { try PruningRates(rateNorm: 1.2, rateDist: 0.1) }
+        #expect(throws: SelectionError.rateOutOfRange(.distance, value: -0.1)) { try PruningRates(rateDist: -0.1) }
+        #expect(SelectionError.rateOutOfRange(.distance, value: -0.1).description == "the criterion step's rate D must lie in [0, 1], got -0.1")
+    }
+
     @Test("counts truncate the floating-point product as Python does: int(5 * (1 - 0.8)) is 0, not 1")
     func floatingTruncation() throws {
         #expect(try PruningRates(rateNorm: 0.8, rateDist: 0.2).normCount(filters: 5) == 0)

@@ -1,4 +1,3 @@
-import CBLAS
 import ConvolutionKernels
 import Foundation
 
@@ -223,9 +222,8 @@ struct FoldedConvolution: Sendable {
                     var first = 0
                     while first < columns {
                         let width = min(block, columns - first)
-                        BLASRuntime.shared.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(self.outChannels), Int32(width),
-                                                 Int32(depth), 1, filters.baseAddress, Int32(depth), patches + first, Int32(columns), 0,
-                                                 result.baseAddress! + first, Int32(columns))
+                        BLASRuntime.multiply(m: self.outChannels, n: width, k: depth, filters.baseAddress!, lda: depth, patches + first,
+                                             ldb: columns, into: result.baseAddress! + first, ldc: columns)
                         first += width
                     }
                 }

@@ -13,7 +13,10 @@ import Foundation
 ///   waiting for work, taking a core from the program. Programs that spread independent BLAS calls over
 ///   the cores themselves (as `FilterSelector.plan` spreads layers) call `preferSingleThreaded()` first.
 ///
-/// Programs that never compute (a cached render, `--help`) never load it.
+/// Programs that never compute (a cached render, `--help`) never load it. A program calls `load()`
+/// before computing, to learn as an error that the library is missing; the engine's own calls use
+/// the library `load()` opened. This is the one file that sees the C interface: the rest of the engine
+/// calls the four products below.
 public struct BLASRuntime: @unchecked Sendable {
     let sgemm: cblas_sgemm_function
     let dgemm: cblas_dgemm_function
@@ -24,16 +27,22 @@ public struct BLASRuntime: @unchecked Sendable {
     /// The library's file name on Debian and most Linux distributions.
     static let libraryName = "libopenblas.so.0"
 
-    /// The loaded library; the first use opens it, and a system without it ends the program with exit
-    /// code 3 and a sentence naming the library, as the dynamic loader would at start-up.
-    public static let shared: BLASRuntime = {
-        do {
-            return try load()
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            exit(3)
+    /// The library, opened once: by the first `load()` or, in a program that did not call it, by the
+    /// engine's first product.
+    private static let opened: Result<BLASRuntime, LoadError> = Result { () throws(LoadError) in try openChoosingKernels() }
+
+    /// Opens the library if it is not open yet; fails with a sentence naming the library when the
+    /// system does not have it.
+    public static func load() throws(LoadError) { _ = try opened.get() }
+
+    /// The opened library. A program that computes without calling `load()` first on a system without
+    /// OpenBLAS stops here, with the sentence `load()` would have thrown.
+    static var shared: BLASRuntime {
+        switch opened {
+        case let .success(runtime): return runtime
+        case let .failure(error): preconditionFailure("\(error) (call BLASRuntime.load() before computing to handle this)")
         }
-    }()
+    }
 
     /// The kernel family OpenBLAS runs, for example "SkylakeX" or "Haswell".
     public static var coreName: String {
@@ -62,7 +71,7 @@ public struct BLASRuntime: @unchecked Sendable {
     }
 
     /// Opens the library, and opens it again with `upgradedKernels` when those apply.
-    static func load() throws(LoadError) -> BLASRuntime {
+    static func openChoosingKernels() throws(LoadError) -> BLASRuntime {
         let first = try open()
         let chosen = first.runtime.corename().map { String(cString: $0) } ?? ""
         guard let better = upgradedKernels(environment: ProcessInfo.processInfo.environment, coreName: chosen,
@@ -89,7 +98,34 @@ public struct BLASRuntime: @unchecked Sendable {
                                     corename: try symbol("openblas_get_corename", as: openblas_get_corename_function.self)))
     }
 
-    struct LoadError: Error, CustomStringConvertible {
-        let description: String
+    /// Why OpenBLAS cannot be used, as one sentence.
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+}
+
+extension BLASRuntime {
+    /// C = A B in Float32, row-major: A is m x k (row stride lda), B is k x n (row stride ldb), C is
+    /// m x n (row stride ldc), overwritten.
+    static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                         into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        shared.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    /// C = A B^T in Float64, row-major: A is m x k, B is n x k (both dense), C is m x n, overwritten.
+    static func multiplyTransposed(m: Int, n: Int, k: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                   into c: UnsafeMutablePointer<Double>) {
+        shared.dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
+    }
+
+    /// The upper triangle of the Gram matrix G = X X^T of the n rows of X (n x d, dense), in Float32;
+    /// G is n x n and its lower triangle is left as it was.
+    static func gram(n: Int, d: Int, _ x: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>) {
+        shared.ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x, Int32(d), 0, g, Int32(n))
+    }
+
+    /// The same in Float64.
+    static func gram(n: Int, d: Int, _ x: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) {
+        shared.dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x, Int32(d), 0, g, Int32(n))
     }
 }

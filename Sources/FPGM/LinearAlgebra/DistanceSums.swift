@@ -1,4 +1,3 @@
-import CBLAS
 import Dispatch
 
 /// Sums of pairwise filter distances: for every filter x of a set S,
@@ -211,8 +210,7 @@ public enum DistanceSums {
         chosen.withUnsafeBufferPointer { a in
             all.withUnsafeBufferPointer { b in
                 dots.withUnsafeMutableBufferPointer { c in
-                    BLASRuntime.shared.dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
-                                1, a.baseAddress, Int32(d), b.baseAddress, Int32(d), 0, c.baseAddress, Int32(n))
+                    BLASRuntime.multiplyTransposed(m: m, n: n, k: d, a.baseAddress!, b.baseAddress!, into: c.baseAddress!)
                 }
             }
         }
@@ -255,8 +253,7 @@ public struct GramMatrix: Sendable {
         var gram = [Double](repeating: 0, count: n * n)
         rows.withUnsafeBufferPointer { x in
             gram.withUnsafeMutableBufferPointer { g in
-                BLASRuntime.shared.dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans,
-                            Int32(n), Int32(d), 1.0, x.baseAddress, Int32(d), 0.0, g.baseAddress, Int32(n))
+                BLASRuntime.gram(n: n, d: d, x.baseAddress!, into: g.baseAddress!)
             }
         }
         values = gram

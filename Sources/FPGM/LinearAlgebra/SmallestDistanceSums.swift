@@ -1,5 +1,3 @@
-import CBLAS
-
 extension DistanceSums {
     /// The rows with the `k` smallest Euclidean distance sums g(x) = sum_y ||x - y||_2, ties to the lower
     /// row: the same rows as ranking the Float64 sums of `compute`, at a fraction of the cost.
@@ -106,7 +104,7 @@ public struct Float32GramMatrix: Sendable {
         // is not cleared first.
         values = filters.scalars.withUnsafeBufferPointer { x in
             [Float](unsafeUninitializedCapacity: n * n) { g, initialized in
-                BLASRuntime.shared.ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, x.baseAddress, Int32(d), 0, g.baseAddress, Int32(n))
+                BLASRuntime.gram(n: n, d: d, x.baseAddress!, into: g.baseAddress!)
                 initialized = n * n
             }
         }

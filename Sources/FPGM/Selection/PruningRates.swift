@@ -8,10 +8,18 @@ public struct PruningRates: Sendable, Equatable, Hashable {
     /// D, the fraction pruned by the criterion step.
     public let rateDist: Double
 
-    /// Fails unless both rates lie in [0, 1].
+    /// The two rates by the step they belong to.
+    public enum Step: Sendable, Equatable {
+        /// R, the fraction the norm step keeps.
+        case norm
+        /// D, the fraction the criterion step prunes.
+        case distance
+    }
+
+    /// Fails unless both rates lie in [0, 1], naming the first that does not.
     public init(rateNorm: Double = 1.0, rateDist: Double) throws(SelectionError) {
-        for (name, value) in [("--rate-norm", rateNorm), ("--rate-dist", rateDist)] where !(0...1).contains(value) {
-            throw .rateOutOfRange(name: name, value: value)
+        for (step, value) in [(Step.norm, rateNorm), (.distance, rateDist)] where !(0...1).contains(value) {
+            throw .rateOutOfRange(step, value: value)
         }
         self.rateNorm = rateNorm
         self.rateDist = rateDist
@@ -40,7 +48,8 @@ public struct PruningRates: Sendable, Equatable, Hashable {
 
 /// Errors in selection input.
 public enum SelectionError: Error, Equatable, CustomStringConvertible {
-    case rateOutOfRange(name: String, value: Double)
+    /// A rate outside [0, 1]; callers word it in their own terms (`--rate-norm`, `rate_norm`).
+    case rateOutOfRange(PruningRates.Step, value: Double)
     case unknownLayer(String)
     case nonFiniteValues(layer: String)
     /// The rates prune every filter of this layer; a layer must keep at least one.
@@ -48,8 +57,8 @@ public enum SelectionError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .rateOutOfRange(name, value):
-            return "\(name) must lie in [0, 1], got \(value)"
+        case let .rateOutOfRange(step, value):
+            return "\(step == .norm ? "the norm step's rate R" : "the criterion step's rate D") must lie in [0, 1], got \(value)"
         case let .unknownLayer(name):
             return "a per-layer rate names '\(name)', which is not a prunable layer"
         case let .nonFiniteValues(layer):

@@ -1,3 +1,5 @@
+import FPGM
+
 /// Why a command stopped, and so which exit code it gives: 0 success, 1 a computation failed,
 /// 2 usage error, 3 input/output error.
 enum CommandLineError: Error {
@@ -19,5 +21,15 @@ enum CommandLineError: Error {
         case .input: return 3
         case .failure: return 1
         }
+    }
+}
+
+extension CommandSpec {
+    /// The arguments, for a command that computes: once they parse, the engine's BLAS is opened, and a
+    /// system without OpenBLAS gives one sentence and exit 3 (help and usage errors never open it).
+    func parseToCompute(_ words: [String]) throws(CommandLineError) -> ParsedArguments {
+        let arguments = try parse(words)
+        do { try BLASRuntime.load() } catch { throw .input(error.description) }
+        return arguments
     }
 }

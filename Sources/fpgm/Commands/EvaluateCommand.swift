@@ -27,7 +27,7 @@ enum EvaluateCommand {
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
-        let arguments = try spec.parse(words)
+        let arguments = try spec.parseToCompute(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard architecture.inputSize == 32 else { throw spec.usage("CIFAR-10 holds 32 x 32 images; \(architecture.name) takes \(architecture.inputSize) x \(architecture.inputSize)") }

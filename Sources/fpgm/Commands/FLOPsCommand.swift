@@ -20,7 +20,7 @@ enum FLOPsCommand {
         usage: "--arch <arch> [--rate <rate> | --rate-norm <rate-norm> --rate-dist <rate-dist>] [--convention <convention>] [--json]")
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
-        let arguments = try spec.parse(words)
+        let arguments = try spec.parseToCompute(words)
         guard let archName = arguments.values["--arch"] else { throw spec.usage("Missing expected argument '--arch <arch>'") }
         let architecture: Architecture
         do { architecture = try Architecture.named(archName) } catch { throw spec.usage(error.description) }
@@ -50,30 +50,5 @@ enum FLOPsCommand {
             members.append(("pruned_params", .int(ExactFLOPsCounter(architecture: architecture).parameters(rates: rates))))
         }
         return JSONValue.object(members).text(indent: 2) + "\n"
-    }
-}
-
-/// The pruning-rate options shared by the commands: `--rate P` means FPGM-only (R = 1, D = P);
-/// `--rate-norm R --rate-dist D` give both steps.
-enum RateOptions {
-    static func rates(_ arguments: ParsedArguments, spec: CommandSpec) throws(CommandLineError) -> PruningRates {
-        let explicitRate = arguments.values["--rate"] != nil
-        let split = arguments.values["--rate-norm"] != nil || arguments.values["--rate-dist"] != nil
-        if explicitRate && split { throw spec.usage("Give either '--rate' or '--rate-norm' with '--rate-dist', not both") }
-        do {
-            if split || spec.options.first(where: { $0.name == "--rate" }) == nil {
-                return try PruningRates(rateNorm: try arguments.number("--rate-norm", in: spec) ?? 1.0,
-                                        rateDist: try arguments.number("--rate-dist", in: spec) ?? 0.0)
-            }
-            let rate = try arguments.number("--rate", in: spec) ?? 0.4
-            guard (0...1).contains(rate) else { throw spec.usage("--rate must lie in [0, 1], got \(rate)") }
-            return try PruningRates(rateNorm: 1.0, rateDist: rate)
-        } catch let error as SelectionError {
-            throw spec.usage(error.description)
-        } catch let error as CommandLineError {
-            throw error
-        } catch {
-            throw spec.usage("\(error)")
-        }
     }
 }

@@ -20,7 +20,7 @@ enum ForwardCommand {
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
-        let arguments = try spec.parse(words)
+        let arguments = try spec.parseToCompute(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
@@ -98,6 +98,6 @@ enum ForwardCommand {
         guard parts.count == 2, let rateNorm = parts[0], let rateDist = parts[1] else {
             throw spec.usage("The value '\(text)' is invalid for '--prune <R,D>': give two numbers such as 0.7,0.1")
         }
-        do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(error.description) }
+        do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(RateOptions.worded(error)) }
     }
 }

@@ -19,7 +19,7 @@ enum PruneCommand {
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
-        let arguments = try spec.parse(words)
+        let arguments = try spec.parseToCompute(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard let output = arguments.values["-o"] else { throw spec.usage("Missing expected option '-o <out>'") }

@@ -23,7 +23,7 @@ enum SelectCommand {
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
-        let arguments = try spec.parse(words)
+        let arguments = try spec.parseToCompute(words)
         let rates = try RateOptions.rates(arguments, spec: spec)
         let seedText = arguments.value("--seed", in: spec) ?? "0"
         guard let seed = UInt64(seedText) else { throw spec.usage("The value '\(seedText)' is invalid for '--seed <seed>': not a non-negative integer") }
