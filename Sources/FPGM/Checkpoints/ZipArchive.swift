@@ -116,41 +116,24 @@ final class ZipArchive {
     static let parallelThreshold = 8 << 20
 
     /// `body` applied to each of `entries` (entries of this archive), results in the order given. Large
-    /// archives are read by one thread per core, each through its own libzip handle, over a share of the
-    /// entries balanced by size; the first error in entry order is thrown.
+    /// archives are read by one thread per core, each through its own libzip handle (the first through
+    /// this one), taking the largest entries first; the first error in entry order is thrown.
     func readInParallel<T>(_ entries: [Entry], _ body: (inout EntrySource) throws(CheckpointError) -> T) throws(CheckpointError) -> [T] {
         let total = entries.reduce(0) { $0 + $1.size }
         let threads = total < Self.parallelThreshold ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, entries.count))
-        // Largest first, each to the share with the fewest bytes so far.
-        var shares = [[Int]](repeating: [], count: threads), load = [Int](repeating: 0, count: threads)
-        for index in entries.indices.sorted(by: { entries[$0].size > entries[$1].size }) {
-            let lightest = load.indices.min { load[$0] < load[$1] }!
-            shares[lightest].append(index)
-            load[lightest] += entries[index].size
-        }
-        let assigned = shares, path = self.path
-        // The first share reads through this handle, the others open their own.
+        let order = entries.indices.sorted { entries[$0].size > entries[$1].size }
+        let path = self.path, handedOut = NextIndex()
         nonisolated(unsafe) let firstHandle = self
-        var results = [Result<T, CheckpointError>?](repeating: nil, count: entries.count)
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let work = body
-            results.withUnsafeMutableBufferPointer { buffer in
-                nonisolated(unsafe) let slots = buffer
-                DispatchQueue.concurrentPerform(iterations: threads) { share in
-                    do throws(CheckpointError) {
-                        let handle = share == 0 ? firstHandle : try ZipArchive(path: path)
-                        for index in assigned[share] {
-                            let entry = handle.entries[entries[index].position]
-                            slots[index] = Result { () throws(CheckpointError) in try handle.reading(entry, work) }
-                        }
-                    } catch {
-                        for index in assigned[share] where slots[index] == nil { slots[index] = .failure(error) }
-                    }
-                }
+        let results = ParallelMap.map(entries.count, threads: threads, order: order, state: {
+            handedOut.take(below: 1) != nil ? .success(firstHandle) : Result { () throws(CheckpointError) in try ZipArchive(path: path) }
+        }) { index, handle in
+            Result { () throws(CheckpointError) in
+                let archive = try handle.get()
+                return try archive.reading(archive.entries[entries[index].position], body)
             }
         }
         var values = [T]()
-        for result in results { values.append(try result!.get()) }
+        for result in results { values.append(try result.get()) }
         return values
     }
 

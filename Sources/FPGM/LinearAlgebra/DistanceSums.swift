@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Sums of pairwise filter distances: for every filter x of a set S,
 ///
 ///     g(x) = sum_{y in S} d(x, y),
@@ -226,16 +224,11 @@ public enum DistanceSums {
     /// Row sums of a distance computed pair by pair, rows spread over all cores.
     private static func directSums(_ filters: FilterMatrix, distance: @Sendable (Int, Int) -> Double) -> [Double] {
         let n = filters.rows
-        var sums = [Double](repeating: 0, count: n)
-        sums.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let base = out
-            DispatchQueue.concurrentPerform(iterations: n) { i in
-                var sum = 0.0
-                for j in 0..<n where j != i { sum += distance(i, j) }
-                base[i] = sum
-            }
+        return ParallelMap.map(n) { i in
+            var sum = 0.0
+            for j in 0..<n where j != i { sum += distance(i, j) }
+            return sum
         }
-        return sums
     }
 }
 

@@ -31,20 +31,12 @@ public struct FilterSelector: Sendable {
         }
         // Layers are independent: spread them over the cores, largest first (programs that do this
         // want one BLAS thread per call: see `BLASRuntime`).
-        var plans = [Result<LayerPlan, SelectionError>?](repeating: nil, count: layers.count)
         let order = layers.indices.sorted { layers[$0].filters.scalars.count * layers[$0].filters.rows > layers[$1].filters.scalars.count * layers[$1].filters.rows }
-        let next = NextIndex()
-        plans.withUnsafeMutableBufferPointer { results in
-            nonisolated(unsafe) let slots = results
-            DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
-                while let position = next.take(below: order.count) {
-                    let index = order[position]
-                    slots[index] = Result { () throws(SelectionError) in try select(name: layers[index].name, filters: layers[index].filters) }
-                }
-            }
+        let plans = ParallelMap.map(layers.count, order: order) { index in
+            Result { () throws(SelectionError) in try select(name: layers[index].name, filters: layers[index].filters) }
         }
         var layerPlans = [LayerPlan]()
-        for result in plans { layerPlans.append(try result!.get()) }
+        for result in plans { layerPlans.append(try result.get()) }
         return PruningPlan(layers: layerPlans)
     }
 

@@ -1,12 +1,14 @@
 import Dispatch
 import Foundation
 
-/// Work spread over threads: `body(i, state)` for i in 0..<count, each of up to `threads` threads taking
-/// the next index in turn and keeping one `state` of its own (a scratch workspace), the results in index
-/// order whatever thread computed them.
-enum ParallelMap {
-    static func map<Result, State>(_ count: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                   state: () -> State, _ body: (Int, State) -> Result) -> [Result] {
+/// Work spread over threads, the engine's one parallel loop: `body(i, state)` for i in 0..<count, each
+/// of up to `threads` threads taking the next index in turn (in `order` when given, for instance the
+/// largest items first) and keeping one `state` of its own (a scratch workspace, a file handle); the
+/// results in index order whatever thread computed them.
+public enum ParallelMap {
+    public static func map<Result, State>(_ count: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                          order: [Int]? = nil, state: () -> State, _ body: (Int, State) -> Result) -> [Result] {
+        precondition(order.map { $0.count == count } ?? true, "an order lists every index once")
         var results = [Result?](repeating: nil, count: count)
         let next = NextIndex()
         withoutActuallyEscaping(state) { state in
@@ -15,11 +17,20 @@ enum ParallelMap {
                     nonisolated(unsafe) let slots = buffer, makeState = state, work = body
                     DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
                         let own = makeState()
-                        while let index = next.take(below: count) { slots[index] = work(index, own) }
+                        while let position = next.take(below: count) {
+                            let index = order?[position] ?? position
+                            slots[index] = work(index, own)
+                        }
                     }
                 }
             }
         }
         return results.map { $0! }
+    }
+
+    /// `map` without per-thread state.
+    public static func map<Result>(_ count: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                   order: [Int]? = nil, _ body: (Int) -> Result) -> [Result] {
+        map(count, threads: threads, order: order, state: {}) { index, _ in body(index) }
     }
 }
