@@ -71,7 +71,7 @@ struct LayerEquivalence {
         let g = DistanceSums.gramFormReference(matrix)
         let gPrime = DistanceSums.excludingSelf(matrix)
         maxRelativeDifference = zip(g, gPrime).map { abs($0 - $1) / max(abs($1), .leastNormalMagnitude) }.max() ?? 0
-        func argmin(_ values: [Double]) -> Int { FilterSelector.smallest(1, of: values, indices: Array(0..<n)).first ?? 0 }
+        func argmin(_ values: [Double]) -> Int { FilterRanking.smallest(1, of: values, indices: Array(0..<n)).first ?? 0 }
         argminG = argmin(g)
         argminGPrime = argmin(gPrime)
         let (center, steps) = GeometricMedian().median(of: Array(0..<n), in: matrix)

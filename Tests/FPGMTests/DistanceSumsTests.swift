@@ -31,8 +31,8 @@ struct DistanceSumsTests {
             let fast = DistanceSums.compute(layer, distance: distance)
             let plain = DistanceSums.reference(layer, distance: distance)
             #expect(zip(fast, plain).allSatisfy { relativelyClose($0, $1, 1e-9) })
-            #expect(FilterSelector.smallest(layer.rows / 3, of: fast, indices: Array(0..<layer.rows))
-                    == FilterSelector.smallest(layer.rows / 3, of: plain, indices: Array(0..<layer.rows)))
+            #expect(FilterRanking.smallest(layer.rows / 3, of: fast, indices: Array(0..<layer.rows))
+                    == FilterRanking.smallest(layer.rows / 3, of: plain, indices: Array(0..<layer.rows)))
         }
     }
 
@@ -44,7 +44,7 @@ struct DistanceSumsTests {
             let fast = DistanceSums.compute(layer, distance: distance)
             let plain = DistanceSums.reference(layer, distance: distance)
             #expect(zip(fast, plain).allSatisfy { relativelyClose($0, $1, 1e-9) }, "\(distance) at spread \(spread)")
-            #expect(FilterSelector.smallest(19, of: fast, indices: Array(0..<48)) == FilterSelector.smallest(19, of: plain, indices: Array(0..<48)))
+            #expect(FilterRanking.smallest(19, of: fast, indices: Array(0..<48)) == FilterRanking.smallest(19, of: plain, indices: Array(0..<48)))
         }
     }
 
@@ -98,7 +98,7 @@ struct DistanceSumsTests {
 @Suite("Smallest distance sums (Float32 estimate, exact near the cut)")
 struct SmallestDistanceSumsTests {
     func referenceChoice(_ k: Int, _ layer: FilterMatrix) -> [Int] {
-        FilterSelector.smallest(k, of: DistanceSums.reference(layer, distance: .euclidean), indices: Array(0..<layer.rows)).sorted()
+        FilterRanking.smallest(k, of: DistanceSums.reference(layer, distance: .euclidean), indices: Array(0..<layer.rows)).sorted()
     }
 
     @Test("the same rows as ranking the reference sums, on random and fixture layers, for every k")

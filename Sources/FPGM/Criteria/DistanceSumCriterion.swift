@@ -14,7 +14,7 @@ public struct DistanceSumCriterion: FilterCriterion {
     /// filters near the cut re-checked exactly, so the choice equals ranking the exact sums.
     public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String, norms: [Double]) -> [Int] {
         guard distance == .euclidean else {
-            return FilterSelector.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
+            return FilterRanking.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
         }
         let allRows = candidates.count == filters.rows && candidates.elementsEqual(0..<filters.rows)
         return DistanceSums.smallestEuclideanSums(k, of: allRows ? filters : filters.gathering(rows: candidates),

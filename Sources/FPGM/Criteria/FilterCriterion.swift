@@ -14,7 +14,19 @@ public protocol FilterCriterion: Sendable {
 extension FilterCriterion {
     /// Ranks all scores; criteria with a faster exact way to find the lowest k override this.
     public func lowest(_ k: Int, of candidates: [Int], in filters: FilterMatrix, layer: String, norms: [Double]) -> [Int] {
-        FilterSelector.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
+        FilterRanking.smallest(k, of: scores(of: candidates, in: filters, layer: layer), indices: candidates)
+    }
+}
+
+/// Ranking by score, shared by the criteria and the selection.
+public enum FilterRanking {
+    /// The indices of the k smallest scores, ties to the lower index.
+    public static func smallest(_ k: Int, of scores: [Double], indices: [Int]) -> [Int] {
+        guard k > 0 else { return [] }
+        let order = scores.indices.sorted { a, b in
+            scores[a] != scores[b] ? scores[a] < scores[b] : indices[a] < indices[b]
+        }
+        return order.prefix(k).map { indices[$0] }
     }
 }
 

@@ -24,7 +24,7 @@ extension DistanceSums {
         let surelyIn = (0..<n).filter { upper[$0] < kthLower }
         let undecided = (0..<n).filter { upper[$0] >= kthLower && lower[$0] <= kthUpper }
         let exact = euclideanSums(ofRows: undecided, in: filters, squaredNorms: squaredNorms)
-        let decided = FilterSelector.smallest(k - surelyIn.count, of: exact, indices: undecided)
+        let decided = FilterRanking.smallest(k - surelyIn.count, of: exact, indices: undecided)
         return (surelyIn + decided).sorted()
     }
 

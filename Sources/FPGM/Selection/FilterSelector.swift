@@ -48,21 +48,12 @@ public struct FilterSelector: Sendable {
         let all = Array(0..<n)
         let norms = FilterNorm.l2.values(of: filters)
         guard norms.allSatisfy(\.isFinite) else { throw .nonFiniteValues(layer: name) }
-        let byNorm = Self.smallest(layerRate.normCount(filters: n), of: norms, indices: all)
+        let byNorm = FilterRanking.smallest(layerRate.normCount(filters: n), of: norms, indices: all)
         let normSet = Set(byNorm)
         let survivors = all.filter { !normSet.contains($0) }
         let distanceCount = layerRate.distanceCount(filters: n)
         let byDistance = distanceCount == 0 ? [] : criterion.lowest(distanceCount, of: survivors, in: filters, layer: name, norms: norms)
         return LayerPlan(name: name, filters: n, prunedByNorm: byNorm.sorted(), prunedByDistance: byDistance.sorted())
-    }
-
-    /// The indices of the k smallest scores, ties to the lower index.
-    public static func smallest(_ k: Int, of scores: [Double], indices: [Int]) -> [Int] {
-        guard k > 0 else { return [] }
-        let order = scores.indices.sorted { a, b in
-            scores[a] != scores[b] ? scores[a] < scores[b] : indices[a] < indices[b]
-        }
-        return order.prefix(k).map { indices[$0] }
     }
 }
 

@@ -8,7 +8,7 @@ import Report
 /// `fpgm render`: runs notebooks and writes their HTML, Markdown and JSON reports.
 enum RenderCommand {
     /// The formats a report can be written in, and those written unless told otherwise.
-    static let formats = ["html", "md", "json", "ipynb"], defaultFormats = ["html", "md", "json"]
+    static let formats = FrontMatterSettings.formats, defaultFormats = FrontMatterSettings.defaultFormats
 
     static let spec = CommandSpec(
         name: "render",
@@ -134,7 +134,8 @@ enum RenderCommand {
             if let (name, node) = settings.parametersFile { try parameters.merge(node, file: name) }
             for assignment in settings.assignments { try parameters.assign(assignment) }
         } catch { throw .notebook(error.description) }
-        let frontMatter = try FrontMatterSettings(notebook)
+        let frontMatter: FrontMatterSettings
+        do { frontMatter = try FrontMatterSettings(notebook) } catch { throw .notebook(error.description) }
         var outcome: RenderOutcome
         let progress: ((CellProgress) -> Void)? = settings.quiet ? nil : { showProgress($0) }
         do {
@@ -245,82 +246,6 @@ enum RenderCommand {
                 try? FileManager.default.removeItem(atPath: temporary)
                 throw .input("\(url.path): cannot be written (\(error.localizedDescription))")
             }
-        }
-    }
-}
-
-/// What the front matter says about rendering: `output` (the formats, default html, md and json) and `cache`
-/// (default true).
-struct FrontMatterSettings {
-    let formats: [String]
-    let cache: Bool
-
-    init(_ notebook: Notebook) throws(CommandLineError) {
-        func fail(_ line: Int, _ message: String) -> CommandLineError { .notebook("\(notebook.path):\(line):1: error: front matter: \(message)") }
-        var formats = RenderCommand.defaultFormats
-        if let node = notebook.frontMatter["output"] {
-            let names: [String]
-            switch node.value {
-            case let .string(name): names = [name]
-            case let .sequence(items): names = items.compactMap { if case let .string(name) = $0.value { name } else { nil } }
-            default: throw fail(node.line, "'output' must be a list of formats (html, md, json, ipynb)")
-            }
-            guard !names.isEmpty, names.allSatisfy(RenderCommand.formats.contains) else { throw fail(node.line, "'output' must be a list of formats (html, md, json, ipynb)") }
-            formats = names
-        }
-        self.formats = formats
-        switch notebook.frontMatter["cache"]?.value {
-        case nil: cache = true
-        case let .bool(flag)?: cache = flag
-        default: throw fail(notebook.frontMatter["cache"]!.line, "'cache' must be true or false")
-        }
-    }
-}
-
-/// The JSON report: every cell's label, directive, arguments, exported values, status, timing and diagnostics.
-enum ReportJSON {
-    static func text(_ outcome: RenderOutcome, notebook: Notebook) -> String {
-        let cells = outcome.records.map { record -> JSONValue in
-            .object([
-                ("label", .string(record.label)),
-                ("directive", .string(record.directive)),
-                ("line", .int(record.line)),
-                ("arguments", .object(record.arguments.keys.sorted().map { ($0, json(record.arguments[$0]!)) })),
-                ("values", record.valuesJSON),
-                ("tables", .array(record.tables.map(json))),
-                ("status", .string(record.status.rawValue)),
-                ("seconds", .double((record.seconds * 1e4).rounded() / 1e4)),
-                ("diagnostics", .array(record.diagnostics.map(JSONValue.string))),
-            ])
-        }
-        return JSONValue.object([
-            ("notebook", .string(notebook.path)),
-            ("title", outcome.document.title.map(JSONValue.string) ?? .null),
-            ("cells", .array(cells)),
-        ]).text(indent: 2) + "\n"
-    }
-
-    /// A table's columns and rows as the report shows them; a cell of a measured column is
-    /// `{"measured": text}`, so that it is known as a measurement (it differs from run to run).
-    static func json(_ table: Table) -> JSONValue {
-        .object([
-            ("columns", .array(table.columns.map(JSONValue.string))),
-            ("rows", .array(table.rows.map { row in
-                .array(row.enumerated().map { column, text in
-                    table.measuredColumns.contains(column) ? .object([("measured", .string(text))]) : .string(text)
-                })
-            })),
-        ])
-    }
-
-    static func json(_ value: ArgumentValue) -> JSONValue {
-        switch value {
-        case let .bool(flag): return .bool(flag)
-        case let .integer(number): return .int(number)
-        case let .number(number): return .double(number)
-        case let .string(text): return .string(text)
-        case let .strings(texts): return .array(texts.map(JSONValue.string))
-        case let .numbers(numbers): return .array(numbers.map(JSONValue.double))
         }
     }
 }
