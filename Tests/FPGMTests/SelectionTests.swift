@@ -24,6 +24,25 @@ struct SelectionTests {
         #expect(plan.pruned == [0, 1, 3])
     }
 
+    @Test("the SIMD filter norms equal a plain loop in Float64, rows of 1 to 75 values (whole lanes and a rest)", arguments: [1, 7, 8, 27, 64, 75])
+    func normsMatchPlainLoop(columns: Int) {
+        var generator = SeededGenerator(seed: UInt64(columns))
+        let rows = 5
+        let filters = FilterMatrix(rows: rows, columns: columns, scalars: (0..<(rows * columns)).map { _ in Float(generator.nextUniform() * 2 - 1) })
+        for norm in [FilterNorm.l1, .l2] {
+            let simd = norm.values(of: filters)
+            for row in 0..<rows {
+                var sum = 0.0
+                for k in 0..<columns {
+                    let x = Double(filters.scalars[row * columns + k])
+                    sum += norm == .l1 ? abs(x) : x * x
+                }
+                let plain = norm == .l1 ? sum : sum.squareRoot()
+                #expect(abs(simd[row] - plain) <= 1e-12 * plain, "\(norm) row \(row): \(simd[row]) against \(plain)")
+            }
+        }
+    }
+
     @Test("a rate outside [0, 1] is refused naming its step, in no caller's words")
     func rateOutOfRange() {
         #expect(throws: SelectionError.rateOutOfRange(.norm, value: 1.2)) { try PruningRates(rateNorm: 1.2, rateDist: 0.1) }
