@@ -42,7 +42,7 @@ enum SelectionBenchmark {
         // The Gram matrices as selection computes them: layers spread over the cores, one BLAS thread each.
         let filters = layers.map { weights["\($0.name).weight"]!.filters }.sorted { $0.rows * $0.scalars.count > $1.rows * $1.scalars.count }
         let blas = time(repeats) {
-            _ = ParallelMap.map(filters.count) { Float32GramMatrix(filters[$0]) }
+            _ = ParallelMap.map(filters.count) { _ = Float32GramMatrix(filters[$0]) }
         }
         print("")
         print("".padding(toLength: 40, withPad: " ", startingAt: 0) + "      min    median       p90")
