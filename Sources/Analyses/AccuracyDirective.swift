@@ -18,34 +18,43 @@ import Report
 public struct AccuracyDirective: Directive {
     public init() {}
 
-    static let criteria = ["fpgm", "mix", "l2", "l1", "random"]
+    static let criterionNames = ["fpgm", "mix", "l2", "l1", "random"]
+
+    static let rates = ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "the fractions of filters every criterion prunes")
+    static let criteria = ArgumentSpec("criteria", .choices(criterionNames), default: .strings(criterionNames), help: "which of fpgm, mix, l2, l1, random to show")
+    static let mixDist = ArgumentSpec("mix_dist", .fraction, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1)")
+    static let data = ArgumentSpec("data", .string, default: .string("hub:cifar10/test"), help: "the labelled test images (a data spec; files relative to the notebook)")
+    static let recalibrate = ArgumentSpec("recalibrate", .string, default: .string("hub:cifar10/train"), help: "the images batch norms are re-estimated on (a data spec), or none")
+    static let recalibrateImages = ArgumentSpec("recalibrate_images", .integer, default: .integer(2000), help: "how many images re-estimation uses, in batches of 128")
+    static let chart = ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the accuracies as a bar chart")
 
     public let spec = DirectiveSpec(name: "accuracy", summary: "top-1 accuracy of pruned networks before fine-tuning, with and without re-estimated batch norms", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
-        ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "the fractions of filters every criterion prunes"),
-        ArgumentSpec("criteria", .choices(criteria), default: .strings(criteria), help: "which of fpgm, mix, l2, l1, random to show"),
-        ArgumentSpec("mix_dist", .fraction, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1)"),
-        ArgumentSpec("data", .string, default: .string("hub:cifar10/test"), help: "the labelled test images (a data spec; files relative to the notebook)"),
-        ArgumentSpec("recalibrate", .string, default: .string("hub:cifar10/train"), help: "the images batch norms are re-estimated on (a data spec), or none"),
-        ArgumentSpec("recalibrate_images", .integer, default: .integer(2000), help: "how many images re-estimation uses, in batches of 128"),
-        ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
-        ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the accuracies as a bar chart"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed.with(help: "seed of synthetic weights and of the random criterion"),
+        Self.rates,
+        Self.criteria,
+        Self.mixDist,
+        Self.data,
+        Self.recalibrate,
+        Self.recalibrateImages,
+        DirectiveImages.normalize,
+        Self.chart,
     ], exports: "top1_unpruned, top1_published, majority_baseline, top1_masked_<criterion> and top1_recalibrated_<criterion> (fractions; with _<i> after the criterion for the i-th rate when there are several), each also as ..._percent; images (a count) and standard_error_unpruned_percent")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .numbers(rates)? = arguments["rates"],
-              case let .strings(criteria)? = arguments["criteria"], case let .number(mixDist)? = arguments["mix_dist"],
-              case let .string(dataSpec)? = arguments["data"], case let .string(recalibrateSpec)? = arguments["recalibrate"],
-              case let .integer(recalibrationCount)? = arguments["recalibrate_images"], case let .string(normalize)? = arguments["normalize"],
-              case let .bool(chart)? = arguments["chart"] else {
-            throw DirectiveFailure("the accuracy arguments did not reach the directive")
-        }
-        let normalization = Normalization(rawValue: normalize) ?? .imagenet
+        let weights = arguments.string(ModelArguments.weights)
+        let seed = arguments.integer(ModelArguments.seed)
+        let rates = arguments.numbers(Self.rates)
+        let criteria = arguments.strings(Self.criteria)
+        let mixDist = arguments.number(Self.mixDist)
+        let dataSpec = arguments.string(Self.data)
+        let recalibrateSpec = arguments.string(Self.recalibrate)
+        let recalibrationCount = arguments.integer(Self.recalibrateImages)
+        let chart = arguments.bool(Self.chart)
+        let normalization = arguments.choice(DirectiveImages.normalize, as: Normalization.self)
         guard recalibrationCount >= 1 else { throw DirectiveFailure("recalibrate_images must be at least 1") }
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let model = try ModelArguments.load(arguments, context: context)
         let test = try DirectiveImages.load(dataSpec, argument: "data", split: .test, context: context)
         guard let labels = test.labels else { throw DirectiveFailure("data: '\(dataSpec)' has no labels; accuracy needs CIFAR-10 images") }
         let recalibrates = recalibrateSpec != "none" && !recalibrateSpec.isEmpty
@@ -78,7 +87,7 @@ public struct AccuracyDirective: Directive {
             let suffix = rates.count > 1 ? "_\(rateIndex + 1)" : ""
             for name in criteria {
                 let (label, pruning, kind) = try Self.criterion(name, rate: rate, mixDist: mixDist)
-                let plan = try ModelSource.plan(model.layers, rates: pruning, criterion: kind.criterion(seed: UInt64(max(0, seed))))
+                let plan = try ModelSource.plan(model.layers, rates: pruning, criterion: kind.criterion(seed: UInt64(seed)))
                 let maskedWeights = model.weights.masked(by: plan)
                 let before = evaluate(maskedWeights)
                 let after = calibration.map { evaluate(BatchNormRecalibration.recalibrated(maskedWeights, images: $0, normalization: normalization)) }

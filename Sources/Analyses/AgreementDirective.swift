@@ -15,27 +15,32 @@ import Report
 public struct AgreementDirective: Directive {
     public init() {}
 
+    static let rate = ArgumentSpec("rate", .fraction, default: .number(0.4), help: "the fraction of filters every criterion prunes")
+    static let mixDist = ArgumentSpec("mix_dist", .fraction, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1 of 0.4)")
+    static let input = ArgumentSpec("input", .string, default: .string("hub:cifar10/test"), help: "the images: hub:cifar10/test, a CIFAR-10 batch file, folder or archive (relative to the notebook), or pattern:N / smooth:N for generated ones")
+    static let chart = ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the top-1 agreement as a bar chart")
+
     public let spec = DirectiveSpec(name: "agreement", summary: "logit error and top-1 agreement of pruned networks without fine-tuning", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
-        ArgumentSpec("rate", .fraction, default: .number(0.4), help: "the fraction of filters every criterion prunes"),
-        ArgumentSpec("mix_dist", .fraction, default: .number(0.1), help: "the mix's FPGM share (the official scripts: 0.1 of 0.4)"),
-        ArgumentSpec("input", .string, default: .string("hub:cifar10/test"), help: "the images: hub:cifar10/test, a CIFAR-10 batch file, folder or archive (relative to the notebook), or pattern:N / smooth:N for generated ones"),
-        ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)"),
-        ArgumentSpec("chart", .bool, default: .bool(true), help: "also draw the top-1 agreement as a bar chart"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed.with(help: "seed of synthetic weights and of the random criterion"),
+        Self.rate,
+        Self.mixDist,
+        Self.input,
+        DirectiveImages.normalize,
+        Self.chart,
     ], exports: "agreement_<criterion> and agreement_one_class (fractions of images on which the pruned network's top-1 class is the unpruned one's) and max_error_<criterion> (the largest logit error)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .number(rate)? = arguments["rate"],
-              case let .number(mixDist)? = arguments["mix_dist"], case let .string(input)? = arguments["input"],
-              case let .bool(chart)? = arguments["chart"], case let .string(normalize)? = arguments["normalize"] else {
-            throw DirectiveFailure("the agreement arguments did not reach the directive")
-        }
+        let weights = arguments.string(ModelArguments.weights)
+        let seed = arguments.integer(ModelArguments.seed)
+        let rate = arguments.number(Self.rate)
+        let mixDist = arguments.number(Self.mixDist)
+        let input = arguments.string(Self.input)
+        let chart = arguments.bool(Self.chart)
+        let normalization = arguments.choice(DirectiveImages.normalize, as: Normalization.self)
         guard mixDist <= rate else { throw DirectiveFailure("mix_dist must not exceed rate (\(mixDist) > \(rate))") }
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
-        let normalization = Normalization(rawValue: normalize) ?? .imagenet
+        let model = try ModelArguments.load(arguments, context: context)
         let imageSet = try DirectiveImages.load(input, argument: "input", split: .test, side: model.weights.architecture.inputSize, context: context)
         let images = imageSet.maps(normalization: normalization)
         let unpruned = InferenceNetwork(weights: model.weights)
@@ -43,7 +48,7 @@ public struct AgreementDirective: Directive {
         let referenceClasses = Evaluation.predictions(reference, network: unpruned, weights: model.weights, images: imageSet,
                                                       normalization: normalization).classes
         let constant = Evaluation.majorityBaseline(referenceClasses)
-        let randomSeed = UInt64(max(0, seed))
+        let randomSeed = UInt64(seed)
         let criteria: [(name: String, label: String, rates: PruningRates, kind: CriterionKind)] = [
             ("fpgm", "FPGM-only", try PruningRates.cell(rateNorm: 1, rateDist: rate), .fpgm),
             ("mix", "FPGM mix", try PruningRates.cell(rateNorm: 1 - (rate - mixDist), rateDist: mixDist), .fpgm),

@@ -4,6 +4,9 @@ import Notebook
 /// Images for a directive's `data:`, `input:` or `recalibrate:` argument: a data spec as the command
 /// line takes it, with files relative to the notebook.
 enum DirectiveImages {
+    /// The statistics images are normalised with, shared by the directives that read images.
+    static let normalize = ArgumentSpec("normalize", .choice(Normalization.allCases.map(\.rawValue)), default: .string("imagenet"), help: "the statistics images are normalised with: imagenet (akamaster's weights) or cifar (the FPGM authors' code)")
+
     /// The credit every report that shows CIFAR-10 images' results carries.
     static let credit = "CIFAR-10 images: Krizhevsky, *Learning Multiple Layers of Features from Tiny Images*, 2009."
 

@@ -14,19 +14,18 @@ import Report
 public struct EquivalenceDirective: Directive {
     public init() {}
 
+    static let layers = ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)")
+
     public let spec = DirectiveSpec(name: "equivalence", summary: "g(x) = g'(x), and the relaxed choice against the exact geometric median", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed,
+        Self.layers,
     ], exports: "layers, identical_argmins and nearest_is_relaxed_choice (counts of layers) and max_relative_difference (the largest |g - g'| / g)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .strings(wanted)? = arguments["layers"] else {
-            throw DirectiveFailure("the equivalence arguments did not reach the directive")
-        }
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let wanted = arguments.strings(Self.layers)
+        let model = try ModelArguments.load(arguments, context: context)
         let layers = try model.layers(named: wanted)
         let results = layers.map { LayerEquivalence(name: $0.name, filters: $0.filters) }
         let table = Table(

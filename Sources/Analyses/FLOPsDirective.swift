@@ -10,23 +10,26 @@ import Report
 public struct FLOPsDirective: Directive {
     public init() {}
 
+    static let archs = ArgumentSpec("archs", .choices(Architecture.names), help: "architectures: \(Architecture.names.joined(separator: ", "))")
+    static let rates = ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "fractions of filters pruned in every layer")
+    static let convention = ArgumentSpec("convention", .choice(FLOPsCount.Convention.allCases.map(\.rawValue)), default: .string("paper"), help: "paper: conv-only MACs with a continuous keep ratio; exact: integer filter counts, conv and fc")
+    static let chart = ArgumentSpec("chart", .bool, default: .bool(false), help: "also draw the reductions as a bar chart")
+    static let compare = ArgumentSpec("compare", .choice(["none", "paper"]), default: .string("none"), help: "paper: add the values the paper prints, whether they match, and its misprints")
+
     public let spec = DirectiveSpec(name: "flops", summary: "MACs of networks before and after pruning", arguments: [
-        ArgumentSpec("archs", .choices(Architecture.names), help: "architectures: \(Architecture.names.joined(separator: ", "))"),
-        ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "fractions of filters pruned in every layer"),
-        ArgumentSpec("convention", .choice(FLOPsCount.Convention.allCases.map(\.rawValue)), default: .string("paper"),
-                     help: "paper: conv-only MACs with a continuous keep ratio; exact: integer filter counts, conv and fc"),
-        ArgumentSpec("chart", .bool, default: .bool(false), help: "also draw the reductions as a bar chart"),
-        ArgumentSpec("compare", .choice(["none", "paper"]), default: .string("none"),
-                     help: "paper: add the values the paper prints, whether they match, and its misprints"),
+        Self.archs,
+        Self.rates,
+        Self.convention,
+        Self.chart,
+        Self.compare,
     ], exports: "<arch>_baseline_macs and <arch>_<rate>_pruned_macs (counts), <arch>_<rate>_reduction (a fraction) and <arch>_<rate>_reduction_percent; with compare: paper also printed, matching and misprints (counts)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .strings(names)? = arguments["archs"], case let .numbers(rates)? = arguments["rates"],
-              case let .string(conventionName)? = arguments["convention"], case let .bool(chart)? = arguments["chart"],
-              case let .string(compare)? = arguments["compare"],
-              let convention = FLOPsCount.Convention(rawValue: conventionName) else {
-            throw DirectiveFailure("the flops arguments did not reach the directive")
-        }
+        let names = arguments.strings(Self.archs)
+        let rates = arguments.numbers(Self.rates)
+        let chart = arguments.bool(Self.chart)
+        let compare = arguments.string(Self.compare)
+        let convention = arguments.choice(Self.convention, as: FLOPsCount.Convention.self)
         let architectures = try names.map { try Architecture.named($0) }
         let pruning = try rates.map { try PruningRates.cell(rateDist: $0) }
         let table: FLOPsTable
@@ -62,7 +65,7 @@ public struct FLOPsDirective: Directive {
                     (table.rows.first { $0.arch == architecture.name && $0.rates.rateDist == rate }?.count.reduction ?? 0) * 100
                 })
             }
-            let bars = Chart(id: "flops-\(names.joined(separator: "-"))", title: "FLOPs reduction (\(conventionName) convention)",
+            let bars = Chart(id: "flops-\(names.joined(separator: "-"))", title: "FLOPs reduction (\(convention.rawValue) convention)",
                              mark: .bars(categories: names, label: "network", series: series),
                              yAxis: Axis(covering: series.flatMap(\.values), label: "reduction (%)", includeZero: true))
             outputs.insert(.figure(svg: bars.svg), at: 0)

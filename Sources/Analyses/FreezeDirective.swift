@@ -11,27 +11,31 @@ import Report
 public struct FreezeDirective: Directive {
     public init() {}
 
+    static let rateNorm = ArgumentSpec("rate_norm", .fraction, default: .number(1.0), help: "fraction kept by the norm step")
+    static let rateDist = ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by FPGM among the norm survivors")
+    static let noise = ArgumentSpec("noise", .number, default: .number(0.05), help: "the kept filters' perturbation, relative to their RMS value")
+    static let rounds = ArgumentSpec("rounds", .integer, default: .integer(3), help: "how many times to perturb and select again")
+
     public let spec = DirectiveSpec(name: "freeze", summary: "the official mask freeze: zeroed filters are chosen again", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the noise"),
-        ArgumentSpec("rate_norm", .fraction, default: .number(1.0), help: "fraction kept by the norm step"),
-        ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by FPGM among the norm survivors"),
-        ArgumentSpec("noise", .number, default: .number(0.05), help: "the kept filters' perturbation, relative to their RMS value"),
-        ArgumentSpec("rounds", .integer, default: .integer(3), help: "how many times to perturb and select again"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed.with(help: "seed of synthetic weights and of the noise"),
+        Self.rateNorm,
+        Self.rateDist,
+        Self.noise,
+        Self.rounds,
     ], exports: "layers, unchanged_layers and rounds (counts)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .number(rateNorm)? = arguments["rate_norm"],
-              case let .number(rateDist)? = arguments["rate_dist"], case let .number(noise)? = arguments["noise"],
-              case let .integer(rounds)? = arguments["rounds"] else {
-            throw DirectiveFailure("the freeze arguments did not reach the directive")
-        }
+        let seed = arguments.integer(ModelArguments.seed)
+        let rateNorm = arguments.number(Self.rateNorm)
+        let rateDist = arguments.number(Self.rateDist)
+        let noise = arguments.number(Self.noise)
+        let rounds = arguments.integer(Self.rounds)
         guard (1...20).contains(rounds), noise >= 0 else { throw DirectiveFailure("rounds must be 1 to 20 and noise at least 0") }
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let model = try ModelArguments.load(arguments, context: context)
         let selector = FilterSelector(rates: try PruningRates.cell(rateNorm: rateNorm, rateDist: rateDist))
-        var generator = SeededGenerator(seed: UInt64(max(0, seed)), stream: "freeze")
+        var generator = SeededGenerator(seed: UInt64(seed), stream: "freeze")
         var rows = [[String]](), unchanged = 0
         for (name, filters) in model.layers {
             let first = try selector.select(name: name, filters: filters)

@@ -12,19 +12,20 @@ import Report
 public struct ModelDirective: Directive {
     public init() {}
 
+    static let fallback = ArgumentSpec("fallback", .choice(["none", "synthetic"]), default: .string("none"), help: "synthetic: when the weights cannot be found, use seeded synthetic weights (needs arch) and say so")
+
     public let spec = DirectiveSpec(name: "model", summary: "the network studied, and where its weights come from", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("fallback", .choice(["none", "synthetic"]), default: .string("none"),
-                     help: "synthetic: when the weights cannot be found, use seeded synthetic weights (needs arch) and say so"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed,
+        Self.fallback,
     ], exports: "arch, parameters and macs (counts), sha256, and synthetic (yes or no)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .string(fallback)? = arguments["fallback"] else {
-            throw DirectiveFailure("the model arguments did not reach the directive")
-        }
+        let weights = arguments.string(ModelArguments.weights)
+        let arch = arguments.string(ModelArguments.arch)
+        let seed = arguments.integer(ModelArguments.seed)
+        let fallback = arguments.string(Self.fallback)
         var notes = [String]()
         let model: ModelSource
         do {

@@ -3,6 +3,20 @@ import FPGM
 import Foundation
 import Notebook
 
+/// The arguments every directive on a network shares, and the network they name.
+enum ModelArguments {
+    static let weights = ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic")
+    static let arch = ArgumentSpec("arch", .choice([""] + Architecture.names), default: .string(""),
+                                   help: "the network; inferred from the checkpoint when empty, needed for synthetic")
+    /// The seed of synthetic weights; directives that draw more from it say so in their help.
+    static let seed = ArgumentSpec("seed", .count, default: .integer(0), help: "seed of synthetic weights")
+
+    /// The network a cell's `weights`, `arch` and `seed` name.
+    static func load(_ arguments: [String: ArgumentValue], context: CellContext) throws -> ModelSource {
+        try ModelSource.load(weights: arguments.string(weights), arch: arguments.string(arch), seed: arguments.integer(seed), context: context)
+    }
+}
+
 /// The network a cell works on: trained weights from a file or `hub:akamaster/<model>`, or seeded
 /// synthetic weights with the official initialisation (then the report says so in a callout).
 struct ModelSource {
@@ -22,7 +36,7 @@ struct ModelSource {
         let architecture = arch.isEmpty ? nil : try Architecture.named(arch)
         if weights == "synthetic" {
             guard let architecture else { throw DirectiveFailure("synthetic weights need an arch") }
-            let bound = BoundWeights.synthetic(architecture, seed: UInt64(max(0, seed)))
+            let bound = BoundWeights.synthetic(architecture, seed: UInt64(seed))
             return ModelSource(architecture: architecture, layers: bound.prunableLayers, weights: bound,
                                synthetic: true, description: "synthetic (seed \(seed))")
         }
@@ -35,9 +49,6 @@ struct ModelSource {
 
     /// The `arch` argument every directive on a network takes: checked against the known names when the
     /// notebook is checked.
-    static let archArgument = ArgumentSpec("arch", .choice([""] + Architecture.names), default: .string(""),
-                                           help: "the network; inferred from the checkpoint when empty, needed for synthetic")
-
     /// Checkpoints already read by this process: a notebook reads the same network for many cells.
     private static let checkpoints = FileVersionMemo<Checkpoint>()
 

@@ -9,22 +9,21 @@ import Report
 public struct NormsDirective: Directive {
     public init() {}
 
+    static let layers = ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)")
+    static let chart = ArgumentSpec("chart", .choice(["none", "linear", "log"]), default: .string("none"), help: "draw the density of the first listed layer's norms, on a linear or log axis")
+
     public let spec = DirectiveSpec(name: "norms", summary: "filter-norm statistics per conv layer", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
-        ArgumentSpec("chart", .choice(["none", "linear", "log"]), default: .string("none"),
-                     help: "draw the density of the first listed layer's norms, on a linear or log axis"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed,
+        Self.layers,
+        Self.chart,
     ], exports: "layers (a count) and <layer>_min, <layer>_max, <layer>_mean, <layer>_std of the filters' L2 norms")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .strings(wanted)? = arguments["layers"],
-              case let .string(chart)? = arguments["chart"] else {
-            throw DirectiveFailure("the norms arguments did not reach the directive")
-        }
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let wanted = arguments.strings(Self.layers)
+        let chart = arguments.string(Self.chart)
+        let model = try ModelArguments.load(arguments, context: context)
         let chosen = try model.layers(named: wanted)
         let summaries = chosen.map { NormSummary(name: $0.name, filters: $0.filters) }
         var outputs = [CellOutput]()

@@ -11,37 +11,36 @@ import Report
 public struct SelectDirective: Directive {
     public init() {}
 
+    static let rateNorm = ArgumentSpec("rate_norm", .fraction, default: .number(1.0), help: "fraction kept by the norm step")
+    static let rateDist = ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by the criterion among the norm survivors")
+    static let criteria = ArgumentSpec("criteria", .choices(CriterionKind.allCases.map(\.rawValue)), default: .strings(["fpgm", "l2"]), help: "criteria to compare: fpgm, l2, l1, random, gm-exact")
+    static let distance = ArgumentSpec("distance", .choice(FilterDistance.allCases.map(\.rawValue)), default: .string("euclidean"), help: "the distance of fpgm")
+    static let layers = ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)")
+
     public let spec = DirectiveSpec(name: "select", summary: "filters chosen by each criterion, and their overlap", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights and of the random criterion"),
-        ArgumentSpec("rate_norm", .fraction, default: .number(1.0), help: "fraction kept by the norm step"),
-        ArgumentSpec("rate_dist", .fraction, default: .number(0.4), help: "fraction pruned by the criterion among the norm survivors"),
-        ArgumentSpec("criteria", .choices(CriterionKind.allCases.map(\.rawValue)), default: .strings(["fpgm", "l2"]), help: "criteria to compare: fpgm, l2, l1, random, gm-exact"),
-        ArgumentSpec("distance", .choice(FilterDistance.allCases.map(\.rawValue)), default: .string("euclidean"), help: "the distance of fpgm"),
-        ArgumentSpec("layers", .choices(Architecture.convolutionNames), default: .strings([]), help: "the layers to show (default: every prunable conv layer)"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed.with(help: "seed of synthetic weights and of the random criterion"),
+        Self.rateNorm,
+        Self.rateDist,
+        Self.criteria,
+        Self.distance,
+        Self.layers,
     ], exports: "rate_norm and rate_dist (fractions), <criterion>_pruned (filters pruned in all), overlap_<a>_<b> (the share of the first criterion's pruned filters that criterion b prunes too), the fractions each also as ..._percent")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .number(rateNorm)? = arguments["rate_norm"],
-              case let .number(rateDist)? = arguments["rate_dist"], case let .strings(criteriaNames)? = arguments["criteria"],
-              case let .string(distanceName)? = arguments["distance"], case let .strings(wanted)? = arguments["layers"],
-              let distance = FilterDistance(rawValue: distanceName) else {
-            throw DirectiveFailure("the select arguments did not reach the directive")
-        }
-        let kinds = try criteriaNames.map { name in
-            guard let kind = CriterionKind(rawValue: name) else {
-                throw DirectiveFailure("unknown criterion '\(name)' (known: \(CriterionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return kind
-        }
+        let seed = arguments.integer(ModelArguments.seed)
+        let rateNorm = arguments.number(Self.rateNorm)
+        let rateDist = arguments.number(Self.rateDist)
+        let kinds = arguments.choices(Self.criteria, as: CriterionKind.self)
+        let wanted = arguments.strings(Self.layers)
+        let distance = arguments.choice(Self.distance, as: FilterDistance.self)
         guard !kinds.isEmpty else { throw DirectiveFailure("criteria lists no criterion") }
         let rates = try PruningRates.cell(rateNorm: rateNorm, rateDist: rateDist)
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let model = try ModelArguments.load(arguments, context: context)
         let layers = try model.layers(named: wanted)
         let plans = try kinds.map { kind in
-            try FilterSelector(rates: rates, criterion: kind.criterion(distance: distance, seed: UInt64(max(0, seed)))).plan(for: layers)
+            try FilterSelector(rates: rates, criterion: kind.criterion(distance: distance, seed: UInt64(seed))).plan(for: layers)
         }
         let first = kinds[0].rawValue
         var rows = [[String]]()

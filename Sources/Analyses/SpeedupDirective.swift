@@ -13,26 +13,30 @@ import Report
 public struct SpeedupDirective: Directive {
     public init() {}
 
+    static let rateNorm = ArgumentSpec("rate_norm", .fractions, default: .numbers([1.0, 0.7]), help: "the norm step's kept fraction of each plan")
+    static let rateDist = ArgumentSpec("rate_dist", .fractions, default: .numbers([0.4, 0.1]), help: "the FPGM step's pruned fraction of each plan (paired with rate_norm)")
+    static let batch = ArgumentSpec("batch", .integer, default: .integer(64), help: "images per forward pass")
+    static let repeats = ArgumentSpec("repeats", .integer, default: .integer(5), help: "timed runs per network (the median is reported)")
+
     public let spec = DirectiveSpec(name: "speedup", summary: "theoretical against measured forward-time reduction of compact networks", arguments: [
-        ArgumentSpec("weights", .string, help: "a checkpoint (path relative to the notebook), hub:akamaster/<model>, or synthetic"),
-        ModelSource.archArgument,
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of synthetic weights"),
-        ArgumentSpec("rate_norm", .fractions, default: .numbers([1.0, 0.7]), help: "the norm step's kept fraction of each plan"),
-        ArgumentSpec("rate_dist", .fractions, default: .numbers([0.4, 0.1]), help: "the FPGM step's pruned fraction of each plan (paired with rate_norm)"),
-        ArgumentSpec("batch", .integer, default: .integer(64), help: "images per forward pass"),
-        ArgumentSpec("repeats", .integer, default: .integer(5), help: "timed runs per network (the median is reported)"),
+        ModelArguments.weights,
+        ModelArguments.arch,
+        ModelArguments.seed,
+        Self.rateNorm,
+        Self.rateDist,
+        Self.batch,
+        Self.repeats,
     ], exports: "theoretical_<i> and measured_<i> for the i-th pair of rates (fractions of the unpruned MACs and forward time saved), each also as ..._percent; the measured ones differ from run to run")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .string(weights)? = arguments["weights"], case let .string(arch)? = arguments["arch"],
-              case let .integer(seed)? = arguments["seed"], case let .numbers(rateNorms)? = arguments["rate_norm"],
-              case let .numbers(rateDists)? = arguments["rate_dist"], case let .integer(batch)? = arguments["batch"],
-              case let .integer(repeats)? = arguments["repeats"] else {
-            throw DirectiveFailure("the speedup arguments did not reach the directive")
-        }
+        let weights = arguments.string(ModelArguments.weights)
+        let rateNorms = arguments.numbers(Self.rateNorm)
+        let rateDists = arguments.numbers(Self.rateDist)
+        let batch = arguments.integer(Self.batch)
+        let repeats = arguments.integer(Self.repeats)
         guard rateNorms.count == rateDists.count, !rateNorms.isEmpty else { throw DirectiveFailure("rate_norm and rate_dist need the same number of values") }
         guard (1...1024).contains(batch), (1...100).contains(repeats) else { throw DirectiveFailure("batch must be 1 to 1024 and repeats 1 to 100") }
-        let model = try ModelSource.load(weights: weights, arch: arch, seed: seed, context: context)
+        let model = try ModelArguments.load(arguments, context: context)
         let architecture = model.weights.architecture, counter = ExactFLOPsCounter(architecture: architecture)
         let full = InferenceNetwork(weights: model.weights)
         let images = GeneratedImages.pattern(count: batch, side: architecture.inputSize).maps(normalization: .imagenet)

@@ -12,20 +12,25 @@ import Report
 public struct ToyDirective: Directive {
     public init() {}
 
+    static let similar = ArgumentSpec("similar", .integer, default: .integer(9), help: "points in the tight group of similar filters")
+    static let distinct = ArgumentSpec("distinct", .integer, default: .integer(4), help: "distinct points with small norms")
+    static let rate = ArgumentSpec("rate", .fraction, default: .number(0.3), help: "fraction of the points pruned by each criterion")
+    static let seed = ArgumentSpec("seed", .count, default: .integer(0), help: "seed of the points")
+
     public let spec = DirectiveSpec(name: "toy", summary: "norm against geometric median on points in the plane", arguments: [
-        ArgumentSpec("similar", .integer, default: .integer(9), help: "points in the tight group of similar filters"),
-        ArgumentSpec("distinct", .integer, default: .integer(4), help: "distinct points with small norms"),
-        ArgumentSpec("rate", .fraction, default: .number(0.3), help: "fraction of the points pruned by each criterion"),
-        ArgumentSpec("seed", .integer, default: .integer(0), help: "seed of the points"),
+        Self.similar,
+        Self.distinct,
+        Self.rate,
+        Self.seed,
     ], exports: "pruned (points FPGM prunes), overlap (points both criteria prune), median_x and median_y (the geometric median)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        guard case let .integer(similar)? = arguments["similar"], case let .integer(distinct)? = arguments["distinct"],
-              case let .number(rate)? = arguments["rate"], case let .integer(seed)? = arguments["seed"] else {
-            throw DirectiveFailure("the toy arguments did not reach the directive")
-        }
+        let similar = arguments.integer(Self.similar)
+        let distinct = arguments.integer(Self.distinct)
+        let rate = arguments.number(Self.rate)
+        let seed = arguments.integer(Self.seed)
         guard (2...200).contains(similar), (1...50).contains(distinct) else { throw DirectiveFailure("similar must be 2 to 200 and distinct 1 to 50") }
-        var generator = SeededGenerator(seed: UInt64(max(0, seed)), stream: "toy")
+        var generator = SeededGenerator(seed: UInt64(seed), stream: "toy")
         var coordinates = [Float]()
         for _ in 0..<similar { coordinates += [Float(3 + 0.25 * generator.nextNormal()), Float(2 + 0.25 * generator.nextNormal())] }
         for index in 0..<distinct {

@@ -3,6 +3,8 @@ import Report
 /// What one argument of a directive accepts.
 public enum ArgumentKind: Sendable, Equatable {
     case bool, integer, number, string
+    /// An integer of at least 0 (a seed, a count).
+    case count
     /// A list of strings; a single string is accepted as a list of one.
     case strings
     /// A list of numbers; a single number is accepted as a list of one.
@@ -21,6 +23,7 @@ public enum ArgumentKind: Sendable, Equatable {
         switch self {
         case .bool: return "true or false"
         case .integer: return "an integer"
+        case .count: return "a non-negative integer"
         case .number: return "a number"
         case .string: return "a string"
         case .strings: return "a list of strings"
@@ -45,6 +48,67 @@ public struct ArgumentSpec: Sendable, Equatable {
         self.kind = kind
         self.defaultValue = defaultValue
         self.help = help
+    }
+
+    /// The same argument with other help (a shared argument that means a little more in one directive).
+    public func with(help: String) -> ArgumentSpec { ArgumentSpec(name, kind, default: defaultValue, help: help) }
+}
+
+/// A cell's checked arguments read through their specs: `DirectiveSpec.check` has given every argument
+/// of the spec a value of its kind, so a getter that finds another kind is a directive's programming
+/// error (its spec and its reading disagree), not a notebook's.
+extension Dictionary where Key == String, Value == ArgumentValue {
+    public func bool(_ spec: ArgumentSpec) -> Bool {
+        guard case let .bool(value)? = self[spec.name] else { return mismatch(spec, "bool") }
+        return value
+    }
+
+    /// An `.integer` or `.count` argument.
+    public func integer(_ spec: ArgumentSpec) -> Int {
+        guard case let .integer(value)? = self[spec.name] else { return mismatch(spec, "integer") }
+        return value
+    }
+
+    /// A `.number` or `.fraction` argument.
+    public func number(_ spec: ArgumentSpec) -> Double {
+        guard case let .number(value)? = self[spec.name] else { return mismatch(spec, "number") }
+        return value
+    }
+
+    /// A `.string` or `.choice` argument.
+    public func string(_ spec: ArgumentSpec) -> String {
+        guard case let .string(value)? = self[spec.name] else { return mismatch(spec, "string") }
+        return value
+    }
+
+    /// A `.strings` or `.choices` argument.
+    public func strings(_ spec: ArgumentSpec) -> [String] {
+        guard case let .strings(value)? = self[spec.name] else { return mismatch(spec, "strings") }
+        return value
+    }
+
+    /// A `.numbers` or `.fractions` argument.
+    public func numbers(_ spec: ArgumentSpec) -> [Double] {
+        guard case let .numbers(value)? = self[spec.name] else { return mismatch(spec, "numbers") }
+        return value
+    }
+
+    /// A `.choice` argument as the type whose raw values its choices are.
+    public func choice<T: RawRepresentable>(_ spec: ArgumentSpec, as type: T.Type) -> T where T.RawValue == String {
+        guard let value = T(rawValue: string(spec)) else { return mismatch(spec, "\(T.self)") }
+        return value
+    }
+
+    /// A `.choices` argument as the type whose raw values its choices are.
+    public func choices<T: RawRepresentable>(_ spec: ArgumentSpec, as type: T.Type) -> [T] where T.RawValue == String {
+        strings(spec).map { name in
+            guard let value = T(rawValue: name) else { return mismatch(spec, "\(T.self)") }
+            return value
+        }
+    }
+
+    private func mismatch<T>(_ spec: ArgumentSpec, _ read: String) -> T {
+        preconditionFailure("argument '\(spec.name)' is declared \(spec.kind.name) but read as \(read)")
     }
 }
 
@@ -155,6 +219,7 @@ public struct DirectiveSpec: Sendable {
             return .strings(texts)
         case let (.bool, .bool(flag)): return .bool(flag)
         case let (.integer, .int(number)): return .integer(number)
+        case let (.count, .int(number)) where number >= 0: return .integer(number)
         case let (.number, .int(number)): return .number(Double(number))
         case let (.number, .double(number)): return .number(number)
         case let (.string, .string(text)): return .string(text)

@@ -44,6 +44,8 @@ struct DirectiveSpecTests {
         ("rates: high\n", "x.md:3:1: error: [tbl-p] prune: argument 'rates' must be a list of numbers from 0 to 1"),
         ("criteria: [fpgm, l3]\n", "x.md:3:1: error: [tbl-p] prune: argument 'criteria' has the unknown value 'l3'; did you mean 'l2'? (known: fpgm, l2)"),
         ("arch: resnet57\n", "x.md:3:1: error: [tbl-p] prune: argument 'arch' has the unknown value 'resnet57'; did you mean 'resnet56'? (known: resnet20, resnet56)"),
+        ("seed: -1\n", "x.md:3:1: error: [tbl-p] prune: argument 'seed' must be a non-negative integer"),
+        ("seed: 1.5\n", "x.md:3:1: error: [tbl-p] prune: argument 'seed' must be a non-negative integer"),
     ])
     func ranges(text: String, message: String) throws {
         let prune = DirectiveSpec(name: "prune", summary: "pruning", arguments: [
@@ -51,6 +53,7 @@ struct DirectiveSpecTests {
             ArgumentSpec("rates", .fractions, default: .numbers([0.4]), help: "rates"),
             ArgumentSpec("criteria", .choices(["fpgm", "l2"]), default: .strings(["fpgm"]), help: "criteria"),
             ArgumentSpec("arch", .choice(["", "resnet20", "resnet56"]), default: .string(""), help: "arch"),
+            ArgumentSpec("seed", .count, default: .integer(0), help: "seed"),
         ])
         func parsed(_ arguments: String) throws -> (Cell, YAMLNode) {
             let notebook = try Notebook(path: "x.md", text: "```fpgm prune\n#| label: tbl-p\n\(arguments)```\n")
@@ -63,9 +66,9 @@ struct DirectiveSpecTests {
         } catch {
             #expect(error.description == message)
         }
-        let (fineCell, fineNode) = try parsed("rate: 0\nrates: [1, 0.5]\ncriteria: l2\narch: resnet20\n")
+        let (fineCell, fineNode) = try parsed("rate: 0\nrates: [1, 0.5]\ncriteria: l2\narch: resnet20\nseed: 7\n")
         let values = try prune.check(fineNode, cell: fineCell, file: "x.md")
-        #expect(values == ["rate": .number(0), "rates": .numbers([1, 0.5]), "criteria": .strings(["l2"]), "arch": .string("resnet20")])
+        #expect(values == ["rate": .number(0), "rates": .numbers([1, 0.5]), "criteria": .strings(["l2"]), "arch": .string("resnet20"), "seed": .integer(7)])
     }
 
     @Test("suggestions: a prefix, or at most two edits")

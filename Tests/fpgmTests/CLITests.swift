@@ -973,6 +973,7 @@ struct RenderErrorTests {
         ("```fpgm flops\narchs: [resnet20]\nrates: high\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must be a list of numbers from 0 to 1"),
         ("```fpgm flops\narchs: [resnet20]\nrates: [0.4, 1.5]\n```\n", 2, "e.md:3:1: error: [cell-1] flops: argument 'rates' must lie in [0, 1], got 1.5"),
         ("```fpgm select\nweights: synthetic\narch: resnet20\nrate_dist: -0.1\n```\n", 2, "e.md:4:1: error: [cell-1] select: argument 'rate_dist' must lie in [0, 1], got -0.1"),
+        ("```fpgm select\nweights: synthetic\narch: resnet20\nseed: -3\n```\n", 2, "e.md:4:1: error: [cell-1] select: argument 'seed' must be a non-negative integer"),
         ("```fpgm accuracy\nweights: synthetic\narch: resnet20\ncriteria: [fpgm, l3]\n```\n", 2, "e.md:4:1: error: [cell-1] accuracy: argument 'criteria' has the unknown value 'l3'; did you mean 'l2'? (known: fpgm, mix, l2, l1, random)"),
         ("```fpgm flops\narchs: [${net}]\n```\n", 2, "e.md:2:9: error: [cell-1] flops: undefined parameter 'net' (no parameters are defined)"),
         ("```fpgm flops\n#| label: a\narchs: [resnet20]\n```\n\n```fpgm flops\n#| label: a\narchs: [resnet20]\n```\n", 2, "e.md:6:1: error: [a] the label 'a' is already used by the cell on line 1"),
