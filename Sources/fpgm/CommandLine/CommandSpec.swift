@@ -63,7 +63,7 @@ struct CommandSpec {
 
     /// Parses the words after the subcommand name.
     func parse(_ words: [String]) throws(CommandLineError) -> ParsedArguments {
-        var parsed = ParsedArguments()
+        var parsed = ParsedArguments(spec: self)
         var index = 0
         while index < words.count {
             let word = words[index]
@@ -112,27 +112,56 @@ struct CommandSpec {
     func usage(_ message: String) -> CommandLineError { .usage(message, self) }
 }
 
-/// What the parser found.
+/// What the parser found, read through the command's own `OptionSpec` values (a misspelt option
+/// cannot compile; reading an option the command does not declare stops debug builds).
 struct ParsedArguments {
+    let spec: CommandSpec
     var positionals: [String] = []
-    var values: [String: String] = [:]
+    fileprivate(set) var values: [String: String] = [:]
     /// The values of repeatable options, in the order given.
-    var lists: [String: [String]] = [:]
-    var flags: Set<String> = []
+    fileprivate(set) var lists: [String: [String]] = [:]
+    fileprivate(set) var flags: Set<String> = []
 
-    /// The option's value, or its default.
-    func value(_ option: String, in spec: CommandSpec) -> String? {
-        values[option] ?? spec.options.first { $0.name == option }?.defaultValue
+    /// The option's value as given, without its default.
+    func given(_ option: OptionSpec) -> String? { values[declared(option).name] }
+
+    /// The option's value, or the default the command declares for it.
+    func value(_ option: OptionSpec) -> String? { given(option) ?? declared(option).defaultValue }
+
+    /// Whether the flag was given.
+    func has(_ flag: OptionSpec) -> Bool { flags.contains(declared(flag).name) }
+
+    /// Every value of a repeatable option, in the order given.
+    func list(_ option: OptionSpec) -> [String] { lists[declared(option).name] ?? [] }
+
+    /// The value (or default) of an option with a closed set of values, as the type whose raw values they are.
+    func choice<T: RawRepresentable>(_ option: OptionSpec, as type: T.Type) -> T? where T.RawValue == String {
+        value(option).flatMap(T.init(rawValue:))
     }
 
     /// The option's value as a number; fails with a usage error naming the option.
-    func number(_ option: String, in spec: CommandSpec) throws(CommandLineError) -> Double? {
-        guard let text = value(option, in: spec) else { return nil }
+    func number(_ option: OptionSpec) throws(CommandLineError) -> Double? {
+        guard let text = value(option) else { return nil }
         guard let number = Double(text), number.isFinite else {
-            let placeholder = spec.options.first { $0.name == option }?.valueName ?? "value"
-            throw spec.usage("The value '\(text)' is invalid for '\(option) <\(placeholder)>': not a number")
+            throw spec.usage("The value '\(text)' is invalid for '\(option.synopsis)': not a number")
         }
         return number
+    }
+
+    /// The option's value as a whole number of at least `least`; fails with a usage error naming the option.
+    func wholeNumber(_ option: OptionSpec, atLeast least: Int) throws(CommandLineError) -> Int {
+        let text = value(option) ?? ""
+        guard let number = Int(text), number >= least else {
+            throw spec.usage("The value '\(text)' is invalid for '\(option.synopsis)': not a whole number of at least \(least)")
+        }
+        return number
+    }
+
+    /// The command's own declaration of `option` (an option group's members are declared by name).
+    private func declared(_ option: OptionSpec) -> OptionSpec {
+        let own = spec.options.first { $0.name == option.name }
+        assert(own != nil, "fpgm \(spec.name) reads \(option.name), which it does not declare")
+        return own ?? option
     }
 }
 

@@ -10,16 +10,17 @@ enum DataArguments {
     static let dataHelp = "hub:cifar10/test or hub:cifar10/train, a CIFAR-10 batch file (binary or python), a folder (cifar-10-batches-bin/, cifar-10-batches-py/, or one holding either or an archive), an official .tar.gz archive (with :test or :train to choose the split), or pattern:N / smooth:N"
 
     static func normalization(_ arguments: ParsedArguments, spec: CommandSpec) -> Normalization {
-        Normalization(rawValue: arguments.value("--normalize", in: spec) ?? "") ?? .imagenet
+        Normalization(rawValue: arguments.value(normalizeOption) ?? "") ?? .imagenet
     }
 
     /// The images of a data spec given to `option`: a mistake in the spec is a usage error (exit 2), data
     /// that cannot be read an input error (exit 3).
-    static func images(_ text: String, option: String, split: DataSplit, side: Int = 32, spec: CommandSpec) throws(CommandLineError) -> ImageSet {
+    /// The images of a data spec given to `option`; a count that does not parse names the option.
+    static func images(_ text: String, option: OptionSpec, split: DataSplit, side: Int = 32, spec: CommandSpec) throws(CommandLineError) -> ImageSet {
         do {
             return try ImageData().load(text, split: split, side: side)
         } catch let ImageSpecError.count(text, expected) {
-            throw spec.usage("The value '\(text)' is invalid for '\(option) <\(spec.options.first { $0.name == option }?.valueName ?? "data")>': give \(expected)")
+            throw spec.usage("The value '\(text)' is invalid for '\(option.synopsis)': give \(expected)")
         } catch let error as ImageSpecError {
             throw spec.usage(error.description)
         } catch {

@@ -5,25 +5,31 @@ import Report
 /// `fpgm evaluate`: top-1 accuracy of a network on labelled images, unpruned, masked or compact, with
 /// the batch norms optionally re-estimated on other images first (DESIGN.md §11).
 enum EvaluateCommand {
+    static let data = OptionSpec.value("--data", "data", help: "The labelled images: " + DataArguments.dataHelp + ". Folders and archives give their test split unless ':train' follows.", default: "hub:cifar10/test")
+    static let images = OptionSpec.value("--images", "N", help: "Use only the first N images.")
+    static let criterion = OptionSpec.value("--criterion", "criterion", help: "How --prune scores filters in its second step.", default: "fpgm", values: CriterionKind.allCases.map(\.rawValue))
+    static let seed = OptionSpec.value("--seed", "seed", help: "Seed of the random criterion.", default: "0")
+    static let recalibrate = OptionSpec.value("--recalibrate", "data", help: "Re-estimate every batch norm's running mean and variance on these images (labels unused) before evaluating; folders and archives give their training split unless ':test' follows.")
+    static let recalibrateImages = OptionSpec.value("--recalibrate-images", "N", help: "How many images --recalibrate uses, in batches of 128.", default: "2000")
+    static let json = OptionSpec.flag("--json", help: "Print JSON instead of a summary.")
+
     static let spec = CommandSpec(
         name: "evaluate",
         overview: "Measure a network's top-1 accuracy on CIFAR-10 images, unpruned or pruned, with batch norms optionally re-estimated.",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             RunnableArchitecture.option,
-            .value("--data", "data", help: "The labelled images: " + DataArguments.dataHelp + ". Folders and archives give their test split unless ':train' follows.",
-                   default: "hub:cifar10/test"),
-            .value("--images", "N", help: "Use only the first N images."),
-            .value("--prune", "R,D", help: "Prune first: rate-norm R and rate-dist D, as in 'fpgm select'."),
-            .value("--criterion", "criterion", help: "How --prune scores filters in its second step.", default: "fpgm",
-                   values: CriterionKind.allCases.map(\.rawValue)),
-            .value("--seed", "seed", help: "Seed of the random criterion.", default: "0"),
+            Self.data,
+            Self.images,
+            RateOptions.prune(by: ""),
+            Self.criterion,
+            Self.seed,
             RunnableArchitecture.modeOption,
-            .value("--recalibrate", "data", help: "Re-estimate every batch norm's running mean and variance on these images (labels unused) before evaluating; folders and archives give their training split unless ':test' follows."),
-            .value("--recalibrate-images", "N", help: "How many images --recalibrate uses, in batches of 128.", default: "2000"),
+            Self.recalibrate,
+            Self.recalibrateImages,
             DataArguments.normalizeOption,
             RunnableArchitecture.shortcutOption,
-            .flag("--json", help: "Print JSON instead of a summary."),
+            Self.json,
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
@@ -31,21 +37,21 @@ enum EvaluateCommand {
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
         guard architecture.inputSize == 32 else { throw spec.usage("CIFAR-10 holds 32 x 32 images; \(architecture.name) takes \(architecture.inputSize) x \(architecture.inputSize)") }
-        let rates = try ForwardCommand.pruneRates(arguments.values["--prune"])
-        let compact = arguments.value("--mode", in: spec) == "compact"
-        let kind = CriterionKind(rawValue: arguments.value("--criterion", in: spec) ?? "fpgm") ?? .fpgm
-        let seed = try count("--seed", arguments, allowingZero: true)
-        let limit = try arguments.values["--images"].map { _ throws(CommandLineError) in try count("--images", arguments) }
-        let recalibrationCount = try count("--recalibrate-images", arguments)
+        let rates = try RateOptions.pruneRates(arguments)
+        let compact = arguments.value(RunnableArchitecture.modeOption) == "compact"
+        let kind = CriterionKind(rawValue: arguments.value(Self.criterion) ?? "fpgm") ?? .fpgm
+        let seed = try arguments.wholeNumber(Self.seed, atLeast: 0)
+        let limit = try arguments.given(Self.images).map { _ throws(CommandLineError) in try arguments.wholeNumber(Self.images, atLeast: 1) }
+        let recalibrationCount = try arguments.wholeNumber(Self.recalibrateImages, atLeast: 1)
         let normalization = DataArguments.normalization(arguments, spec: spec)
         let shortcut = RunnableArchitecture.shortcut(arguments, spec: spec)
-        let dataSpec = arguments.value("--data", in: spec) ?? "hub:cifar10/test"
+        let dataSpec = arguments.value(Self.data) ?? "hub:cifar10/test"
 
-        let all = try DataArguments.images(dataSpec, option: "--data", split: .test, spec: spec)
+        let all = try DataArguments.images(dataSpec, option: Self.data, split: .test, spec: spec)
         guard all.labels != nil else { throw spec.usage("'\(dataSpec)' has no labels; evaluate needs CIFAR-10 images") }
         let images = limit.map { all.prefix($0) } ?? all
-        let calibration = try arguments.values["--recalibrate"].map { text throws(CommandLineError) in
-            try DataArguments.images(text, option: "--recalibrate", split: .train, spec: spec).prefix(recalibrationCount)
+        let calibration = try arguments.given(Self.recalibrate).map { text throws(CommandLineError) in
+            try DataArguments.images(text, option: Self.recalibrate, split: .train, spec: spec).prefix(recalibrationCount)
         }
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
@@ -66,7 +72,7 @@ enum EvaluateCommand {
                                     normalization: normalization)
 
         let classNames = CIFARBatch.classNames
-        if arguments.flags.contains("--json") {
+        if arguments.has(Self.json) {
             var members: [(String, JSONValue)] = [
                 ("checkpoint", .string(path)), ("arch", .string(architecture.name)), ("data", .string(dataSpec)),
                 ("normalization", .string(normalization.rawValue)), ("images", .int(evaluation.images)), ("correct", .int(evaluation.correct)),
@@ -83,7 +89,7 @@ enum EvaluateCommand {
                 members += [("mode", .string(compact ? "compact" : "mask")), ("criterion", .string(kind.rawValue)),
                             ("rate_norm", .double(rates.rateNorm)), ("rate_dist", .double(rates.rateDist))]
             }
-            if let calibration, let text = arguments.values["--recalibrate"] {
+            if let calibration, let text = arguments.given(Self.recalibrate) {
                 members += [("recalibration_data", .string(text)), ("recalibration_images", .int(calibration.count))]
             }
             if evaluation.predictsOneClass { members.append(("single_class", .int(evaluation.predictions[0]))) }
@@ -101,15 +107,5 @@ enum EvaluateCommand {
         }
         return text + "\n" + Table(columns: ["Class", "Name", "Images", "Correct", "Top-1"],
                                    alignments: [.right, .left, .right, .right, .right], rows: rows).markdown
-    }
-
-    /// A whole-number option at least 1 (or 0 with `allowingZero`); a usage error naming it otherwise.
-    static func count(_ option: String, _ arguments: ParsedArguments, allowingZero: Bool = false) throws(CommandLineError) -> Int {
-        let text = arguments.value(option, in: spec) ?? ""
-        guard let value = Int(text), value >= (allowingZero ? 0 : 1) else {
-            let placeholder = spec.options.first { $0.name == option }?.valueName ?? "value"
-            throw spec.usage("The value '\(text)' is invalid for '\(option) <\(placeholder)>': not a whole number of at least \(allowingZero ? 0 : 1)")
-        }
-        return value
     }
 }

@@ -5,29 +5,32 @@ import Report
 /// `fpgm forward`: the logits of a network on deterministic or CIFAR-10 images, unpruned, masked
 /// (the plan's filters zeroed, as the official code prunes) or compact (the filters removed).
 enum ForwardCommand {
+    static let input = OptionSpec.value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), both at the network's input size, or CIFAR-10 images as 'fpgm evaluate --data' takes them (hub:cifar10/test, a batch file, a folder or an archive).")
+    static let json = OptionSpec.flag("--json", help: "Print JSON instead of a table.")
+
     static let spec = CommandSpec(
         name: "forward",
         overview: "Run a network on images and print its logits (and top-1 accuracy on a labelled batch).",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
             RunnableArchitecture.option,
-            .value("--input", "input", help: "pattern:N for N striped images (those of the reference logits), smooth:N for N smooth random colour images (seeded), both at the network's input size, or CIFAR-10 images as 'fpgm evaluate --data' takes them (hub:cifar10/test, a batch file, a folder or an archive)."),
+            Self.input,
             DataArguments.normalizeOption,
-            .value("--prune", "R,D", help: "Prune first with FPGM: rate-norm R and rate-dist D, as in 'fpgm select'."),
+            RateOptions.prune(by: " with FPGM"),
             RunnableArchitecture.modeOption,
             RunnableArchitecture.shortcutOption,
-            .flag("--json", help: "Print JSON instead of a table."),
+            Self.json,
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parseToCompute(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
-        guard let inputText = arguments.values["--input"] else { throw spec.usage("Missing expected option '--input <input>'") }
-        let rates = try pruneRates(arguments.values["--prune"])
+        guard let inputText = arguments.given(Self.input) else { throw spec.usage("Missing expected option '\(Self.input.synopsis)'") }
+        let rates = try RateOptions.pruneRates(arguments)
         let shortcut = RunnableArchitecture.shortcut(arguments, spec: spec)
         let normalization = DataArguments.normalization(arguments, spec: spec)
-        let images = try DataArguments.images(inputText, option: "--input", split: .test, side: architecture.inputSize, spec: spec)
+        let images = try DataArguments.images(inputText, option: Self.input, split: .test, side: architecture.inputSize, spec: spec)
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
         let model: CompactModel
@@ -40,7 +43,7 @@ enum ForwardCommand {
             let weights = try RunnableArchitecture.bind(checkpoint, path: resolved, to: architecture)
             if let rates {
                 let plan = try RunnableArchitecture.plan(weights, rates: rates, path: resolved)
-                let compact = arguments.value("--mode", in: spec) == "compact"
+                let compact = arguments.value(RunnableArchitecture.modeOption) == "compact"
                 model = try RunnableArchitecture.pruned(weights, by: plan, compact: compact)
                 members += [("mode", .string(compact ? "compact" : "mask")), ("rate_norm", .double(rates.rateNorm)),
                             ("rate_dist", .double(rates.rateDist))]
@@ -62,7 +65,7 @@ enum ForwardCommand {
         let predictions = logits.map(InferenceNetwork.predictedClass)
         let accuracy = images.labels.map { labels in Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count) }
 
-        if arguments.flags.contains("--json") {
+        if arguments.has(Self.json) {
             members = [("checkpoint", .string(path)), ("arch", .string(network.model.architecture.name)), ("input", .string(inputText)),
                        ("normalization", .string(normalization.rawValue)), ("shortcut", .string(shortcut.rawValue))] + members
             members.append(("parameters", .int(network.model.parameterCount)))
@@ -89,15 +92,5 @@ enum ForwardCommand {
         }
         let table = Table(columns: ["Image", "Class"] + columns, alignments: Array(repeating: .right, count: 2 + columns.count), rows: rows)
         return table.markdown + (shown < logits.count ? "(first \(shown) of \(logits.count) images; --json gives all)\n" : "")
-    }
-
-    /// `R,D` as pruning rates, or nil without --prune.
-    static func pruneRates(_ text: String?) throws(CommandLineError) -> PruningRates? {
-        guard let text else { return nil }
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let rateNorm = parts[0], let rateDist = parts[1] else {
-            throw spec.usage("The value '\(text)' is invalid for '--prune <R,D>': give two numbers such as 0.7,0.1")
-        }
-        do { return try PruningRates(rateNorm: rateNorm, rateDist: rateDist) } catch { throw spec.usage(RateOptions.worded(error)) }
     }
 }

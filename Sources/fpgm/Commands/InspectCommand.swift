@@ -5,11 +5,15 @@ import Report
 
 /// `fpgm inspect`: the tensors of a checkpoint as stored: names, shapes, element types and sums of |x|.
 enum InspectCommand {
+    static let json = OptionSpec.flag("--json", help: "Print JSON instead of a table.")
+
     static let spec = CommandSpec(
         name: "inspect",
         overview: "List the tensors of a checkpoint: names, shapes, element types and sums of absolute values.",
         arguments: [("checkpoint", CheckpointArgument.help)],
-        options: [.flag("--json", help: "Print JSON instead of a table.")])
+        options: [
+            Self.json,
+        ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
@@ -18,7 +22,7 @@ enum InspectCommand {
         let digest: SHA256Digest
         do { digest = try SHA256Digest(fileAt: path) } catch { throw .input(error.description) }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard arguments.flags.contains("--json") else {
+        guard arguments.has(Self.json) else {
             let table = Table(columns: ["Tensor", "Shape", "Type", "Sum of |x|"], alignments: [.left, .left, .left, .right],
                               rows: checkpoint.tensors.map { [$0.name, "\($0.tensor.shape)", $0.dtype.rawValue, String(format: "%.6g", $0.tensor.absoluteSum)] })
             let metadata = checkpoint.metadata.keys.sorted().map { "\($0): \(checkpoint.metadata[$0]!)" }

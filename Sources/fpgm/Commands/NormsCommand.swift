@@ -7,20 +7,23 @@ import Report
 /// statistics of the norm criterion's two requirements (Sec. 3.2 of the paper): a large deviation
 /// and a minimum near zero.
 enum NormsCommand {
+    static let arch = OptionSpec.value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted.")
+    static let json = OptionSpec.flag("--json", help: "Print JSON, with every filter's norms, instead of a table.")
+
     static let spec = CommandSpec(
         name: "norms",
         overview: "Filter norms of every conv layer of a checkpoint, with their spread and minimum.",
         arguments: [("checkpoint", CheckpointArgument.help)],
         options: [
-            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted."),
-            .flag("--json", help: "Print JSON, with every filter's norms, instead of a table."),
+            Self.arch,
+            Self.json,
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
         guard let argument = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         var architecture: Architecture?
-        if let name = arguments.values["--arch"] {
+        if let name = arguments.given(Self.arch) {
             do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
         }
         let (path, checkpoint) = try CheckpointArgument.read(argument)
@@ -29,7 +32,7 @@ enum NormsCommand {
             throw .input("\(path): \(error.description)")
         }
         let summaries = layers.map { NormSummary(name: $0.name, filters: $0.filters) }
-        guard arguments.flags.contains("--json") else {
+        guard arguments.has(Self.json) else {
             return NormSummary.table(summaries).markdown + "\nL2 norms of each filter; std is the population standard deviation.\n"
         }
         let members: [(String, JSONValue)] = [

@@ -5,26 +5,29 @@ import Notebook
 /// `fpgm preview`: renders a notebook or a folder of notebooks (as `render` does, with the cache), serves
 /// the pages on 127.0.0.1, renders again whenever a file changes, and the open page reloads by itself.
 enum PreviewCommand {
+    static let port = OptionSpec.value("--port", "port", help: "The port on 127.0.0.1 (0: any free port).", default: "4000")
+    static let output = OptionSpec.value("-o", "dir", help: "The folder the pages are written to (default: a temporary folder, removed when the preview stops).")
+
     static let spec = CommandSpec(
         name: "preview",
         overview: "Serve a notebook or a folder of notebooks on 127.0.0.1, render again what changes, and reload the open page.",
         arguments: [("path", "A notebook, or a folder rendered as a site (default: the current folder).")],
         options: [
-            .value("--port", "port", help: "The port on 127.0.0.1 (0: any free port).", default: "4000"),
-            .value("-o", "dir", help: "The folder the pages are written to (default: a temporary folder, removed when the preview stops)."),
+            Self.port,
+            Self.output,
         ],
         usage: "[<path>] [--port <port>] [-o <dir>]")
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
         let path = arguments.positionals.first ?? "."
-        guard let port = UInt16(arguments.value("--port", in: spec) ?? "4000") else {
-            throw spec.usage("The value '\(arguments.values["--port"] ?? "")' is invalid for '--port <port>': give a port from 0 to 65535.")
+        guard let port = UInt16(arguments.value(Self.port) ?? "4000") else {
+            throw spec.usage("The value '\(arguments.given(Self.port) ?? "")' is invalid for '--port <port>': give a port from 0 to 65535.")
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw .input("\(path): no such file or folder") }
-        let temporary = arguments.values["-o"] == nil
-        let output = arguments.values["-o"] ?? FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-preview-\(getpid())").path
+        let temporary = arguments.given(Self.output) == nil
+        let output = arguments.given(Self.output) ?? FileManager.default.temporaryDirectory.appendingPathComponent("fpgm-preview-\(getpid())").path
         let settings = RenderCommand.Settings(output: output, formats: ["html"], assignments: [], parametersFile: nil,
                                               keepGoing: true, useCache: true, quiet: true, summary: false)
         let runner = Runner(directives: Directives.all, engineVersion: RenderCommand.buildIdentity)

@@ -5,26 +5,27 @@ import Report
 /// `fpgm prune`: select with FPGM and write the pruned weights as safetensors, either masked (the
 /// official soft pruning: the filters zeroed, every shape kept) or compact (the filters removed).
 enum PruneCommand {
+    static let output = OptionSpec.value("-o", "out", help: "The .safetensors file to write (replaced atomically).")
+    static let compact = OptionSpec.flag("--compact", help: "Remove the pruned filters (and the input channels they fed) instead of zeroing them; the file also names the kept filters and holds the removed channels' constant contributions.")
+    static let json = OptionSpec.flag("--json", help: "Print JSON instead of a summary.")
+
     static let spec = CommandSpec(
         name: "prune",
         overview: "Prune a network with FPGM and write the weights as safetensors (masked or compact).",
         arguments: [("checkpoint", CheckpointArgument.help)],
-        options: [
-            RunnableArchitecture.option,
-            .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
-            .value("--rate-dist", "rate-dist", help: "Fraction pruned by FPGM among the norm survivors: Int(N * D) filters.", default: "0.4"),
-            .value("-o", "out", help: "The .safetensors file to write (replaced atomically)."),
-            .flag("--compact", help: "Remove the pruned filters (and the input channels they fed) instead of zeroing them; the file also names the kept filters and holds the removed channels' constant contributions."),
-            .flag("--json", help: "Print JSON instead of a summary."),
+        options: [RunnableArchitecture.option] + RateOptions.steps(criterion: "FPGM") + [
+            Self.output,
+            Self.compact,
+            Self.json,
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parseToCompute(words)
         guard let path = arguments.positionals.first else { throw spec.usage("Missing expected argument '<checkpoint>'") }
         let architecture = try RunnableArchitecture.parse(arguments, spec: spec)
-        guard let output = arguments.values["-o"] else { throw spec.usage("Missing expected option '-o <out>'") }
-        let rates = try RateOptions.rates(arguments, spec: spec)
-        let compact = arguments.flags.contains("--compact")
+        guard let output = arguments.given(Self.output) else { throw spec.usage("Missing expected option '\(Self.output.synopsis)'") }
+        let rates = try RateOptions.rates(arguments)
+        let compact = arguments.has(Self.compact)
 
         let (resolved, checkpoint) = try CheckpointArgument.read(path)
         let weights = try RunnableArchitecture.bind(checkpoint, path: resolved, to: architecture)
@@ -39,7 +40,7 @@ enum PruneCommand {
 
         let parameters = model.parameterCount
         let pruned = plan.prunedFilters, filters = plan.filters
-        if arguments.flags.contains("--json") {
+        if arguments.has(Self.json) {
             return JSONValue.object([
                 ("checkpoint", .string(path)), ("arch", .string(architecture.name)), ("mode", .string(compact ? "compact" : "mask")),
                 ("rate_norm", .double(rates.rateNorm)), ("rate_dist", .double(rates.rateDist)), ("output", .string(output)),

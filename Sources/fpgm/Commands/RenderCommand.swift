@@ -10,19 +10,28 @@ enum RenderCommand {
     /// The formats a report can be written in, and those written unless told otherwise.
     static let formats = FrontMatterSettings.formats, defaultFormats = FrontMatterSettings.defaultFormats
 
+    static let output = OptionSpec.value("-o", "dir", help: "The folder the reports are written to.", default: "output")
+    static let to = OptionSpec.value("--to", "formats", help: "Comma-separated formats to write: html, md, json, ipynb (a Jupyter notebook); default: the front matter's 'output', else html, md and json.")
+    static let parameter = OptionSpec.value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true)
+    static let params = OptionSpec.value("--params", "file", help: "A YAML file of parameters; overrides the front matter.")
+    static let noCache = OptionSpec.flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook).")
+    static let keepGoing = OptionSpec.flag("--keep-going", help: "Run every cell even after one fails, and in a folder every notebook even after one cannot be rendered.")
+    static let quiet = OptionSpec.flag("--quiet", help: "Print no progress and no summary line per report.")
+    static let strict = OptionSpec.flag("--strict", help: "Treat every warning (undeclared or unused parameters, math shown as source, allowed errors) as an error: exit 2 once the reports are written.")
+
     static let spec = CommandSpec(
         name: "render",
         overview: "Run Markdown notebooks and write their reports (HTML, Markdown, JSON).",
         arguments: [("path", "Notebook files (Markdown with ```fpgm cells), or one folder: every notebook under it as a site, with an index page and the same navigation on every page (fpgm.yml in the folder may set its title, order and exclude).")],
         options: [
-            .value("-o", "dir", help: "The folder the reports are written to.", default: "output"),
-            .value("--to", "formats", help: "Comma-separated formats to write: html, md, json, ipynb (a Jupyter notebook); default: the front matter's 'output', else html, md and json."),
-            .value("-p", "key=value", help: "Set a parameter (typed as YAML: true, 56, 0.4, [0.3, 0.4], text); overrides --params and the front matter.", repeatable: true),
-            .value("--params", "file", help: "A YAML file of parameters; overrides the front matter."),
-            .flag("--no-cache", help: "Run every cell, neither reading nor writing the cache (.fpgm-cache next to the notebook)."),
-            .flag("--keep-going", help: "Run every cell even after one fails, and in a folder every notebook even after one cannot be rendered."),
-            .flag("--quiet", help: "Print no progress and no summary line per report."),
-            .flag("--strict", help: "Treat every warning (undeclared or unused parameters, math shown as source, allowed errors) as an error: exit 2 once the reports are written."),
+            Self.output,
+            Self.to,
+            Self.parameter,
+            Self.params,
+            Self.noCache,
+            Self.keepGoing,
+            Self.quiet,
+            Self.strict,
         ],
         usage: "<path> ... [-o <dir>] [--to <formats>] [-p <key=value>] ... [--params <file>] [--no-cache] [--keep-going] [--quiet] [--strict]",
         variadic: true)
@@ -48,15 +57,15 @@ enum RenderCommand {
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parse(words)
         guard !arguments.positionals.isEmpty else { throw spec.usage("Missing expected argument '<path>'") }
-        let output = arguments.value("-o", in: spec) ?? "output"
-        let requested = arguments.values["--to"].map { $0.split(separator: ",").map(String.init) }
+        let output = arguments.value(Self.output) ?? "output"
+        let requested = arguments.given(Self.to).map { $0.split(separator: ",").map(String.init) }
         if let unknown = requested?.first(where: { !Self.formats.contains($0) }) {
             throw spec.usage("The value '\(unknown)' is invalid for '--to <formats>'. Please provide some of 'html', 'md', 'json', 'ipynb'.")
         }
-        let settings = Settings(output: output, formats: requested, assignments: arguments.lists["-p"] ?? [],
-                                parametersFile: try arguments.values["--params"].map { path throws(CommandLineError) in (path, try parametersFile(path)) },
-                                keepGoing: arguments.flags.contains("--keep-going"), useCache: !arguments.flags.contains("--no-cache"),
-                                quiet: arguments.flags.contains("--quiet") || isatty(2) == 0, summary: !arguments.flags.contains("--quiet"))
+        let settings = Settings(output: output, formats: requested, assignments: arguments.list(Self.parameter),
+                                parametersFile: try arguments.given(Self.params).map { path throws(CommandLineError) in (path, try parametersFile(path)) },
+                                keepGoing: arguments.has(Self.keepGoing), useCache: !arguments.has(Self.noCache),
+                                quiet: arguments.has(Self.quiet) || isatty(2) == 0, summary: !arguments.has(Self.quiet))
         let runner = Runner(directives: Directives.all, engineVersion: buildIdentity)
         var failed = false, warnings = 0
         let folders = arguments.positionals.filter { path in var isFolder: ObjCBool = false; return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue }
@@ -80,7 +89,7 @@ enum RenderCommand {
             }
         }
         if failed { throw .failure("a cell failed; the report shows the error where the cell stood") }
-        if warnings > 0, arguments.flags.contains("--strict") {
+        if warnings > 0, arguments.has(Self.strict) {
             throw .notebook("\(warnings) warning\(warnings == 1 ? "" : "s"), which --strict makes errors")
         }
         return ""

@@ -17,12 +17,12 @@ enum RunnableArchitecture {
 
     /// The placement `--shortcut` names (symmetric by default).
     static func shortcut(_ arguments: ParsedArguments, spec: CommandSpec) -> ShortcutPlacement {
-        ShortcutPlacement(rawValue: arguments.value("--shortcut", in: spec) ?? "symmetric") ?? .symmetric
+        ShortcutPlacement(rawValue: arguments.value(shortcutOption) ?? "symmetric") ?? .symmetric
     }
 
     /// The architecture `--arch` names; a usage error when it is missing or unknown.
     static func parse(_ arguments: ParsedArguments, spec: CommandSpec) throws(CommandLineError) -> Architecture {
-        guard let name = arguments.values["--arch"] else { throw spec.usage("Missing expected option '--arch <arch>'") }
+        guard let name = arguments.given(option) else { throw spec.usage("Missing expected option '\(option.synopsis)'") }
         let architecture: Architecture
         do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
         return architecture

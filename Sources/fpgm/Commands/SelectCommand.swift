@@ -5,33 +5,35 @@ import Report
 /// `fpgm select`: which filters a criterion prunes in every conv layer of a checkpoint (or of
 /// seeded synthetic weights), with the official two-step semantics.
 enum SelectCommand {
+    static let arch = OptionSpec.value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted. When no architecture fits, every 4-D tensor except projection shortcuts ('downsample') is pruned.")
+    static let criterion = OptionSpec.value("--criterion", "criterion", help: "How the second step scores filters.", default: "fpgm", values: CriterionKind.allCases.map(\.rawValue))
+    static let distance = OptionSpec.value("--distance", "distance", help: "The distance of the fpgm criterion.", default: "euclidean", values: FilterDistance.allCases.map(\.rawValue))
+    static let synthetic = OptionSpec.flag("--synthetic", help: "Use seeded synthetic weights with the official initialisation instead of a checkpoint (needs --arch).")
+    static let seed = OptionSpec.value("--seed", "seed", help: "Seed of --synthetic and of the random criterion.", default: "0")
+    static let json = OptionSpec.flag("--json", help: "Print JSON instead of a table.")
+
     static let spec = CommandSpec(
         name: "select",
         overview: "Choose the filters to prune in every conv layer of a checkpoint.",
         arguments: [("checkpoint", CheckpointArgument.help + " None with --synthetic.")],
-        options: [
-            .value("--arch", "arch", help: "The network (\(Architecture.names.joined(separator: ", "))); inferred from the tensors when omitted. When no architecture fits, every 4-D tensor except projection shortcuts ('downsample') is pruned."),
-            .value("--rate-norm", "rate-norm", help: "Fraction kept by the norm step: Int(N * (1 - R)) smallest-L2 filters go first.", default: "1.0"),
-            .value("--rate-dist", "rate-dist", help: "Fraction pruned by the criterion among the norm survivors: Int(N * D) filters.", default: "0.4"),
-            .value("--criterion", "criterion", help: "How the second step scores filters.", default: "fpgm",
-                   values: CriterionKind.allCases.map(\.rawValue)),
-            .value("--distance", "distance", help: "The distance of the fpgm criterion.", default: "euclidean",
-                   values: FilterDistance.allCases.map(\.rawValue)),
-            .flag("--synthetic", help: "Use seeded synthetic weights with the official initialisation instead of a checkpoint (needs --arch)."),
-            .value("--seed", "seed", help: "Seed of --synthetic and of the random criterion.", default: "0"),
-            .flag("--json", help: "Print JSON instead of a table."),
+        options: [Self.arch] + RateOptions.steps(criterion: "the criterion") + [
+            Self.criterion,
+            Self.distance,
+            Self.synthetic,
+            Self.seed,
+            Self.json,
         ])
 
     static func run(_ words: [String]) throws(CommandLineError) -> String {
         let arguments = try spec.parseToCompute(words)
-        let rates = try RateOptions.rates(arguments, spec: spec)
-        let seedText = arguments.value("--seed", in: spec) ?? "0"
+        let rates = try RateOptions.rates(arguments)
+        let seedText = arguments.value(Self.seed) ?? "0"
         guard let seed = UInt64(seedText) else { throw spec.usage("The value '\(seedText)' is invalid for '--seed <seed>': not a non-negative integer") }
         var architecture: Architecture?
-        if let name = arguments.values["--arch"] {
+        if let name = arguments.given(Self.arch) {
             do { architecture = try Architecture.named(name) } catch { throw spec.usage(error.description) }
         }
-        let synthetic = arguments.flags.contains("--synthetic")
+        let synthetic = arguments.has(Self.synthetic)
         let layers: [(name: String, filters: FilterMatrix)]
         let source: [(String, JSONValue)]
         switch (synthetic, arguments.positionals.first, architecture) {
@@ -52,8 +54,8 @@ enum SelectCommand {
             }
             source = [("checkpoint", .string(argument)), ("format", .string(checkpoint.format.rawValue))]
         }
-        let kind = CriterionKind(rawValue: arguments.value("--criterion", in: spec) ?? "fpgm") ?? .fpgm
-        let distance = FilterDistance(rawValue: arguments.value("--distance", in: spec) ?? "euclidean") ?? .euclidean
+        let kind = CriterionKind(rawValue: arguments.value(Self.criterion) ?? "fpgm") ?? .fpgm
+        let distance = FilterDistance(rawValue: arguments.value(Self.distance) ?? "euclidean") ?? .euclidean
         let selector = FilterSelector(rates: rates, criterion: kind.criterion(distance: distance, seed: seed))
         let plan: PruningPlan
         do { plan = try selector.plan(for: layers) } catch {
@@ -62,7 +64,7 @@ enum SelectCommand {
             throw .failure(error.description)
         }
 
-        guard arguments.flags.contains("--json") else { return text(plan) }
+        guard arguments.has(Self.json) else { return text(plan) }
         let layerValues = plan.layers.map { layer in
             JSONValue.object([
                 ("name", .string(layer.name)),
