@@ -15,6 +15,8 @@ enum CommonMark {
         /// 1-based lines of the opening fence and of the block's last line (the closing fence, when
         /// there is one).
         let startLine: Int
+        /// The column of the opening fence.
+        let startColumn: Int
         let endLine: Int
     }
 
@@ -34,6 +36,7 @@ enum CommonMark {
                 if !fence.isEmpty || (start >= 1 && start <= lines.count && Self.isFence(lines[start - 1])) {
                     blocks.append(FencedBlock(info: fence, literal: cmark_node_get_literal(current).map { String(cString: $0) } ?? "",
                                               startLine: Int(cmark_node_get_start_line(current)),
+                                              startColumn: Int(cmark_node_get_start_column(current)),
                                               endLine: Int(cmark_node_get_end_line(current))))
                 }
             }

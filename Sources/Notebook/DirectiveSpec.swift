@@ -154,24 +154,24 @@ public struct DirectiveSpec: Sendable {
     /// (with a suggestion and the valid names), wrong kinds and missing required arguments are
     /// diagnostics at the argument's line; absent arguments take their defaults.
     public func check(_ node: YAMLNode, cell: Cell, file: String) throws(Diagnostic) -> [String: ArgumentValue] {
-        func fail(_ line: Int, _ message: String) -> Diagnostic {
-            Diagnostic(file: file, line: line, label: cell.label, directive: name, message: message)
+        func fail(_ line: Int, column: Int = cell.column, _ message: String) -> Diagnostic {
+            Diagnostic(file: file, line: line, column: column, label: cell.label, directive: name, message: message)
         }
         var entries = [(key: String, value: YAMLNode)]()
         switch node.value {
         case .null: break
         case let .mapping(mapping): entries = mapping
-        default: throw fail(cell.argumentsLine, "arguments must be a mapping of names to values")
+        default: throw fail(cell.argumentsLine, column: node.column, "arguments must be a mapping of names to values")
         }
         var values = [String: ArgumentValue]()
         for (key, value) in entries {
             guard let spec = arguments.first(where: { $0.name == key }) else {
                 let valid = arguments.map(\.name)
                 let hint = Suggestion.nearest(key, among: valid).map { "; did you mean '\($0)'?" } ?? ""
-                throw fail(value.line, "unknown argument '\(key)'\(hint) (valid: \(valid.joined(separator: ", ")))")
+                throw fail(value.line, column: value.keyColumn, "unknown argument '\(key)'\(hint) (valid: \(valid.joined(separator: ", ")))")
             }
             guard let checked = DirectiveSpec.convert(value.value, to: spec.kind) else {
-                throw fail(value.line, DirectiveSpec.mismatch(key, value.value, kind: spec.kind))
+                throw fail(value.line, column: value.keyColumn, DirectiveSpec.mismatch(key, value.value, kind: spec.kind))
             }
             values[key] = checked
         }

@@ -8,23 +8,26 @@ public struct FrontMatterSettings: Sendable {
     public let cache: Bool
 
     public init(_ notebook: Notebook) throws(Diagnostic) {
-        func fail(_ line: Int, _ message: String) -> Diagnostic { Diagnostic(file: notebook.path, line: line, message: "front matter: \(message)") }
+        func fail(_ node: YAMLNode, _ message: String) -> Diagnostic {
+            Diagnostic(file: notebook.path, line: node.line, column: node.keyColumn, message: "front matter: \(message)")
+        }
         var formats = Self.defaultFormats
         if let node = notebook.frontMatter["output"] {
             let names: [String]
             switch node.value {
             case let .string(name): names = [name]
             case let .sequence(items): names = items.compactMap { if case let .string(name) = $0.value { name } else { nil } }
-            default: throw fail(node.line, "'output' must be a list of formats (html, md, json, ipynb)")
+            default: throw fail(node, "'output' must be a list of formats (html, md, json, ipynb)")
             }
-            guard !names.isEmpty, names.allSatisfy(Self.formats.contains) else { throw fail(node.line, "'output' must be a list of formats (html, md, json, ipynb)") }
+            guard !names.isEmpty, names.allSatisfy(Self.formats.contains) else { throw fail(node, "'output' must be a list of formats (html, md, json, ipynb)") }
             formats = names
         }
         self.formats = formats
-        switch notebook.frontMatter["cache"]?.value {
+        let cacheNode = notebook.frontMatter["cache"]
+        switch cacheNode?.value {
         case nil: cache = true
         case let .bool(flag)?: cache = flag
-        default: throw fail(notebook.frontMatter["cache"]!.line, "'cache' must be true or false")
+        default: throw fail(cacheNode!, "'cache' must be true or false")
         }
     }
 }

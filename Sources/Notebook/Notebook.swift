@@ -39,7 +39,7 @@ public struct Notebook: Sendable {
                 throw Diagnostic(file: path, line: error.line, column: error.column, message: "front matter: \(error.message)")
             }
             if case .null = frontMatter.value { frontMatter = YAMLNode(.mapping([]), line: 1) }
-            guard case .mapping = frontMatter.value else { throw Diagnostic(file: path, line: 2, message: "front matter must be a mapping of keys to values") }
+            guard case .mapping = frontMatter.value else { throw Diagnostic(file: path, line: frontMatter.line, column: frontMatter.column, message: "front matter must be a mapping of keys to values") }
             for index in 0...end { body[index] = "" }
             proseStart = end + 2
         }
@@ -49,12 +49,12 @@ public struct Notebook: Sendable {
             let words = fenced.info.split(separator: " ", omittingEmptySubsequences: true)
             guard words.first == "fpgm" else { continue }
             guard fenced.endLine > fenced.startLine, fenced.endLine <= body.count, CommonMark.isFence(body[fenced.endLine - 1]) else {
-                throw Diagnostic(file: path, line: fenced.startLine, message: "the fpgm cell opened here is never closed (a fence of ``` is missing)")
+                throw Diagnostic(file: path, line: fenced.startLine, column: fenced.startColumn, message: "the fpgm cell opened here is never closed (a fence of ``` is missing)")
             }
             let cell = try Cell(index: cells.count, directive: words.dropFirst().first.map(String.init) ?? "",
-                                source: fenced.literal, line: fenced.startLine, file: path)
+                                source: fenced.literal, line: fenced.startLine, column: fenced.startColumn, file: path)
             if let first = labels[cell.label] {
-                throw Diagnostic(file: path, line: cell.line, label: cell.label, message: "the label '\(cell.label)' is already used by the cell on line \(first)")
+                throw Diagnostic(file: path, line: cell.line, column: cell.column, label: cell.label, message: "the label '\(cell.label)' is already used by the cell on line \(first)")
             }
             labels[cell.label] = cell.line
             if proseStart < fenced.startLine { blocks.append(.prose(lines: proseStart...(fenced.startLine - 1))) }
@@ -85,6 +85,8 @@ public struct Cell: Sendable, Equatable {
     /// 1-based line of the opening fence, and of the first argument line.
     public let line: Int
     public let argumentsLine: Int
+    /// 1-based column of the opening fence, as cmark reports it.
+    public let column: Int
 
     /// The `#|` options a cell may set: `label` and `caption`; `echo` (show the cell's source, default
     /// true) and `fold` (fold the source away, default true) in HTML; `allow-error` (a failure does not
@@ -102,19 +104,20 @@ public struct Cell: Sendable, Equatable {
         !label.isEmpty && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
     }
 
-    init(index: Int, directive: String, source: String, line: Int, file: String) throws(Diagnostic) {
+    init(index: Int, directive: String, source: String, line: Int, column: Int, file: String) throws(Diagnostic) {
         self.index = index
         self.directive = directive
         self.source = source
         self.line = line
+        self.column = column
         let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let optionCount = sourceLines.prefix { $0.hasPrefix("#|") }.count
-        let optionText = ([String](repeating: "", count: line) + sourceLines.prefix(optionCount).map { String($0.dropFirst(2)) })
+        let optionCount = sourceLines.prefix { $0.hasPrefix(Cell.optionMarker) }.count
+        let optionText = ([String](repeating: "", count: line) + sourceLines.prefix(optionCount).map { String($0.dropFirst(Cell.optionMarker.count)) })
             .joined(separator: "\n")
         var options = YAMLNode(.mapping([]), line: line + 1)
         if optionCount > 0 {
             do { options = try YAML.parse(optionText) } catch {
-                throw Diagnostic(file: file, line: error.line, column: error.column + 2, directive: directive, message: "cell options: \(error.message)")
+                throw Diagnostic(file: file, line: error.line, column: Cell.lineColumn(error.column), directive: directive, message: "cell options: \(error.message)")
             }
             guard case .mapping = options.value else {
                 throw Diagnostic(file: file, line: line + 1, directive: directive, message: "cell options must be '#| key: value' lines")
@@ -126,7 +129,7 @@ public struct Cell: Sendable, Equatable {
                 guard let kind = Cell.optionKinds[key] else {
                     let known = Cell.optionKinds.keys.sorted()
                     let hint = Suggestion.nearest(key, among: known).map { "; did you mean '\($0)'?" } ?? ""
-                    throw Diagnostic(file: file, line: value.line, column: 4, directive: directive,
+                    throw Diagnostic(file: file, line: value.line, column: Cell.lineColumn(value.keyColumn), directive: directive,
                                      message: "unknown cell option '\(key)'\(hint) (known: \(known.joined(separator: ", ")))")
                 }
                 // One that names a parameter is checked when the parameters are known (`withParameters`).
@@ -137,11 +140,11 @@ public struct Cell: Sendable, Equatable {
         }
         if let node = options["label"] {
             guard case let .string(label) = node.value, Cell.isValidLabel(label) else {
-                throw Diagnostic(file: file, line: node.line, column: 3, directive: directive,
+                throw Diagnostic(file: file, line: node.line, column: Cell.lineColumn(node.keyColumn), directive: directive,
                                  message: "a label may hold only letters, digits, '_' and '-'")
             }
             guard label != "params" else {
-                throw Diagnostic(file: file, line: node.line, column: 3, directive: directive,
+                throw Diagnostic(file: file, line: node.line, column: Cell.lineColumn(node.keyColumn), directive: directive,
                                  message: "the label 'params' is reserved: {{params.name}} in prose names a parameter")
             }
             self.label = label
@@ -152,13 +155,20 @@ public struct Cell: Sendable, Equatable {
         argumentsLine = line + 1 + optionCount
     }
 
+    /// What starts a cell-option line.
+    static let optionMarker = "#|"
+
+    /// The column in the notebook's line of column `column` of the option text (the line after its marker).
+    static func lineColumn(_ column: Int) -> Int { column + optionMarker.count }
+
     private static func namesParameter(_ node: YAMLNode) -> Bool {
         if case let .string(text) = node.value { text.contains("${") } else { false }
     }
 
     private static func wrongKind(_ key: String, _ kind: ArgumentKind, at node: YAMLNode, file: String, label: String? = nil, directive: String,
                                   given: String = "") -> Diagnostic {
-        Diagnostic(file: file, line: node.line, column: 4, label: label, directive: directive, message: "cell option '\(key)' must be \(kind.name)\(given)")
+        Diagnostic(file: file, line: node.line, column: lineColumn(node.keyColumn), label: label, directive: directive,
+                   message: "cell option '\(key)' must be \(kind.name)\(given)")
     }
 
     /// This cell with `${name}` in its options replaced by parameter values, and the parameters used: a
@@ -180,7 +190,8 @@ public struct Cell: Sendable, Equatable {
             guard key != "caption" else { filled.append((key, YAMLNode(.string(value), line: node.line))); continue }
             let parsed: YAMLNode
             do throws(YAMLError) { parsed = try YAML.parse(value) } catch {
-                throw Diagnostic(file: file, line: node.line, column: 4, label: label, directive: directive, message: "cell option '\(key)': \(error.message)")
+                throw Diagnostic(file: file, line: node.line, column: Cell.lineColumn(node.keyColumn), label: label, directive: directive,
+                                 message: "cell option '\(key)': \(error.message)")
             }
             guard let kind = Cell.optionKinds[key], DirectiveSpec.convert(parsed.value, to: kind) != nil else {
                 throw Cell.wrongKind(key, Cell.optionKinds[key] ?? .string, at: node, file: file, label: label, directive: directive,

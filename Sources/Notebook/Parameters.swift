@@ -43,7 +43,7 @@ public struct Parameters: Sendable {
     public mutating func merge(_ mapping: YAMLNode, file: String) throws(Diagnostic) {
         if case .null = mapping.value { return }
         guard case let .mapping(entries) = mapping.value else {
-            throw Diagnostic(file: file, line: mapping.line, message: "params must be a mapping of names to values")
+            throw Diagnostic(file: file, line: mapping.line, column: mapping.column, message: "params must be a mapping of names to values")
         }
         for (name, value) in entries { try set(name, value, file: file, line: value.line) }
     }

@@ -200,7 +200,7 @@ public struct Runner: Sendable {
             } catch {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let allowed = cell.flag("allow-error", default: false)
-                let diagnostic = Diagnostic(allowed ? .warning : .error, file: notebook.path, line: cell.line, label: cell.label,
+                let diagnostic = Diagnostic(allowed ? .warning : .error, file: notebook.path, line: cell.line, column: cell.column, label: cell.label,
                                             directive: cell.directive, message: "\(error)")
                 diagnostics.append(diagnostic)
                 results[position] = (nil, "\(error)")
@@ -223,7 +223,7 @@ public struct Runner: Sendable {
         guard case let .mapping(entries) = notebook.frontMatter.value else { return [] }
         return entries.filter { !frontMatterKeys.contains($0.key) }.map { key, value in
             let hint = Suggestion.nearest(key, among: frontMatterKeys).map { "; did you mean '\($0)'?" } ?? ""
-            return Diagnostic(.warning, file: notebook.path, line: value.line,
+            return Diagnostic(.warning, file: notebook.path, line: value.line, column: value.keyColumn,
                               message: "front matter: unknown key '\(key)'\(hint) (known: \(frontMatterKeys.joined(separator: ", ")))")
         }
     }
@@ -234,7 +234,7 @@ public struct Runner: Sendable {
             guard let directive = directives[cell.directive] else {
                 let known = directives.keys.sorted()
                 let hint = Suggestion.nearest(cell.directive, among: known).map { "; did you mean '\($0)'?" } ?? ""
-                throw Diagnostic(file: notebook.path, line: cell.line, column: 1, label: cell.label, directive: cell.directive.isEmpty ? nil : cell.directive,
+                throw Diagnostic(file: notebook.path, line: cell.line, column: cell.column, label: cell.label, directive: cell.directive.isEmpty ? nil : cell.directive,
                                  message: "unknown directive '\(cell.directive)'\(hint) (known: \(known.joined(separator: ", ")))")
             }
             let (text, used) = try parameters.substitute(in: cell.arguments, firstLine: cell.argumentsLine, file: notebook.path,

@@ -1,7 +1,9 @@
 internal import CYAML
 
-/// A YAML value with the 1-based line it starts on: what front matter, `#|` options, cell arguments
-/// and parameter files are made of. Parsed with libyaml (this is the only file that imports it).
+/// A YAML value with the 1-based line and column it starts on (and, in a mapping, its key's column),
+/// as libyaml reports them: what front matter, `#|` options, cell arguments and parameter files are made
+/// of. Parsed with libyaml (this is the only file that imports it). Two nodes are equal when their
+/// values and lines are; columns are where they were written, not what they say.
 public struct YAMLNode: Sendable, Equatable {
     public indirect enum Value: Sendable, Equatable {
         case null
@@ -30,11 +32,19 @@ public struct YAMLNode: Sendable, Equatable {
     public let value: Value
     /// The 1-based line of the node in the text given to the parser.
     public let line: Int
+    /// The 1-based column of the node's first character.
+    public let column: Int
+    /// The 1-based column of the key that names the node in its mapping (its own column elsewhere).
+    public let keyColumn: Int
 
-    public init(_ value: Value, line: Int) {
+    public init(_ value: Value, line: Int, column: Int = 1, keyColumn: Int? = nil) {
         self.value = value
         self.line = line
+        self.column = column
+        self.keyColumn = keyColumn ?? column
     }
+
+    public static func == (a: YAMLNode, b: YAMLNode) -> Bool { a.value == b.value && a.line == b.line }
 
     /// The value of a mapping's key.
     public subscript(key: String) -> YAMLNode? {
@@ -84,8 +94,8 @@ public enum YAML {
     /// Builds nodes from the event stream with an explicit stack (no recursion).
     private struct TreeBuilder {
         enum Open {
-            case sequence(line: Int, items: [YAMLNode])
-            case mapping(line: Int, entries: [(key: String, value: YAMLNode)], pendingKey: String?)
+            case sequence(line: Int, column: Int, items: [YAMLNode])
+            case mapping(line: Int, column: Int, entries: [(key: String, value: YAMLNode)], pendingKey: (name: String, column: Int)?)
         }
 
         var stack: [Open] = []
@@ -103,13 +113,14 @@ public enum YAML {
                 guard stack.count < YAML.maximumDepth else { throw fail("nests more than \(YAML.maximumDepth) levels deep") }
                 let anchor = event.type == YAML_SEQUENCE_START_EVENT ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
                 guard anchor == nil else { throw fail("uses an anchor, which is not supported") }
-                stack.append(event.type == YAML_SEQUENCE_START_EVENT ? .sequence(line: line, items: []) : .mapping(line: line, entries: [], pendingKey: nil))
+                stack.append(event.type == YAML_SEQUENCE_START_EVENT ? .sequence(line: line, column: column, items: [])
+                                                                     : .mapping(line: line, column: column, entries: [], pendingKey: nil))
             case YAML_SEQUENCE_END_EVENT:
-                guard case let .sequence(start, items)? = stack.popLast() else { throw fail("ends a sequence that was not open") }
-                try add(YAMLNode(.sequence(items), line: start), column: column)
+                guard case let .sequence(start, startColumn, items)? = stack.popLast() else { throw fail("ends a sequence that was not open") }
+                try add(YAMLNode(.sequence(items), line: start, column: startColumn))
             case YAML_MAPPING_END_EVENT:
-                guard case let .mapping(start, entries, _)? = stack.popLast() else { throw fail("ends a mapping that was not open") }
-                try add(YAMLNode(.mapping(entries), line: start), column: column)
+                guard case let .mapping(start, startColumn, entries, _)? = stack.popLast() else { throw fail("ends a mapping that was not open") }
+                try add(YAMLNode(.mapping(entries), line: start, column: startColumn))
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
                 guard scalar.anchor == nil else { throw fail("uses an anchor, which is not supported") }
@@ -123,7 +134,7 @@ public enum YAML {
                 } else {
                     value = .string(text)
                 }
-                try add(YAMLNode(value, line: line), column: column)
+                try add(YAMLNode(value, line: line, column: column))
             case YAML_ALIAS_EVENT:
                 throw fail("uses an alias, which is not supported")
             default:
@@ -132,29 +143,30 @@ public enum YAML {
         }
 
         /// Puts a finished node in the open container, or makes it the result.
-        mutating func add(_ node: YAMLNode, column: Int) throws(YAMLError) {
+        mutating func add(_ node: YAMLNode) throws(YAMLError) {
             guard let top = stack.popLast() else {
                 result = node
                 return
             }
             switch top {
-            case let .sequence(start, items):
-                stack.append(.sequence(line: start, items: items + [node]))
-            case let .mapping(start, entries, pendingKey):
+            case let .sequence(start, startColumn, items):
+                stack.append(.sequence(line: start, column: startColumn, items: items + [node]))
+            case let .mapping(start, startColumn, entries, pendingKey):
                 if let key = pendingKey {
-                    stack.append(.mapping(line: start, entries: entries + [(key, node)], pendingKey: nil))
+                    let named = YAMLNode(node.value, line: node.line, column: node.column, keyColumn: key.column)
+                    stack.append(.mapping(line: start, column: startColumn, entries: entries + [(key.name, named)], pendingKey: nil))
                 } else {
                     let key: String
                     switch node.value {
                     case let .string(text): key = text
                     case let .int(number): key = String(number)
                     case let .bool(flag): key = flag ? "true" : "false"
-                    default: throw YAMLError(line: node.line, column: column, message: "has a mapping key that is not a scalar")
+                    default: throw YAMLError(line: node.line, column: node.column, message: "has a mapping key that is not a scalar")
                     }
                     guard !entries.contains(where: { $0.key == key }) else {
-                        throw YAMLError(line: node.line, column: column, message: "repeats the key '\(key)'")
+                        throw YAMLError(line: node.line, column: node.column, message: "repeats the key '\(key)'")
                     }
-                    stack.append(.mapping(line: start, entries: entries, pendingKey: key))
+                    stack.append(.mapping(line: start, column: startColumn, entries: entries, pendingKey: (key, node.column)))
                 }
             }
         }

@@ -57,11 +57,13 @@ struct NotebookTests {
         ("```fpgm flops\narchs: [resnet20]\n", "x.md:1:1: error: the fpgm cell opened here is never closed (a fence of ``` is missing)"),
         ("---\ntitle: [\n---\n", "x.md:3:1: error: front matter: did not find expected node content"),
         ("---\ntitle: x\n", "x.md:1:1: error: the front matter opened on line 1 is never closed with '---'"),
-        ("```fpgm flops\n#| label: ../x\n```\n", "x.md:2:3: error: flops: a label may hold only letters, digits, '_' and '-'"),
+        ("```fpgm flops\n#| label: ../x\n```\n", "x.md:2:4: error: flops: a label may hold only letters, digits, '_' and '-'"),
         ("```fpgm flops\n#| label: a\n```\n\n```fpgm norms\n#| label: a\n```\n", "x.md:5:1: error: [a] the label 'a' is already used by the cell on line 1"),
         ("```fpgm flops\n#| label: [a\n```\n", "x.md:3:3: error: flops: cell options: did not find expected ',' or ']'"),
         ("```fpgm echo\n#| captoin: x\ntext: a\n```\n", "x.md:2:4: error: echo: unknown cell option 'captoin'; did you mean 'caption'? (known: allow-error, caption, echo, fold, label)"),
         ("```fpgm echo\n#| echo: maybe\ntext: a\n```\n", "x.md:2:4: error: echo: cell option 'echo' must be true or false"),
+        ("```fpgm flops\n#|   label: ../x\n```\n", "x.md:2:6: error: flops: a label may hold only letters, digits, '_' and '-'"),
+        ("  ```fpgm flops\n  #| label: a\n  ```\n\n   ```fpgm norms\n#| label: a\n```\n", "x.md:5:4: error: [a] the label 'a' is already used by the cell on line 1"),
     ])
     func errors(text: String, message: String) {
         do {

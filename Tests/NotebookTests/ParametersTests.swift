@@ -74,7 +74,7 @@ struct ParametersTests {
         let undefined = #expect(throws: Diagnostic.self) { try render("fold: ${shown}") }
         #expect(undefined?.description == "x.md:7:10: error: [tbl-x] echo: undefined parameter 'shown' (defined: show)")
         let reserved = #expect(throws: Diagnostic.self) { try Notebook(path: "x.md", text: "```fpgm echo\n#| label: params\ntext: a\n```\n") }
-        #expect(reserved?.description == "x.md:2:3: error: echo: the label 'params' is reserved: {{params.name}} in prose names a parameter")
+        #expect(reserved?.description == "x.md:2:4: error: echo: the label 'params' is reserved: {{params.name}} in prose names a parameter")
     }
 
     @Test("{{params.name}} in prose is the value as text, ${name} inside {{...}} is filled first, and an undefined name is found before any cell runs")

@@ -28,6 +28,18 @@ struct YAMLTests {
         #expect(entries.map(\.key) == ["title", "seed", "rate", "flag", "none", "archs", "quoted", "params"])
     }
 
+    @Test("nodes carry libyaml's columns: where each value starts and where its key does")
+    func columns() throws {
+        let node = try YAML.parse("a:\n  bb: [1, 22]\n  c:   x\n")
+        let inner = try #require(node["a"])
+        #expect(inner.column == 3 && inner.keyColumn == 1)
+        let list = try #require(inner["bb"]), scalar = try #require(inner["c"])
+        #expect(list.keyColumn == 3 && list.column == 7)
+        guard case let .sequence(items) = list.value else { Issue.record("not a sequence"); return }
+        #expect(items.map(\.column) == [8, 11])
+        #expect(scalar.keyColumn == 3 && scalar.column == 8)
+    }
+
     @Test("errors point at the line and column", arguments: [
         ("a: [1, 2\nb: 3\n", 2, "did not find expected ',' or ']'"),
         ("a: 1\na: 2\n", 2, "repeats the key 'a'"),
