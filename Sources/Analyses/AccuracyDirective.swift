@@ -43,7 +43,6 @@ public struct AccuracyDirective: Directive {
     ], exports: "top1_unpruned, top1_published, majority_baseline, top1_masked_<criterion> and top1_recalibrated_<criterion> (fractions; with _<i> after the criterion for the i-th rate when there are several), each also as ..._percent; images (a count) and standard_error_unpruned_percent")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        let weights = arguments.string(ModelArguments.weights)
         let seed = arguments.integer(ModelArguments.seed)
         let rates = arguments.numbers(Self.rates)
         let criteria = arguments.strings(Self.criteria)
@@ -112,26 +111,38 @@ public struct AccuracyDirective: Directive {
                                     alignments: [.left, .left, .right, .right, .right], rows: rows,
                                     measuredColumns: recalibrates ? [4] : [])))
         if chart, !categories.isEmpty {
-            var series: [(name: String, values: [Double])] = [(name: "masked", values: masked)]
-            let measuredName = "re-estimated (measured)"
-            if recalibrates { series.append((name: measuredName, values: recalibrated)) }
-            let bars = Chart(id: "accuracy-\(model.weights.architecture.name)",
-                             title: "\(model.weights.architecture.name), \(NumberFormat.trimmed(rates[0] * 100, digits: 2))% pruned, no fine-tuning (unpruned: \(NumberFormat.fixed(100 * unpruned.top1, digits: 2))%)",
-                             mark: .bars(categories: categories, label: "criterion", series: series),
-                             yAxis: Axis(covering: [100, 0], label: "top-1 accuracy (%)", includeZero: true), measuredSeries: [measuredName])
-            outputs.append(.figure(svg: bars.svg))
+            outputs.append(.figure(svg: Self.chart(model.weights.architecture.name, rate: rates[0], unpruned: unpruned.top1, categories: categories,
+                                                   masked: masked, recalibrated: recalibrates ? recalibrated : nil).svg))
         }
         var note = "\(NumberFormat.grouped(Double(test.count))) test images (\(dataSpec)), normalised with the \(normalization.summary); ± is the binomial standard error. "
-        note += "Unpruned: \(NumberFormat.fixed(100 * unpruned.top1, digits: 2))% measured here"
-        note += published.map { "; \(NumberFormat.fixed(100 * $0, digits: 2))% published upstream on all 10,000 test images." } ?? "."
-        if let calibration {
-            note += " Batch norms re-estimated on the first \(NumberFormat.grouped(Double(calibration.count))) images of \(recalibrateSpec) (labels unused, batches of 128, every batch weighted equally)."
-        }
-        if !collapsed.isEmpty { note += " " + collapsed.joined(separator: "; ") + "." }
+        note += Self.provenance(unpruned: unpruned.top1, published: published, calibration: calibration.map { ($0.count, recalibrateSpec) }, collapsed: collapsed)
         if !DirectiveImages.isSynthetic(dataSpec) { note += " " + DirectiveImages.credit }
         if !model.synthetic { note += " Weights: akamaster/pytorch_resnet_cifar10 (BSD 2-Clause)." }
         outputs.append(.text(note))
         return CellResult(outputs: outputs, values: values)
+    }
+
+    /// The masked (and re-estimated, measured) top-1 of each criterion at the first rate, as bars.
+    static func chart(_ arch: String, rate: Double, unpruned: Double, categories: [String], masked: [Double], recalibrated: [Double]?) -> Chart {
+        var series: [(name: String, values: [Double])] = [(name: "masked", values: masked)]
+        let measuredName = "re-estimated (measured)"
+        if let recalibrated { series.append((name: measuredName, values: recalibrated)) }
+        return Chart(id: "accuracy-\(arch)",
+                     title: "\(arch), \(NumberFormat.trimmed(rate * 100, digits: 2))% pruned, no fine-tuning (unpruned: \(NumberFormat.fixed(100 * unpruned, digits: 2))%)",
+                     mark: .bars(categories: categories, label: "criterion", series: series),
+                     yAxis: Axis(covering: [100, 0], label: "top-1 accuracy (%)", includeZero: true), measuredSeries: [measuredName])
+    }
+
+    /// The note's sentences on the unpruned accuracy, the re-estimation (images and their spec) and the
+    /// networks that answer one class.
+    static func provenance(unpruned: Double, published: Double?, calibration: (count: Int, spec: String)?, collapsed: [String]) -> String {
+        var note = "Unpruned: \(NumberFormat.fixed(100 * unpruned, digits: 2))% measured here"
+        note += published.map { "; \(NumberFormat.fixed(100 * $0, digits: 2))% published upstream on all 10,000 test images." } ?? "."
+        if let calibration {
+            note += " Batch norms re-estimated on the first \(NumberFormat.grouped(Double(calibration.count))) images of \(calibration.spec) (labels unused, batches of 128, every batch weighted equally)."
+        }
+        if !collapsed.isEmpty { note += " " + collapsed.joined(separator: "; ") + "." }
+        return note
     }
 
     /// The row label, rates and criterion of a criterion name at rate P.

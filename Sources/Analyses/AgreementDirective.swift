@@ -32,7 +32,6 @@ public struct AgreementDirective: Directive {
     ], exports: "agreement_<criterion> and agreement_one_class (fractions of images on which the pruned network's top-1 class is the unpruned one's) and max_error_<criterion> (the largest logit error)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        let weights = arguments.string(ModelArguments.weights)
         let seed = arguments.integer(ModelArguments.seed)
         let rate = arguments.number(Self.rate)
         let mixDist = arguments.number(Self.mixDist)

@@ -29,7 +29,6 @@ public struct SpeedupDirective: Directive {
     ], exports: "theoretical_<i> and measured_<i> for the i-th pair of rates (fractions of the unpruned MACs and forward time saved), each also as ..._percent; the measured ones differ from run to run")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
-        let weights = arguments.string(ModelArguments.weights)
         let rateNorms = arguments.numbers(Self.rateNorm)
         let rateDists = arguments.numbers(Self.rateDist)
         let batch = arguments.integer(Self.batch)

@@ -58,89 +58,35 @@ public struct Chart: Sendable, Equatable {
     static let left = 64.0, right = 16.0, top = 32.0, bottom = 48.0, legendWidth = 170.0
     static let palette = ["#1a5fb4", "#c64600", "#26a269", "#a51d2d", "#613583", "#986a44"]
 
+    /// The plot rectangle's size, and where a value falls in it.
+    struct PlotArea {
+        let width: Double
+        let height: Double
+
+        func x(_ value: Double, _ axis: Axis) -> Double { Chart.left + axis.fraction(value) * width }
+        func y(_ value: Double, _ axis: Axis) -> Double { Chart.top + (1 - axis.fraction(value)) * height }
+    }
+
+    /// What the marks draw: the shapes inside the plot (clipped to it), the labels under it, the height
+    /// turned labels add, and the legend's entries (name and colour).
+    struct Drawing {
+        var body = "", labels = "", extra = 0.0
+        var legend = [(String, String)]()
+    }
+
     /// The chart as an SVG document: the marks clipped to the plot area, labels that do not fit turned
     /// or thinned (`categoryLabels`), and the height grown to hold turned labels.
     public var svg: String {
-        var body = "", labels = "", extra = 0.0
         // A legend gets a column of its own to the right of the plot.
         let right = hasLegend ? Chart.legendWidth : Chart.right
-        let plotWidth = Chart.width - Chart.left - right, plotHeight = Chart.height - Chart.top - Chart.bottom
-        func x(_ value: Double, _ axis: Axis) -> Double { Chart.left + axis.fraction(value) * plotWidth }
-        func y(_ value: Double, _ axis: Axis) -> Double { Chart.top + (1 - axis.fraction(value)) * plotHeight }
-        var legend = [(String, String)]()
-        switch mark {
-        case let .lines(series):
-            guard let xAxis, let yAxis else { break }
-            for (index, line) in series.enumerated() {
-                let colour = Chart.palette[index % Chart.palette.count]
-                let path = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(x($0.x, xAxis))),\(f(y($0.y, yAxis)))" }.joined(separator: " ")
-                body += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-                legend.append((line.name, colour))
-            }
-        case let .points(series):
-            guard let xAxis, let yAxis else { break }
-            for (index, group) in series.enumerated() where !group.points.isEmpty {
-                let colour = Chart.palette[index % Chart.palette.count]
-                for point in group.points where point.x.isFinite && point.y.isFinite {
-                    body += "<circle cx=\"\(f(x(point.x, xAxis)))\" cy=\"\(f(y(point.y, yAxis)))\" r=\"5\" fill=\"\(colour)\"/>\n"
-                }
-                legend.append((group.name, colour))
-            }
-        case let .bars(categories, label, series):
-            guard let yAxis, !categories.isEmpty else { break }
-            let group = plotWidth / Double(categories.count), barWidth = group * 0.8 / Double(max(1, series.count))
-            for (s, entry) in series.enumerated() {
-                let colour = Chart.palette[s % Chart.palette.count]
-                let measured = measuredSeries.contains(entry.name) ? " class=\"measured\"" : ""
-                for (c, value) in entry.values.enumerated() where c < categories.count && value.isFinite {
-                    let top = y(max(value, yAxis.lower), yAxis), base = y(max(0, yAxis.lower), yAxis)
-                    body += "<rect\(measured) x=\"\(f(Chart.left + Double(c) * group + group * 0.1 + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(base - top)))\" fill=\"\(colour)\"/>\n"
-                }
-                legend.append((entry.name, colour))
-            }
-            (labels, extra) = categoryLabels(categories, spacing: group, first: Chart.left + group / 2, baseline: Chart.top + plotHeight + 16, fontSize: 11)
-            labels += horizontalLabel(label, plotWidth: plotWidth, height: Chart.height + extra)
-        case let .histogram(edges, counts):
-            guard let xAxis, let yAxis else { break }
-            for (index, count) in counts.enumerated() where index + 1 < edges.count {
-                let left = x(edges[index], xAxis), right = x(edges[index + 1], xAxis), top = y(count, yAxis), base = y(yAxis.lower, yAxis)
-                body += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(max(0, right - left - 1)))\" height=\"\(f(max(0, base - top)))\" fill=\"\(Chart.palette[0])\" fill-opacity=\"0.8\"/>\n"
-            }
-        case let .density(curve, rug):
-            guard let xAxis, let yAxis else { break }
-            let path = curve.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(x($0.x, xAxis))),\(f(y($0.y, yAxis)))" }.joined(separator: " ")
-            body += "<polyline fill=\"none\" stroke=\"\(Chart.palette[0])\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-            let base = Chart.top + plotHeight
-            for value in rug where value.isFinite && (xAxis.scale == .linear || value > 0) {
-                body += "<line x1=\"\(f(x(value, xAxis)))\" x2=\"\(f(x(value, xAxis)))\" y1=\"\(f(base))\" y2=\"\(f(base - 10))\" stroke=\"\(Chart.palette[2])\" stroke-width=\"1\"/>\n"
-            }
-        case let .heatMap(values, rowLabels, columnLabels):
-            let rows = values.count, columns = values.first?.count ?? 0
-            guard rows > 0, columns > 0 else { break }
-            let finite = values.flatMap { $0 }.filter(\.isFinite)
-            let low = finite.min() ?? 0, high = finite.max() ?? 1
-            let cellWidth = plotWidth / Double(columns), cellHeight = plotHeight / Double(rows)
-            for (r, row) in values.enumerated() {
-                for (c, value) in row.enumerated() {
-                    let t = high > low && value.isFinite ? (value - low) / (high - low) : 0
-                    body += "<rect x=\"\(f(Chart.left + Double(c) * cellWidth))\" y=\"\(f(Chart.top + Double(r) * cellHeight))\" width=\"\(f(cellWidth))\" height=\"\(f(cellHeight))\" fill=\"\(Chart.colour(t))\"/>\n"
-                }
-            }
-            for (r, label) in rowLabels.enumerated() where r < rows {
-                labels += "<text x=\"\(f(Chart.left - 4))\" y=\"\(f(Chart.top + (Double(r) + 0.5) * cellHeight + 4))\" text-anchor=\"end\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
-            }
-            let placed = categoryLabels(Array(columnLabels.prefix(columns)), spacing: cellWidth, first: Chart.left + cellWidth / 2,
-                                        baseline: Chart.top + plotHeight + 14, fontSize: 10)
-            labels += placed.svg
-            extra = placed.extra
-            legend.append(("\(NumberFormat.trimmed(low, digits: 3)) to \(NumberFormat.trimmed(high, digits: 3))", Chart.colour(1)))
-        }
-        let height = Chart.height + extra
+        let area = PlotArea(width: Chart.width - Chart.left - right, height: Chart.height - Chart.top - Chart.bottom)
+        let drawing = marks(in: area)
+        let height = Chart.height + drawing.extra
         var axes = ""
-        if let xAxis { axes += horizontal(xAxis, plotWidth: plotWidth, plotHeight: plotHeight, height: height) }
-        if let yAxis { axes += vertical(yAxis, plotHeight: plotHeight) }
+        if let xAxis { axes += horizontal(xAxis, plotWidth: area.width, plotHeight: area.height, height: height) }
+        if let yAxis { axes += vertical(yAxis, plotHeight: area.height) }
         var key = ""
-        for (index, (name, colour)) in legend.filter({ !$0.0.isEmpty }).enumerated() {
+        for (index, (name, colour)) in drawing.legend.filter({ !$0.0.isEmpty }).enumerated() {
             let top = Chart.top + 4 + Double(index) * 16, left = Chart.width - Chart.legendWidth + 12
             key += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"10\" height=\"10\" fill=\"\(colour)\"/>"
             key += "<text x=\"\(f(left + 15))\" y=\"\(f(top + 9))\" font-size=\"11\">\(HTMLWriter.escape(name))</text>\n"
@@ -148,9 +94,98 @@ public struct Chart: Sendable, Equatable {
         let clip = HTMLWriter.escape(id) + "-plot"
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(HTMLWriter.escape(id))\" viewBox=\"0 0 \(Int(Chart.width)) \(f0(height))\" width=\"\(Int(Chart.width))\" height=\"\(f0(height))\" role=\"img\" aria-labelledby=\"\(HTMLWriter.escape(id))-title\" font-family=\"system-ui, sans-serif\" fill=\"currentColor\">\n"
             + "<title id=\"\(HTMLWriter.escape(id))-title\">\(HTMLWriter.escape(title))</title>\n"
-            + "<defs><clipPath id=\"\(clip)\"><rect x=\"\(f(Chart.left))\" y=\"\(f(Chart.top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\"/></clipPath></defs>\n"
+            + "<defs><clipPath id=\"\(clip)\"><rect x=\"\(f(Chart.left))\" y=\"\(f(Chart.top))\" width=\"\(f(area.width))\" height=\"\(f(area.height))\"/></clipPath></defs>\n"
             + "<text x=\"\(f(Chart.left))\" y=\"18\" font-size=\"13\" font-weight=\"600\">\(HTMLWriter.escape(title))</text>\n"
-            + axes + "<g clip-path=\"url(#\(clip))\">\n" + body + "</g>\n" + labels + key + "</svg>\n"
+            + axes + "<g clip-path=\"url(#\(clip))\">\n" + drawing.body + "</g>\n" + drawing.labels + key + "</svg>\n"
+    }
+
+    /// The marks of every kind of chart in `area`.
+    func marks(in area: PlotArea) -> Drawing {
+        var drawing = Drawing()
+        switch mark {
+        case let .lines(series):
+            guard let xAxis, let yAxis else { break }
+            for (index, line) in series.enumerated() {
+                let colour = Chart.palette[index % Chart.palette.count]
+                let path = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(area.x($0.x, xAxis))),\(f(area.y($0.y, yAxis)))" }.joined(separator: " ")
+                drawing.body += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+                drawing.legend.append((line.name, colour))
+            }
+        case let .points(series):
+            guard let xAxis, let yAxis else { break }
+            for (index, group) in series.enumerated() where !group.points.isEmpty {
+                let colour = Chart.palette[index % Chart.palette.count]
+                for point in group.points where point.x.isFinite && point.y.isFinite {
+                    drawing.body += "<circle cx=\"\(f(area.x(point.x, xAxis)))\" cy=\"\(f(area.y(point.y, yAxis)))\" r=\"5\" fill=\"\(colour)\"/>\n"
+                }
+                drawing.legend.append((group.name, colour))
+            }
+        case let .bars(categories, label, series):
+            guard let yAxis, !categories.isEmpty else { break }
+            drawing = bars(categories, label: label, series: series, yAxis: yAxis, in: area)
+        case let .histogram(edges, counts):
+            guard let xAxis, let yAxis else { break }
+            for (index, count) in counts.enumerated() where index + 1 < edges.count {
+                let left = area.x(edges[index], xAxis), right = area.x(edges[index + 1], xAxis), top = area.y(count, yAxis), base = area.y(yAxis.lower, yAxis)
+                drawing.body += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(max(0, right - left - 1)))\" height=\"\(f(max(0, base - top)))\" fill=\"\(Chart.palette[0])\" fill-opacity=\"0.8\"/>\n"
+            }
+        case let .density(curve, rug):
+            guard let xAxis, let yAxis else { break }
+            let path = curve.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(area.x($0.x, xAxis))),\(f(area.y($0.y, yAxis)))" }.joined(separator: " ")
+            drawing.body += "<polyline fill=\"none\" stroke=\"\(Chart.palette[0])\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+            let base = Chart.top + area.height
+            for value in rug where value.isFinite && (xAxis.scale == .linear || value > 0) {
+                drawing.body += "<line x1=\"\(f(area.x(value, xAxis)))\" x2=\"\(f(area.x(value, xAxis)))\" y1=\"\(f(base))\" y2=\"\(f(base - 10))\" stroke=\"\(Chart.palette[2])\" stroke-width=\"1\"/>\n"
+            }
+        case let .heatMap(values, rowLabels, columnLabels):
+            guard !values.isEmpty, !(values.first?.isEmpty ?? true) else { break }
+            drawing = heatMap(values, rowLabels: rowLabels, columnLabels: columnLabels, in: area)
+        }
+        return drawing
+    }
+
+    /// Bars: a group per category, a bar per series in it (measured series marked), the category labels
+    /// and the axis label under the plot.
+    func bars(_ categories: [String], label: String, series: [(name: String, values: [Double])], yAxis: Axis, in area: PlotArea) -> Drawing {
+        var drawing = Drawing()
+        let group = area.width / Double(categories.count), barWidth = group * 0.8 / Double(max(1, series.count))
+        for (s, entry) in series.enumerated() {
+            let colour = Chart.palette[s % Chart.palette.count]
+            let measured = measuredSeries.contains(entry.name) ? " class=\"measured\"" : ""
+            for (c, value) in entry.values.enumerated() where c < categories.count && value.isFinite {
+                let top = area.y(max(value, yAxis.lower), yAxis), base = area.y(max(0, yAxis.lower), yAxis)
+                drawing.body += "<rect\(measured) x=\"\(f(Chart.left + Double(c) * group + group * 0.1 + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(base - top)))\" fill=\"\(colour)\"/>\n"
+            }
+            drawing.legend.append((entry.name, colour))
+        }
+        (drawing.labels, drawing.extra) = categoryLabels(categories, spacing: group, first: Chart.left + group / 2, baseline: Chart.top + area.height + 16, fontSize: 11)
+        drawing.labels += horizontalLabel(label, plotWidth: area.width, height: Chart.height + drawing.extra)
+        return drawing
+    }
+
+    /// A heat map: a cell per value coloured from the lowest to the highest, the row labels to the left,
+    /// the column labels under the plot, and the range in the legend.
+    func heatMap(_ values: [[Double]], rowLabels: [String], columnLabels: [String], in area: PlotArea) -> Drawing {
+        var drawing = Drawing()
+        let rows = values.count, columns = values[0].count
+        let finite = values.flatMap { $0 }.filter(\.isFinite)
+        let low = finite.min() ?? 0, high = finite.max() ?? 1
+        let cellWidth = area.width / Double(columns), cellHeight = area.height / Double(rows)
+        for (r, row) in values.enumerated() {
+            for (c, value) in row.enumerated() {
+                let t = high > low && value.isFinite ? (value - low) / (high - low) : 0
+                drawing.body += "<rect x=\"\(f(Chart.left + Double(c) * cellWidth))\" y=\"\(f(Chart.top + Double(r) * cellHeight))\" width=\"\(f(cellWidth))\" height=\"\(f(cellHeight))\" fill=\"\(Chart.colour(t))\"/>\n"
+            }
+        }
+        for (r, label) in rowLabels.enumerated() where r < rows {
+            drawing.labels += "<text x=\"\(f(Chart.left - 4))\" y=\"\(f(Chart.top + (Double(r) + 0.5) * cellHeight + 4))\" text-anchor=\"end\" font-size=\"10\">\(HTMLWriter.escape(label))</text>\n"
+        }
+        let placed = categoryLabels(Array(columnLabels.prefix(columns)), spacing: cellWidth, first: Chart.left + cellWidth / 2,
+                                    baseline: Chart.top + area.height + 14, fontSize: 10)
+        drawing.labels += placed.svg
+        drawing.extra = placed.extra
+        drawing.legend.append(("\(NumberFormat.trimmed(low, digits: 3)) to \(NumberFormat.trimmed(high, digits: 3))", Chart.colour(1)))
+        return drawing
     }
 
     /// Whether the chart draws a legend: several named series, or a heat map's range.

@@ -47,134 +47,176 @@ struct Unpickler {
     /// Runs to the STOP opcode and returns the value it leaves; `position` is then just past STOP.
     mutating func load() throws(Failure) -> PickleValue {
         while true {
-            let opcodeOffset = position
+            let offset = position
             let opcode = try byte()
-            func fail(_ message: String) -> Failure { Failure(message: message, offset: opcodeOffset) }
-            switch opcode {
-            case 0x80: // PROTO
-                let version = try byte()
-                guard (2...5).contains(version) else { throw fail("uses pickle protocol \(version), not 2 to 5") }
-            case 0x95: // FRAME: an advisory length; the opcodes follow in line.
-                _ = try integer(8)
-            case 0x2E: // STOP
-                guard let value = stack.popLast(), !isMark(value) else { throw fail("ends with an empty stack") }
+            if opcode == 0x2E { // STOP
+                guard let value = stack.popLast(), !isMark(value) else { throw Failure(message: "ends with an empty stack", offset: offset) }
                 return value
-            case 0x28: // MARK
-                marks.append(stack.count)
-            case 0x7D: // EMPTY_DICT
-                stack.append(.dict(containers.dict()))
-            case 0x5D: // EMPTY_LIST
-                stack.append(.list(containers.list()))
-            case 0x29: // EMPTY_TUPLE
-                stack.append(.tuple([]))
-            case 0x74: // TUPLE
-                stack.append(try tuple(try popToMark(), at: opcodeOffset))
-            case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
-                let count = Int(opcode - 0x84)
-                guard stack.count >= count else { throw fail("builds a tuple from an empty stack") }
-                let items = Array(stack.suffix(count))
-                stack.removeLast(count)
-                stack.append(try tuple(items, at: opcodeOffset))
-            case 0x71: // BINPUT
-                memo[Int(try byte())] = try top(opcodeOffset)
-            case 0x72: // LONG_BINPUT
-                memo[try integer(4)] = try top(opcodeOffset)
-            case 0x94: // MEMOIZE
-                memo[memo.count] = try top(opcodeOffset)
-            case 0x68, 0x6A: // BINGET, LONG_BINGET
-                let index = opcode == 0x68 ? Int(try byte()) : try integer(4)
-                guard let value = memo[index] else { throw fail("refers to memo entry \(index), which does not exist") }
-                stack.append(value)
-            case 0x63: // GLOBAL
-                let module = try line(), name = try line()
-                stack.append(.global(try allowed(module, name, at: opcodeOffset)))
-            case 0x93: // STACK_GLOBAL
-                guard case let .string(name)? = stack.popLast(), case let .string(module)? = stack.popLast() else {
-                    throw fail("names a global without two strings")
-                }
-                stack.append(.global(try allowed(module, name, at: opcodeOffset)))
-            case 0x4A: // BININT
-                stack.append(.int(Int(Int32(truncatingIfNeeded: try integer(4)))))
-            case 0x4B: // BININT1
-                stack.append(.int(Int(try byte())))
-            case 0x4D: // BININT2
-                stack.append(.int(try integer(2)))
-            case 0x8A, 0x8B: // LONG1, LONG4
-                let length = opcode == 0x8A ? Int(try byte()) : try integer(4)
-                let digits = try take(length)
-                stack.append(Unpickler.long(digits))
-            case 0x47: // BINFLOAT (big-endian)
-                let raw = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                stack.append(.float(Double(bitPattern: raw)))
-            case 0x4E: stack.append(.none) // NONE
-            case 0x88: stack.append(.bool(true)) // NEWTRUE
-            case 0x89: stack.append(.bool(false)) // NEWFALSE
-            case 0x58, 0x8C, 0x8D: // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
-                let length = opcode == 0x8C ? Int(try byte()) : try integer(opcode == 0x58 ? 4 : 8)
-                stack.append(.string(String(decoding: try take(length), as: UTF8.self)))
-            case 0x54, 0x55: // BINSTRING, SHORT_BINSTRING (Python 2 str)
-                let length = opcode == 0x55 ? Int(try byte()) : try integer(4)
-                let raw = try take(length)
-                stack.append(vocabulary == .imageBatch ? .bytes(Array(raw)) : .string(String(decoding: raw, as: UTF8.self)))
-            case 0x42, 0x43, 0x8E: // BINBYTES, SHORT_BINBYTES, BINBYTES8
-                let length = opcode == 0x43 ? Int(try byte()) : try integer(opcode == 0x42 ? 4 : 8)
-                stack.append(.bytes(Array(try take(length))))
-            case 0x73: // SETITEM
-                guard stack.count >= 3, case let .dict(dict) = stack[stack.count - 3] else { throw fail("sets an item on something that is not a dict") }
-                let value = stack.removeLast(), key = stack.removeLast()
-                dict.entries.append((key, value))
-            case 0x75: // SETITEMS
-                let items = try popToMark()
-                guard items.count % 2 == 0, case let .dict(dict)? = stack.last else { throw fail("sets items on something that is not a dict") }
-                for pair in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[pair], items[pair + 1])) }
-            case 0x61: // APPEND
-                guard stack.count >= 2, case let .list(list) = stack[stack.count - 2] else { throw fail("appends to something that is not a list") }
-                list.items.append(stack.removeLast())
-            case 0x65: // APPENDS
-                let items = try popToMark()
-                guard case let .list(list)? = stack.last else { throw fail("appends to something that is not a list") }
-                list.items.append(contentsOf: items)
-            case 0x52: // REDUCE
-                guard case let .tuple(arguments)? = stack.popLast(), case let .global(callable)? = stack.popLast() else {
-                    throw fail("calls something that is not an allowed global")
-                }
-                stack.append(try apply(callable, arguments, at: opcodeOffset))
-            case 0x62: // BUILD: a numpy array's or dtype's state, or an OrderedDict's `_metadata` (which is dropped).
-                guard let state = stack.popLast(), let target = stack.last else { throw fail("sets the state of an empty stack") }
-                if case let .numpyArray(array) = target {
-                    stack[stack.count - 1] = .numpyArray(try NumpyArrayState.built(array, state: state, at: opcodeOffset))
-                    continue
-                }
-                if case .numpyDType = target {
-                    try NumpyArrayState.checkDTypeState(state, at: opcodeOffset)
-                    continue
-                }
-                guard case .dict = target else { throw fail("sets the state of something that is not a dict") }
-                guard case let .dict(attributes) = state,
-                      attributes.entries.allSatisfy({ if case .string("_metadata") = $0.key { true } else { false } }) else {
-                    throw fail("sets object state other than a state dict's _metadata")
-                }
-            case 0x51: // BINPERSID
-                guard vocabulary == .stateDict else { throw fail("names a persistent id, which an image batch does not have") }
-                guard let id = stack.popLast() else { throw fail("loads a persistent id from an empty stack") }
-                let reference = try storage(id, at: opcodeOffset)
-                let rootKey = reference.view?.rootKey ?? reference.key
-                if let known = storageTypes[rootKey], known != reference.dtype {
-                    throw fail("reads storage '\(rootKey)' both as \(known) and as \(reference.dtype)")
-                }
-                storageTypes[rootKey] = reference.dtype
-                storages.append(reference)
-                stack.append(.storage(reference))
-            case 0x30: // POP
-                guard stack.popLast() != nil else { throw fail("pops an empty stack") }
-            case 0x31: // POP_MARK
-                _ = try popToMark()
-            case 0x32: // DUP
-                stack.append(try top(opcodeOffset))
-            default:
-                throw fail("uses pickle opcode 0x\(String(opcode, radix: 16)), which a state dict does not need")
+            }
+            if try scalar(opcode, at: offset) { continue }
+            if try stackOrMemo(opcode, at: offset) { continue }
+            if try container(opcode, at: offset) { continue }
+            guard try object(opcode, at: offset) else {
+                throw Failure(message: "uses pickle opcode 0x\(String(opcode, radix: 16)), which a state dict does not need", offset: offset)
             }
         }
+    }
+
+    /// The protocol, framing, mark, memo and stack opcodes; false for another opcode.
+    private mutating func stackOrMemo(_ opcode: UInt8, at offset: Int) throws(Failure) -> Bool {
+        func fail(_ message: String) -> Failure { Failure(message: message, offset: offset) }
+        switch opcode {
+        case 0x80: // PROTO
+            let version = try byte()
+            guard (2...5).contains(version) else { throw fail("uses pickle protocol \(version), not 2 to 5") }
+        case 0x95: // FRAME: an advisory length; the opcodes follow in line.
+            _ = try integer(8)
+        case 0x28: // MARK
+            marks.append(stack.count)
+        case 0x71: // BINPUT
+            memo[Int(try byte())] = try top(offset)
+        case 0x72: // LONG_BINPUT
+            memo[try integer(4)] = try top(offset)
+        case 0x94: // MEMOIZE
+            memo[memo.count] = try top(offset)
+        case 0x68, 0x6A: // BINGET, LONG_BINGET
+            let index = opcode == 0x68 ? Int(try byte()) : try integer(4)
+            guard let value = memo[index] else { throw fail("refers to memo entry \(index), which does not exist") }
+            stack.append(value)
+        case 0x30: // POP
+            guard stack.popLast() != nil else { throw fail("pops an empty stack") }
+        case 0x31: // POP_MARK
+            _ = try popToMark()
+        case 0x32: // DUP
+            stack.append(try top(offset))
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// The opcodes that push a number, a string, bytes, None or a boolean; false for another opcode.
+    private mutating func scalar(_ opcode: UInt8, at offset: Int) throws(Failure) -> Bool {
+        func fail(_ message: String) -> Failure { Failure(message: message, offset: offset) }
+        switch opcode {
+        case 0x4A: // BININT
+            stack.append(.int(Int(Int32(truncatingIfNeeded: try integer(4)))))
+        case 0x4B: // BININT1
+            stack.append(.int(Int(try byte())))
+        case 0x4D: // BININT2
+            stack.append(.int(try integer(2)))
+        case 0x8A, 0x8B: // LONG1, LONG4
+            let length = opcode == 0x8A ? Int(try byte()) : try integer(4)
+            let digits = try take(length)
+            stack.append(Unpickler.long(digits))
+        case 0x47: // BINFLOAT (big-endian)
+            let raw = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            stack.append(.float(Double(bitPattern: raw)))
+        case 0x4E: stack.append(.none) // NONE
+        case 0x88: stack.append(.bool(true)) // NEWTRUE
+        case 0x89: stack.append(.bool(false)) // NEWFALSE
+        case 0x58, 0x8C, 0x8D: // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
+            let length = opcode == 0x8C ? Int(try byte()) : try integer(opcode == 0x58 ? 4 : 8)
+            stack.append(.string(String(decoding: try take(length), as: UTF8.self)))
+        case 0x54, 0x55: // BINSTRING, SHORT_BINSTRING (Python 2 str)
+            let length = opcode == 0x55 ? Int(try byte()) : try integer(4)
+            let raw = try take(length)
+            stack.append(vocabulary == .imageBatch ? .bytes(Array(raw)) : .string(String(decoding: raw, as: UTF8.self)))
+        case 0x42, 0x43, 0x8E: // BINBYTES, SHORT_BINBYTES, BINBYTES8
+            let length = opcode == 0x43 ? Int(try byte()) : try integer(opcode == 0x42 ? 4 : 8)
+            stack.append(.bytes(Array(try take(length))))
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// The opcodes that make and fill dicts, lists and tuples; false for another opcode.
+    private mutating func container(_ opcode: UInt8, at offset: Int) throws(Failure) -> Bool {
+        func fail(_ message: String) -> Failure { Failure(message: message, offset: offset) }
+        switch opcode {
+        case 0x7D: // EMPTY_DICT
+            stack.append(.dict(containers.dict()))
+        case 0x5D: // EMPTY_LIST
+            stack.append(.list(containers.list()))
+        case 0x29: // EMPTY_TUPLE
+            stack.append(.tuple([]))
+        case 0x74: // TUPLE
+            stack.append(try tuple(try popToMark(), at: offset))
+        case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
+            let count = Int(opcode - 0x84)
+            guard stack.count >= count else { throw fail("builds a tuple from an empty stack") }
+            let items = Array(stack.suffix(count))
+            stack.removeLast(count)
+            stack.append(try tuple(items, at: offset))
+        case 0x73: // SETITEM
+            guard stack.count >= 3, case let .dict(dict) = stack[stack.count - 3] else { throw fail("sets an item on something that is not a dict") }
+            let value = stack.removeLast(), key = stack.removeLast()
+            dict.entries.append((key, value))
+        case 0x75: // SETITEMS
+            let items = try popToMark()
+            guard items.count % 2 == 0, case let .dict(dict)? = stack.last else { throw fail("sets items on something that is not a dict") }
+            for pair in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[pair], items[pair + 1])) }
+        case 0x61: // APPEND
+            guard stack.count >= 2, case let .list(list) = stack[stack.count - 2] else { throw fail("appends to something that is not a list") }
+            list.items.append(stack.removeLast())
+        case 0x65: // APPENDS
+            let items = try popToMark()
+            guard case let .list(list)? = stack.last else { throw fail("appends to something that is not a list") }
+            list.items.append(contentsOf: items)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Globals, calls, object state and persistent ids (storages); false for another opcode.
+    private mutating func object(_ opcode: UInt8, at offset: Int) throws(Failure) -> Bool {
+        func fail(_ message: String) -> Failure { Failure(message: message, offset: offset) }
+        switch opcode {
+        case 0x63: // GLOBAL
+            let module = try line(), name = try line()
+            stack.append(.global(try allowed(module, name, at: offset)))
+        case 0x93: // STACK_GLOBAL
+            guard case let .string(name)? = stack.popLast(), case let .string(module)? = stack.popLast() else {
+                throw fail("names a global without two strings")
+            }
+            stack.append(.global(try allowed(module, name, at: offset)))
+        case 0x52: // REDUCE
+            guard case let .tuple(arguments)? = stack.popLast(), case let .global(callable)? = stack.popLast() else {
+                throw fail("calls something that is not an allowed global")
+            }
+            stack.append(try apply(callable, arguments, at: offset))
+        case 0x62: // BUILD: a numpy array's or dtype's state, or an OrderedDict's `_metadata` (which is dropped).
+            guard let state = stack.popLast(), let target = stack.last else { throw fail("sets the state of an empty stack") }
+            if case let .numpyArray(array) = target {
+                stack[stack.count - 1] = .numpyArray(try NumpyArrayState.built(array, state: state, at: offset))
+                return true
+            }
+            if case .numpyDType = target {
+                try NumpyArrayState.checkDTypeState(state, at: offset)
+                return true
+            }
+            guard case .dict = target else { throw fail("sets the state of something that is not a dict") }
+            guard case let .dict(attributes) = state,
+                  attributes.entries.allSatisfy({ if case .string("_metadata") = $0.key { true } else { false } }) else {
+                throw fail("sets object state other than a state dict's _metadata")
+            }
+        case 0x51: // BINPERSID
+            guard vocabulary == .stateDict else { throw fail("names a persistent id, which an image batch does not have") }
+            guard let id = stack.popLast() else { throw fail("loads a persistent id from an empty stack") }
+            let reference = try storage(id, at: offset)
+            let rootKey = reference.view?.rootKey ?? reference.key
+            if let known = storageTypes[rootKey], known != reference.dtype {
+                throw fail("reads storage '\(rootKey)' both as \(known) and as \(reference.dtype)")
+            }
+            storageTypes[rootKey] = reference.dtype
+            storages.append(reference)
+            stack.append(.storage(reference))
+        default:
+            return false
+        }
+        return true
     }
 
     // MARK: - Reading
