@@ -25,9 +25,7 @@ public struct Architecture: Sendable, Equatable {
     public var prunableConvolutions: [ConvolutionLayer] { graph.nodes.filter(\.prunable).map(\.layer) }
 
     /// The convolution of the given name.
-    public func convolution(named name: String) -> ConvolutionLayer? {
-        convolutions.first { $0.name == name }
-    }
+    public func convolution(named name: String) -> ConvolutionLayer? { graph.node(named: name)?.layer }
 
     /// Learnable parameters: convolution weights (and biases), batch-norm scale and shift,
     /// classifier weight and bias. Running statistics are buffers, not parameters.

@@ -90,14 +90,15 @@ public struct ExactPass: UnfoldedPass {
     }
 
     func shortcut(_ input: Maps, block: InferenceNetwork.Block, network: InferenceNetwork) -> Maps {
-        guard block.zeroPadded else { return input }
-        let side = (input.side - 1) / block.stride + 1
-        var maps = Maps(channels: block.outWidth, side: side, values: [Double](repeating: 0, count: block.outWidth * side * side))
+        let shape = block.structure
+        guard shape.shortcut == .zeroPadded else { return input }
+        let side = (input.side - 1) / shape.stride + 1
+        var maps = Maps(channels: shape.outWidth, side: side, values: [Double](repeating: 0, count: shape.outWidth * side * side))
         let first = network.firstShortcutChannel(block)
-        for c in 0..<block.inWidth {
+        for c in 0..<shape.inWidth {
             for y in 0..<side {
                 for x in 0..<side {
-                    maps.values[((c + first) * side + y) * side + x] = input.values[(c * input.side + y * block.stride) * input.side + x * block.stride]
+                    maps.values[((c + first) * side + y) * side + x] = input.values[(c * input.side + y * shape.stride) * input.side + x * shape.stride]
                 }
             }
         }

@@ -44,15 +44,14 @@ public struct InferenceNetwork: Sendable {
     /// shortcut before its ReLU), and a projection shortcut (ImageNet's `downsample`) or, without one,
     /// the option-A shortcut (`zeroPadded`) or the identity.
     struct Block: Sendable {
+        /// The block in the network's graph: its shortcut, what it reads, its stride and widths.
+        let structure: NetworkGraph.ResidualBlock
         let convolutions: [FoldedConvolution]
         let projection: FoldedConvolution?
-        let zeroPadded: Bool
-        /// Whether the block reads the stem's own output (the first block) rather than the residual stream.
-        let readsStem: Bool
         let outputStream: ChannelScatter
-        let stride: Int
-        let inWidth: Int
-        let outWidth: Int
+
+        /// Whether the block reads the stem's own output (the first block) rather than the residual stream.
+        var readsStem: Bool { structure.input != .residualStream }
     }
 
     /// The unpruned network, or the masked one when `weights` has the plan's filters zeroed.
@@ -95,9 +94,7 @@ public struct InferenceNetwork: Sendable {
                 let path = block.path.map { graph.nodes[$0].layer }
                 var projection: FoldedConvolution?
                 if case let .projection(index) = block.shortcut { projection = folded(graph.nodes[index].layer) }
-                return Block(convolutions: path.map(folded), projection: projection, zeroPadded: block.shortcut == .zeroPadded,
-                             readsStem: block.input == .convolution(stem), outputStream: stream(path[path.count - 1]),
-                             stride: block.stride, inWidth: block.inWidth, outWidth: block.outWidth)
+                return Block(structure: block, convolutions: path.map(folded), projection: projection, outputStream: stream(path[path.count - 1]))
             }
             body = .residual(stem: folded(stemLayer), pooling: stemPooling, stemStream: stream(stemLayer), blocks: blocks)
         }
@@ -165,22 +162,23 @@ public struct InferenceNetwork: Sendable {
     /// The channel where an option-A shortcut puts input channel 0: after half the new zero channels
     /// (symmetric), or at 0 (appended).
     func firstShortcutChannel(_ block: Block) -> Int {
-        shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
+        shortcut == .symmetric ? (block.structure.outWidth - block.structure.inWidth) / 2 : 0
     }
 
     /// The shortcut of a block: the identity, or (option A) input[:, :, ::2, ::2] placed among zero
     /// channels as `shortcut` says.
     func shortcutMaps(of input: FeatureMaps, block: Block) -> FeatureMaps {
-        guard block.zeroPadded else { return input }
-        var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: (input.height - 1) / block.stride + 1,
-                               width: (input.width - 1) / block.stride + 1, padded: input.layout.padded)
+        let shape = block.structure
+        guard shape.shortcut == .zeroPadded else { return input }
+        var maps = FeatureMaps(channels: shape.outWidth, batch: input.batch, height: (input.height - 1) / shape.stride + 1,
+                               width: (input.width - 1) / shape.stride + 1, padded: input.layout.padded)
         let first = firstShortcutChannel(block)
-        for c in 0..<block.inWidth {
+        for c in 0..<shape.inWidth {
             for image in 0..<input.batch {
                 for y in 0..<maps.height {
-                    let from = input.rowStart(channel: c, image: image, row: y * block.stride)
+                    let from = input.rowStart(channel: c, image: image, row: y * shape.stride)
                     let to = maps.rowStart(channel: c + first, image: image, row: y)
-                    for x in 0..<maps.width { maps.values[to + x] = input.values[from + x * block.stride] }
+                    for x in 0..<maps.width { maps.values[to + x] = input.values[from + x * shape.stride] }
                 }
             }
         }

@@ -10,7 +10,7 @@ enum DataArguments {
     static let dataHelp = "hub:cifar10/test or hub:cifar10/train, a CIFAR-10 batch file (binary or python), a folder (cifar-10-batches-bin/, cifar-10-batches-py/, or one holding either or an archive), an official .tar.gz archive (with :test or :train to choose the split), or pattern:N / smooth:N"
 
     static func normalization(_ arguments: ParsedArguments, spec: CommandSpec) -> Normalization {
-        Normalization(rawValue: arguments.value(normalizeOption) ?? "") ?? .imagenet
+        arguments.choice(normalizeOption, as: Normalization.self) ?? .imagenet
     }
 
     /// The images of a data spec given to `option`: a mistake in the spec is a usage error (exit 2), data

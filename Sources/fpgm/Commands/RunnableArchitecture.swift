@@ -17,7 +17,7 @@ enum RunnableArchitecture {
 
     /// The placement `--shortcut` names (symmetric by default).
     static func shortcut(_ arguments: ParsedArguments, spec: CommandSpec) -> ShortcutPlacement {
-        ShortcutPlacement(rawValue: arguments.value(shortcutOption) ?? "symmetric") ?? .symmetric
+        arguments.choice(shortcutOption, as: ShortcutPlacement.self) ?? .symmetric
     }
 
     /// The architecture `--arch` names; a usage error when it is missing or unknown.
