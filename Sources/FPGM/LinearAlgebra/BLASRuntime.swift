@@ -16,7 +16,7 @@ import Foundation
 /// Programs that never compute (a cached render, `--help`) never load it. A program calls `load()`
 /// before computing, to learn as an error that the library is missing; the engine's own calls use
 /// the library `load()` opened. This is the one file that sees the C interface: the rest of the engine
-/// calls the four products below.
+/// calls the products below.
 public struct BLASRuntime: @unchecked Sendable {
     let sgemm: cblas_sgemm_function
     let dgemm: cblas_dgemm_function
@@ -110,6 +110,14 @@ extension BLASRuntime {
     static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                          into c: UnsafeMutablePointer<Float>, ldc: Int) {
         shared.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+    }
+
+    /// C = op(A) op(B) + beta C in Float32, row-major and dense, op(X) = X^T where asked: op(A) is m x k,
+    /// op(B) is k x n, C is m x n (beta 0 overwrites it, 1 accumulates).
+    static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, transposingA: Bool, _ b: UnsafePointer<Float>,
+                         transposingB: Bool, into c: UnsafeMutablePointer<Float>, beta: Float = 0) {
+        shared.sgemm(CblasRowMajor, transposingA ? CblasTrans : CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans,
+                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposingA ? m : k), b, Int32(transposingB ? k : n), beta, c, Int32(n))
     }
 
     /// C = A B^T in Float64, row-major: A is m x k, B is n x k (both dense), C is m x n, overwritten.

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import FPGM
+
+/// The training engine against PyTorch's CPU autograd (Tools/make_training_fixtures.py,
+/// Tests/Fixtures/training): ResNet-20 with the trained weights, the first 32 shared training images,
+/// no augmentation.
+@Suite("Training: gradients and SGD against PyTorch",
+       .enabled(if: ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"] != nil && ProcessInfo.processInfo.environment["FPGM_DATA_DIR"] != nil))
+struct TrainingTests {
+    static let weights = ProcessInfo.processInfo.environment["FPGM_WEIGHTS_DIR"]
+    static let data = ProcessInfo.processInfo.environment["FPGM_DATA_DIR"]
+
+    /// The fixture's expected values and PyTorch's arrays.
+    struct Reference {
+        let json: [String: Any]
+        let arrays: [String: [Float]]
+
+        init() throws {
+            json = try #require(try Fixtures.json("training/expected.json") as? [String: Any])
+            let checkpoint = try Checkpoint.read(path: Fixtures.path("training/resnet20-step.npz"))
+            arrays = Dictionary(uniqueKeysWithValues: checkpoint.tensors.map { ($0.name, $0.tensor.scalars) })
+        }
+
+        func array(_ key: String) throws -> [Float] { try #require(arrays[key], "no \(key) in the fixture") }
+    }
+
+    static func network() throws -> TrainableNetwork {
+        let checkpoint = try Checkpoint.read(path: try #require(weights) + "/resnet20-12fca82f.th")
+        return TrainableNetwork(weights: try Architecture.named("resnet20").bind(checkpoint))
+    }
+
+    /// The first 32 images of data_batch_1.bin, normalised as akamaster's trainer did, and their labels.
+    static func batch() throws -> (FeatureMaps, [Int]) {
+        let images = try ImageData(environment: [:]).load(try #require(data) + "/cifar-10-batches-bin/data_batch_1.bin", split: .train).prefix(32)
+        return (images.maps(normalization: .imagenet), try #require(images.labels))
+    }
+
+    /// The largest |ours - theirs| over a tensor, as a fraction of the tensor's largest |theirs|: the
+    /// error relative to the tensor's scale, which a gradient's near-zero entries do not inflate.
+    static func relativeError(_ ours: [Float], _ theirs: [Float]) -> Double {
+        precondition(ours.count == theirs.count, "tensors of different sizes")
+        let scale = theirs.map { Double(abs($0)) }.max() ?? 0
+        let largest = zip(ours, theirs).map { Double(abs($0 - $1)) }.max() ?? 0
+        return scale > 0 ? largest / scale : largest
+    }
+
+    @Test("the loss, all 59 gradients and every batch norm's batch statistics equal PyTorch's to 1e-4 relative")
+    func gradients() throws {
+        let reference = try Reference()
+        var network = try Self.network()
+        let (images, labels) = try Self.batch()
+        #expect(labels == reference.json["labels"] as? [Int])
+        let result = network.gradients(images: images, labels: labels)
+        #expect(relativelyClose(result.loss, try #require(reference.json["loss"] as? Double), 1e-4), "loss \(result.loss)")
+        #expect(result.gradients.count == 59 && network.parameterNames.count == 59, "19 convolutions with their batch norms, and the classifier")
+        var worst = (name: "", error: 0.0)
+        for name in network.parameterNames {
+            let error = Self.relativeError(try #require(result.gradients[name]), try reference.array("grad/\(name)"))
+            #expect(error < 1e-4, "gradient of \(name): \(error)")
+            if error > worst.error { worst = (name, error) }
+        }
+        print("largest gradient error: \(worst.name) \(worst.error)")
+        for node in network.architecture.graph.nodes {
+            let norm = node.batchNorm.name
+            let mean = try #require(result.batchMeans[norm]).map(Float.init), variance = try #require(result.batchVariances[norm]).map(Float.init)
+            #expect(Self.relativeError(mean, try reference.array("batch_mean/\(norm)")) < 1e-5, "batch mean of \(norm)")
+            #expect(Self.relativeError(variance, try reference.array("batch_var/\(norm)")) < 1e-5, "batch variance of \(norm)")
+            for field in ["running_mean", "running_var"] {
+                let error = Self.relativeError(try #require(network.tensors["\(norm).\(field)"]), try reference.array("after/\(norm).\(field)"))
+                #expect(error < 1e-5, "\(norm).\(field) after the step: \(error)")
+            }
+        }
+    }
+
+    @Test("one Nesterov SGD step with weight decay gives PyTorch's weights to 1e-5 relative")
+    func plainStep() throws {
+        let reference = try Reference()
+        var network = try Self.network()
+        let (images, labels) = try Self.batch()
+        var optimizer = MomentumSGD(learningRate: Float(try #require(reference.json["lr"] as? Double)))
+        optimizer.step(&network, gradients: network.gradients(images: images, labels: labels).gradients)
+        for name in network.parameterNames {
+            let error = Self.relativeError(try #require(network.tensors[name]), try reference.array("step/\(name)"))
+            #expect(error < 1e-5, "\(name) after the step: \(error)")
+        }
+    }
+}
