@@ -20,8 +20,11 @@ public struct MomentumSGD: Sendable, Equatable {
     /// Restores the momentum buffers of a saved run.
     public mutating func restore(velocities: [String: [Float]]) { self.velocities = velocities }
 
-    /// One update of every parameter of `network` that has a gradient.
-    public mutating func step(_ network: inout TrainableNetwork, gradients: [String: [Float]]) {
+    /// One update of every parameter of `network` that has a gradient; with a mask, the pruned filters'
+    /// gradients are zeroed first (so that, zero already, they stay zero).
+    public mutating func step(_ network: inout TrainableNetwork, gradients: [String: [Float]], mask: TrainingMask? = nil) {
+        var gradients = gradients
+        mask?.zeroFilters(&gradients, architecture: network.architecture)
         var updated = [String: [Float]]()
         for name in network.parameterNames {
             guard let gradient = gradients[name], var weights = network.tensors[name] else { continue }
