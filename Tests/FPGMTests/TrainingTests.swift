@@ -119,3 +119,38 @@ extension TrainingTests {
         }
     }
 }
+
+extension TrainingTests {
+    /// 96 shared training images, 2 epochs of batch 32 with augmentation, FPGM-only 40%.
+    static func shortRun(epochs: Int) throws -> (TrainingRun, ImageSet) {
+        let images = try ImageData(environment: [:]).load(try #require(data) + "/cifar-10-batches-bin/data_batch_1.bin", split: .train).prefix(96)
+        var settings = TrainingSettings(epochs: 2)
+        settings.batch = 32
+        settings.seed = 7
+        let selector = FilterSelector(rates: try PruningRates(rateNorm: 1, rateDist: 0.4))
+        var run = try TrainingRun(weights: try network().weights, settings: settings, selector: selector)
+        for _ in 0..<epochs { _ = try run.runEpoch(images) }
+        return (run, images)
+    }
+
+    @Test("seeded: the same seed gives the same weights bit for bit; resuming after epoch 1 of 2 gives the uninterrupted run's weights")
+    func seededAndResumed() throws {
+        let (first, images) = try Self.shortRun(epochs: 2)
+        let (second, _) = try Self.shortRun(epochs: 2)
+        #expect(first.network.tensors == second.network.tensors)
+        let (half, _) = try Self.shortRun(epochs: 1)
+        var resumed = try TrainingRun(resuming: half.network, velocities: half.optimizer.velocities, completedEpochs: 1,
+                                      settings: half.settings, selector: half.selector)
+        let record = try resumed.runEpoch(images)
+        #expect(record.epoch == 2)
+        #expect(resumed.network.tensors == first.network.tensors)
+        #expect(resumed.network.tensors != half.network.tensors, "the second epoch changed the weights")
+        let mask = try #require(first.mask)
+        #expect(mask.count == 264)
+        for (layer, filters) in mask.pruned {
+            let weights = try #require(first.network.tensors["\(layer).weight"])
+            let size = weights.count / (try #require(first.network.architecture.convolution(named: layer))).outChannels
+            #expect(filters.allSatisfy { f in weights[(f * size)..<((f + 1) * size)].allSatisfy { $0 == 0 } }, "\(layer) after 2 epochs")
+        }
+    }
+}
