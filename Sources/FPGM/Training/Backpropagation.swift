@@ -58,6 +58,8 @@ public struct TrainableNetwork: Sendable {
     /// The forward pass in training mode and the backward pass on `images` (dense, channel-major) with
     /// `labels`; the running statistics move as PyTorch's do.
     public mutating func gradients(images: FeatureMaps, labels: [Int]) -> Gradients {
+        precondition(labels.count == images.batch && labels.allSatisfy { (0..<architecture.classifier.outFeatures).contains($0) },
+                     "one label per image, each a class of the classifier")
         var tape = Tape(count: steps.count)
         let features = forward(images, tape: &tape)
         let classifier = architecture.classifier
