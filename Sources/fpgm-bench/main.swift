@@ -160,7 +160,7 @@ if arguments.first == "peak-memory", arguments.count > 1 {
 let benchmarks: [String: () throws -> Void] = ["selection": SelectionBenchmark.run, "loading": LoadingBenchmark.run,
                                                 "render": RenderBenchmark.run, "jupyter": JupyterBenchmark.run,
                                                 "forward": ForwardBenchmark.run, "evaluate": EvaluationBenchmark.run, "site": SiteBenchmark.run,
-                                                "preview": PreviewBenchmark.run]
+                                                "preview": PreviewBenchmark.run, "train": TrainingBenchmark.run]
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
     print("USAGE: fpgm-bench <\(benchmarks.keys.sorted().joined(separator: "|"))>")
     exit(arguments.isEmpty ? 0 : 2)

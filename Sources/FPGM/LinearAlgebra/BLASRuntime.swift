@@ -109,15 +109,16 @@ extension BLASRuntime {
     /// m x n (row stride ldc), overwritten.
     static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                          into c: UnsafeMutablePointer<Float>, ldc: Int) {
-        shared.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        multiply(m: m, n: n, k: k, a, lda: lda, transposingA: false, b, ldb: ldb, transposingB: false, into: c, ldc: ldc)
     }
 
-    /// C = op(A) op(B) + beta C in Float32, row-major and dense, op(X) = X^T where asked: op(A) is m x k,
-    /// op(B) is k x n, C is m x n (beta 0 overwrites it, 1 accumulates).
-    static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, transposingA: Bool, _ b: UnsafePointer<Float>,
-                         transposingB: Bool, into c: UnsafeMutablePointer<Float>, beta: Float = 0) {
+    /// C = op(A) op(B) + beta C in Float32, row-major, op(X) = X^T where asked: op(A) is m x k, op(B) is
+    /// k x n, C is m x n (beta 0 overwrites it, 1 accumulates); lda, ldb and ldc are the row strides of
+    /// A, B and C as stored.
+    static func multiply(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, transposingA: Bool, _ b: UnsafePointer<Float>,
+                         ldb: Int, transposingB: Bool, into c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) {
         shared.sgemm(CblasRowMajor, transposingA ? CblasTrans : CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans,
-                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposingA ? m : k), b, Int32(transposingB ? k : n), beta, c, Int32(n))
+                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// C = A B^T in Float64, row-major: A is m x k, B is n x k (both dense), C is m x n, overwritten.

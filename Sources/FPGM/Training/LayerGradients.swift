@@ -3,114 +3,199 @@
 /// of the batch is one matrix product and a batch norm's statistics are sums over one run.
 
 /// A convolution without bias, as training runs it. With P the input's patches unfolded into a
-/// (C k^2) x (N H' W') matrix (`FoldedConvolution.unfold`) and W the (O) x (C k^2) filter matrix:
+/// (C k^2) x (N H' W') matrix (row (c, ky, kx), column (n, y', x') holds input (c, n, y' s + ky - p,
+/// x' s + kx - p), 0 outside the map) and W the O x (C k^2) filter matrix:
 ///
 ///     forward    Y  = W P
 ///     backward   dW = dY P^T,    dX = fold(W^T dY),
 ///
 /// where fold, the adjoint of unfold, adds each patch entry back to the input position it was read from.
+///
+/// The batch goes through in chunks of whole images (about `chunkColumns` patch columns each, so that a
+/// chunk's patches stay in cache), spread over the cores; dW is the sum of the chunks' products in chunk
+/// order, so the result does not depend on the number of threads.
 struct ConvolutionStep {
     let layer: ConvolutionLayer
-    /// The unfolding of `FoldedConvolution`, for this layer's shape (its weights are not used).
-    private let geometry: FoldedConvolution
 
-    init(_ layer: ConvolutionLayer) {
-        self.layer = layer
-        geometry = FoldedConvolution(outChannels: layer.outChannels, inChannels: layer.inChannels, kernel: layer.kernel,
-                                     stride: layer.stride, padding: layer.padding, weights: [], shifts: [], offsets: nil,
-                                     inputSide: nil, direct: false)
-    }
+    /// The patch columns a chunk aims at.
+    static let chunkColumns = 4096
+
+    init(_ layer: ConvolutionLayer) { self.layer = layer }
 
     /// Whether the patch matrix is the input itself (a 1 x 1 convolution of stride 1).
     private var readsInputAsPatches: Bool { layer.kernel == 1 && layer.stride == 1 && layer.padding == 0 }
 
     private var depth: Int { layer.inChannels * layer.kernel * layer.kernel }
 
-    /// The patch matrix of `input`, passed to `body`.
-    private func withPatches<R>(_ input: FeatureMaps, outSide: Int, _ body: (UnsafePointer<Float>) -> R) -> R {
-        if readsInputAsPatches { return input.values.withUnsafeBufferPointer { body($0.baseAddress!) } }
-        return geometry.unfold(input, outHeight: outSide, outWidth: outSide).withUnsafeBufferPointer { body($0.baseAddress!) }
+    func outputSide(_ side: Int) -> Int { (side + 2 * layer.padding - layer.kernel) / layer.stride + 1 }
+
+    /// The chunks of a batch of `batch` images whose output planes hold `plane` values: image ranges.
+    private func chunks(batch: Int, plane: Int) -> [Range<Int>] {
+        let images = max(1, Self.chunkColumns / plane)
+        return stride(from: 0, to: batch, by: images).map { $0..<min($0 + images, batch) }
     }
 
     /// Y = W P for a batch of dense maps.
     func forward(_ input: FeatureMaps, weight: [Float]) -> FeatureMaps {
-        let side = geometry.outputSide(input.height), columns = input.batch * side * side, count = layer.outChannels * columns
-        let output = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            withPatches(input, outSide: side) { patches in
+        let side = outputSide(input.height), plane = side * side, columns = input.batch * plane, count = layer.outChannels * columns
+        var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        let depth = depth, outChannels = layer.outChannels, chunks = chunks(batch: input.batch, plane: plane)
+        output.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out.baseAddress!
+            _ = ParallelMap.map(chunks.count, state: Workspace.init) { index, workspace in
+                let images = chunks[index], first = images.lowerBound * plane, width = images.count * plane
                 weight.withUnsafeBufferPointer { w in
-                    BLASRuntime.multiply(m: layer.outChannels, n: columns, k: depth, w.baseAddress!, transposingA: false, patches,
-                                         transposingB: false, into: out.baseAddress!)
+                    withPatches(input, images: images, outSide: side, buffer: workspace) { patches, ldb in
+                        BLASRuntime.multiply(m: outChannels, n: width, k: depth, w.baseAddress!, lda: depth, transposingA: false, patches,
+                                             ldb: ldb, transposingB: false, into: out + first, ldc: columns)
+                    }
                 }
             }
-            initialized = count
         }
         return FeatureMaps(channels: layer.outChannels, batch: input.batch, height: side, width: side, values: output)
     }
 
     /// dW = dY P^T, and dX = fold(W^T dY) unless `inputGradient` is false (the first layer's input is the image).
     func backward(input: FeatureMaps, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
-        let columns = outputGradient.batch * outputGradient.height * outputGradient.width
-        let weightGradient = [Float](unsafeUninitializedCapacity: weight.count) { out, initialized in
-            withPatches(input, outSide: outputGradient.height) { patches in
-                outputGradient.values.withUnsafeBufferPointer { dy in
-                    BLASRuntime.multiply(m: layer.outChannels, n: depth, k: columns, dy.baseAddress!, transposingA: false, patches,
-                                         transposingB: true, into: out.baseAddress!)
+        let side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
+        let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches
+        var inputGradientValues = [Float](repeating: 0, count: inputGradient ? input.values.count : 0)
+        let chunks = chunks(batch: input.batch, plane: plane)
+        let partials = inputGradientValues.withUnsafeMutableBufferPointer { values in
+            nonisolated(unsafe) let dxValues = inputGradient ? values.baseAddress! : nil
+            return ParallelMap.map(chunks.count, state: Workspace.init) { index, buffer -> [Float] in
+                let images = chunks[index], first = images.lowerBound * plane, width = images.count * plane
+                return outputGradient.values.withUnsafeBufferPointer { dyValues in
+                    weight.withUnsafeBufferPointer { w in
+                        let dy = dyValues.baseAddress! + first
+                        let partial = [Float](unsafeUninitializedCapacity: weight.count) { dw, initialized in
+                            withPatches(input, images: images, outSide: side, buffer: buffer) { patches, ldb in
+                                BLASRuntime.multiply(m: outChannels, n: depth, k: width, dy, lda: columns, transposingA: false, patches,
+                                                     ldb: ldb, transposingB: true, into: dw.baseAddress!, ldc: depth)
+                            }
+                            initialized = weight.count
+                        }
+                        guard let dxValues else { return partial }
+                        if readsInput {
+                            BLASRuntime.multiply(m: depth, n: width, k: outChannels, w.baseAddress!, lda: depth, transposingA: true, dy,
+                                                 ldb: columns, transposingB: false, into: dxValues + first, ldc: columns)
+                        } else {
+                            let patchGradient = buffer.floats(depth * width)
+                            BLASRuntime.multiply(m: depth, n: width, k: outChannels, w.baseAddress!, lda: depth, transposingA: true, dy,
+                                                 ldb: columns, transposingB: false, into: patchGradient, ldc: width)
+                            PatchGeometry(layer: layer, input: input, outSide: side, images: images)
+                                .fold(patchGradient, into: dxValues)
+                        }
+                        return partial
+                    }
                 }
             }
-            initialized = weight.count
+        }
+        var weightGradient = partials[0]
+        for partial in partials.dropFirst() {
+            for i in weightGradient.indices { weightGradient[i] += partial[i] }
         }
         guard inputGradient else { return (weightGradient, nil) }
-        let patchGradient = [Float](unsafeUninitializedCapacity: depth * columns) { out, initialized in
-            weight.withUnsafeBufferPointer { w in
-                outputGradient.values.withUnsafeBufferPointer { dy in
-                    BLASRuntime.multiply(m: depth, n: columns, k: layer.outChannels, w.baseAddress!, transposingA: true, dy.baseAddress!,
-                                         transposingB: false, into: out.baseAddress!)
-                }
-            }
-            initialized = depth * columns
-        }
-        if readsInputAsPatches {
-            return (weightGradient, FeatureMaps(channels: input.channels, batch: input.batch, height: input.height, width: input.width,
-                                                values: patchGradient))
-        }
-        return (weightGradient, fold(patchGradient, like: input, outSide: outputGradient.height))
+        return (weightGradient, FeatureMaps(channels: input.channels, batch: input.batch, height: input.height, width: input.width,
+                                            values: inputGradientValues))
     }
 
-    /// The adjoint of unfold: input (c, n, y' s + ky - p, x' s + kx - p) gets the sum of patch entries
-    /// (c, ky, kx; n, y', x') over every (ky, kx, y', x') that reads it.
-    private func fold(_ patches: [Float], like input: FeatureMaps, outSide: Int) -> FeatureMaps {
-        let (kernel, stride, padding) = (layer.kernel, layer.stride, layer.padding)
-        let height = input.height, width = input.width, plane = outSide * outSide, columns = input.batch * plane
-        var result = FeatureMaps(channels: input.channels, batch: input.batch, height: height, width: width)
-        patches.withUnsafeBufferPointer { source in
-            result.values.withUnsafeMutableBufferPointer { target in
-                for c in 0..<layer.inChannels {
-                    for ky in 0..<kernel {
-                        for kx in 0..<kernel {
-                            let row = source.baseAddress! + ((c * kernel + ky) * kernel + kx) * columns
-                            // Output columns x' whose input column x' s + kx - p lies inside the map.
-                            let firstX = max(0, (padding - kx + stride - 1) / stride)
-                            let lastX = min(outSide - 1, (width - 1 + padding - kx) / stride)
-                            guard firstX <= lastX else { continue }
-                            for image in 0..<input.batch {
-                                let inputImage = target.baseAddress! + (c * input.batch + image) * height * width
-                                for y in 0..<outSide {
-                                    let inputY = y * stride + ky - padding
-                                    guard inputY >= 0, inputY < height else { continue }
-                                    let from = row + image * plane + y * outSide, to = inputImage + inputY * width - padding + kx
-                                    if stride == 1 {
-                                        for x in firstX...lastX { to[x] += from[x] }
-                                    } else {
-                                        for x in firstX...lastX { to[x * stride] += from[x] }
-                                    }
-                                }
-                            }
+    /// The patch matrix of the chunk `images` of `input` and its row stride, passed to `body`: the input
+    /// itself for a 1 x 1 convolution of stride 1, otherwise unfolded into the thread's buffer.
+    private func withPatches(_ input: FeatureMaps, images: Range<Int>, outSide: Int, buffer: Workspace,
+                             _ body: (UnsafePointer<Float>, Int) -> Void) {
+        let plane = outSide * outSide
+        if readsInputAsPatches {
+            input.values.withUnsafeBufferPointer { body($0.baseAddress! + images.lowerBound * plane, input.batch * plane) }
+            return
+        }
+        let width = images.count * plane, patches = buffer.floats(depth * width)
+        PatchGeometry(layer: layer, input: input, outSide: outSide, images: images).unfold(input, into: patches)
+        body(patches, width)
+    }
+}
+
+/// target[i] += source[i] for i in 0..<count, eight lanes at a time.
+@inline(__always)
+func accumulate(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        target[i] += source[i]
+        i += 1
+    }
+}
+
+/// Where the patch matrix of a chunk of images reads its input: for each patch row (c, ky, kx), image of
+/// the chunk and output row y', the run of output columns x' in firstX...lastX whose input position
+/// (y' s + ky - p, x' s + kx - p) lies inside the map. Unfold copies along these runs, fold adds back along them.
+struct PatchGeometry {
+    let kernel: Int, stride: Int, padding: Int, channels: Int
+    let height: Int, width: Int, batch: Int, outSide: Int
+    let images: Range<Int>
+
+    init(layer: ConvolutionLayer, input: FeatureMaps, outSide: Int, images: Range<Int>) {
+        (kernel, stride, padding, channels) = (layer.kernel, layer.stride, layer.padding, layer.inChannels)
+        (height, width, batch) = (input.height, input.width, input.batch)
+        self.outSide = outSide
+        self.images = images
+    }
+
+    /// Calls `body(patchOffset, inputOffset, firstX, count)` for every run: patch entries
+    /// patchOffset + x, input entries inputOffset + x stride, x in firstX..<firstX + count.
+    @inline(__always)
+    private func forEachRun(_ body: (Int, Int, Int, Int) -> Void) {
+        let plane = outSide * outSide, columns = images.count * plane
+        for c in 0..<channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let row = ((c * kernel + ky) * kernel + kx) * columns
+                    let firstX = max(0, (padding - kx + stride - 1) / stride)
+                    let lastX = min(outSide - 1, (width - 1 + padding - kx) / stride)
+                    guard firstX <= lastX else { continue }
+                    for (slot, image) in images.enumerated() {
+                        let inputImage = (c * batch + image) * height * width
+                        for y in 0..<outSide {
+                            let inputY = y * stride + ky - padding
+                            guard inputY >= 0, inputY < height else { continue }
+                            body(row + slot * plane + y * outSide, inputImage + inputY * width - padding + kx, firstX, lastX - firstX + 1)
                         }
                     }
                 }
             }
         }
-        return result
+    }
+
+    /// Writes the chunk's patch matrix (0 where a patch reads outside the map).
+    func unfold(_ input: FeatureMaps, into patches: UnsafeMutablePointer<Float>) {
+        patches.update(repeating: 0, count: channels * kernel * kernel * images.count * outSide * outSide)
+        let stride = stride
+        input.values.withUnsafeBufferPointer { source in
+            let source = source.baseAddress!
+            forEachRun { to, from, firstX, count in
+                if stride == 1 {
+                    (patches + to + firstX).update(from: source + from + firstX, count: count)
+                } else {
+                    for x in firstX..<(firstX + count) { patches[to + x] = source[from + x * stride] }
+                }
+            }
+        }
+    }
+
+    /// Adds the chunk's patch-matrix gradient back to the input positions it was read from.
+    func fold(_ patches: UnsafePointer<Float>, into input: UnsafeMutablePointer<Float>) {
+        let stride = stride
+        forEachRun { from, to, firstX, count in
+            if stride == 1 {
+                accumulate(input + to + firstX, patches + from + firstX, count: count)
+            } else {
+                for x in firstX..<(firstX + count) { input[to + x * stride] += patches[from + x] }
+            }
+        }
     }
 }
 
