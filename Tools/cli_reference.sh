@@ -17,7 +17,7 @@ Exit codes: 0 success; 1 a cell or computation failed; 2 usage or notebook synta
 error (missing, unreadable or corrupt file). Help goes to standard output, errors to standard error.
 HEAD
   for pair in "fpgm:help" "fpgm render:render-help" "fpgm preview:preview-help" "fpgm flops:flops-help" "fpgm select:select-help" "fpgm inspect:inspect-help" \
-              "fpgm norms:norms-help" "fpgm forward:forward-help" "fpgm prune:prune-help" "fpgm evaluate:evaluate-help" \
+              "fpgm norms:norms-help" "fpgm forward:forward-help" "fpgm prune:prune-help" "fpgm evaluate:evaluate-help" "fpgm train:train-help" \
               "fpgm help directives:directives-help"; do
     printf '\n## %s\n\n```text\n' "${pair%%:*}"
     cat "Tests/Fixtures/cli/${pair##*:}.txt"

@@ -12,7 +12,7 @@ public enum Directives {
     public static let all: [any Directive] = {
         let directives: [any Directive] = [ModelDirective(), FLOPsDirective(), NormsDirective(), SelectDirective(),
                                            EquivalenceDirective(), FreezeDirective(), ToyDirective(),
-                                           SpeedupDirective(), AgreementDirective(), AccuracyDirective()]
+                                           SpeedupDirective(), AgreementDirective(), AccuracyDirective(), FinetuneDirective()]
         return directives.map { ComputingDirective(base: $0) }
     }()
 }

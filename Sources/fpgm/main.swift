@@ -16,6 +16,7 @@ let subcommands: [(spec: CommandSpec, run: ([String]) throws(CommandLineError) -
     (ForwardCommand.spec, ForwardCommand.run),
     (PruneCommand.spec, PruneCommand.run),
     (EvaluateCommand.spec, EvaluateCommand.run),
+    (TrainCommand.spec, TrainCommand.run),
 ]
 
 let overview = """

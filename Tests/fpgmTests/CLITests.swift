@@ -76,7 +76,7 @@ struct CLITests {
         (["--help"], "help.txt"), (["help", "flops"], "flops-help.txt"), (["select", "--help"], "select-help.txt"),
         (["help", "inspect"], "inspect-help.txt"), (["norms", "-h"], "norms-help.txt"), (["render", "--help"], "render-help.txt"),
         (["forward", "--help"], "forward-help.txt"), (["help", "prune"], "prune-help.txt"), (["help", "directives"], "directives-help.txt"),
-        (["preview", "--help"], "preview-help.txt"),
+        (["preview", "--help"], "preview-help.txt"), (["evaluate", "--help"], "evaluate-help.txt"), (["help", "train"], "train-help.txt"),
     ])
     func help(arguments: [String], file: String) throws {
         let run = try FPGMProcess(arguments)
@@ -458,7 +458,7 @@ struct EvaluateCLITests {
 struct CLIReferenceTests {
     @Test("notebooks/cli.md holds every help text, byte for byte",
           arguments: ["help.txt", "render-help.txt", "preview-help.txt", "flops-help.txt", "select-help.txt", "inspect-help.txt", "norms-help.txt",
-                      "forward-help.txt", "prune-help.txt", "evaluate-help.txt", "directives-help.txt"])
+                      "forward-help.txt", "prune-help.txt", "evaluate-help.txt", "train-help.txt", "directives-help.txt"])
     func helpInReference(file: String) throws {
         let reference = try String(contentsOf: FPGMProcess.packageRoot.appendingPathComponent("notebooks/cli.md"), encoding: .utf8)
         let help = try String(contentsOf: FPGMProcess.fixtures.appendingPathComponent("cli/\(file)"), encoding: .utf8)

@@ -63,7 +63,8 @@ extension Architecture {
     }
 
     /// The checkpoint's tensors under this architecture's names; fails listing every missing, unexpected
-    /// and mis-shaped tensor. Batch-norm `num_batches_tracked` counters are accepted and ignored, and a
+    /// and mis-shaped tensor. Batch-norm `num_batches_tracked` counters and the momentum buffers of a
+    /// training checkpoint (`TrainingCheckpoint`) are accepted and ignored, and a
     /// CIFAR classifier saved as `classifier` is accepted as `linear`.
     public func bind(_ checkpoint: Checkpoint) throws(BindingError) -> BoundWeights {
         let shapes = stateDictShapes
@@ -71,7 +72,7 @@ extension Architecture {
         for stored in checkpoint.tensors {
             var name = Architecture.canonicalName(stored.name)
             if name.hasPrefix("classifier."), family == .cifarResNet { name = "linear." + name.dropFirst("classifier.".count) }
-            if name.hasSuffix(".num_batches_tracked") { continue }
+            if name.hasSuffix(".num_batches_tracked") || name.hasPrefix(TrainingCheckpoint.optimizerPrefix) { continue }
             guard let shape = shapes[name] else { unexpected.append(stored.name); continue }
             guard stored.tensor.shape == shape else {
                 misshapen.append("\(stored.name) is \(stored.tensor.shape), \(self.name) needs \(shape)")

@@ -16,6 +16,12 @@ public struct TrainingSettings: Sendable, Equatable {
     public var normalization = Normalization.imagenet
 
     public init(epochs: Int) { self.epochs = epochs }
+
+    /// The settings as one line (what a checkpoint records).
+    public var summary: String {
+        "epochs \(epochs), batch \(batch), lr \(learningRate), schedule \(schedule.text), momentum \(momentum)\(nesterov ? " (Nesterov)" : ""), "
+            + "weight decay \(weightDecay), augmentation \(augmentation.rawValue), seed \(seed), normalization \(normalization.rawValue)"
+    }
 }
 
 /// What one epoch did.
@@ -34,12 +40,17 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, step: Int)
     case noImages
     case unlabelled
+    case imageSide(given: Int, network: Int)
+    /// The caller asked to stop (Ctrl-C) during this epoch; the epochs before it are complete.
+    case interrupted(epoch: Int)
 
     public var description: String {
         switch self {
         case let .nonFiniteLoss(epoch, step): "the loss became NaN or infinite at epoch \(epoch), step \(step); lower the learning rate"
         case .noImages: "the training set holds no images"
         case .unlabelled: "the training images have no labels"
+        case let .imageSide(given, network): "the training images are \(given) x \(given) and the network takes \(network) x \(network)"
+        case let .interrupted(epoch): "interrupted during epoch \(epoch)"
         }
     }
 }
@@ -62,12 +73,8 @@ public struct TrainingRun: Sendable {
     /// A run from `weights`; with a selector, the weights are masked by its plan before the first step.
     public init(weights: BoundWeights, settings: TrainingSettings, selector: FilterSelector?, shortcut: ShortcutPlacement = .symmetric)
         throws(SelectionError) {
-        network = TrainableNetwork(weights: weights, shortcut: shortcut)
-        optimizer = MomentumSGD(learningRate: Float(settings.learningRate), momentum: Float(settings.momentum),
-                                weightDecay: Float(settings.weightDecay), nesterov: settings.nesterov)
-        self.settings = settings
-        self.selector = selector
-        try remask()
+        try self.init(resuming: TrainableNetwork(weights: weights, shortcut: shortcut), velocities: [:], completedEpochs: 0,
+                      settings: settings, selector: selector)
     }
 
     /// Continues a saved run: its network, momentum buffers and completed epochs.
@@ -91,15 +98,23 @@ public struct TrainingRun: Sendable {
         self.mask = mask
     }
 
-    /// The next epoch over `images` (labelled, of the network's input side).
-    public mutating func runEpoch(_ images: ImageSet) throws -> EpochRecord {
+    /// The number of steps of an epoch over `count` images.
+    public func steps(images count: Int) -> Int { (count + settings.batch - 1) / settings.batch }
+
+    /// The next epoch over `images` (labelled, of the network's input side). `afterStep(step, steps)` is
+    /// called after each step (from 1); when it returns false the epoch stops with `.interrupted`, and
+    /// the run is left as it was before a step that cannot be undone: use the last checkpoint.
+    public mutating func runEpoch(_ images: ImageSet, afterStep: (Int, Int) -> Bool = { _, _ in true }) throws -> EpochRecord {
         guard images.count > 0 else { throw TrainingError.noImages }
         guard images.labels != nil else { throw TrainingError.unlabelled }
+        guard images.side == network.architecture.inputSize else {
+            throw TrainingError.imageSide(given: images.side, network: network.architecture.inputSize)
+        }
         let epoch = completedEpochs
         let rate = settings.schedule.rate(epoch: epoch, of: settings.epochs, base: settings.learningRate)
         optimizer.learningRate = Float(rate)
         var generator = SeededGenerator(seed: settings.seed, stream: "epoch \(epoch)")
-        let order = generator.permutation(images.count)
+        let order = generator.permutation(images.count), steps = steps(images: images.count)
         var lossSum = 0.0, correct = 0
         for (step, first) in stride(from: 0, to: order.count, by: settings.batch).enumerated() {
             let batch = settings.augmentation.batch(images, indices: Array(order[first..<min(first + settings.batch, order.count)]),
@@ -109,6 +124,7 @@ public struct TrainingRun: Sendable {
             optimizer.step(&network, gradients: result.gradients, mask: mask)
             lossSum += result.loss * Double(batch.count)
             correct += result.correct
+            guard afterStep(step + 1, steps) else { throw TrainingError.interrupted(epoch: epoch + 1) }
         }
         try remask()
         completedEpochs += 1

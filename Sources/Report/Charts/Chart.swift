@@ -41,8 +41,8 @@ public struct Chart: Sendable, Equatable {
     public let yAxis: Axis?
     /// Prefix of element ids, so that several charts can share one HTML page.
     public let id: String
-    /// Names of bar series whose values are measurements (they differ between renders): their bars
-    /// carry `class="measured"`, as measured table cells do.
+    /// Names of bar or line series whose values are measurements (they differ between renders): their
+    /// bars and lines carry `class="measured"`, as measured table cells do.
     public let measuredSeries: Set<String>
 
     public init(id: String, title: String, mark: Mark, xAxis: Axis? = nil, yAxis: Axis? = nil, measuredSeries: Set<String> = []) {
@@ -108,7 +108,8 @@ public struct Chart: Sendable, Equatable {
             for (index, line) in series.enumerated() {
                 let colour = Chart.palette[index % Chart.palette.count]
                 let path = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { "\(f(area.x($0.x, xAxis))),\(f(area.y($0.y, yAxis)))" }.joined(separator: " ")
-                drawing.body += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
+                let measured = measuredSeries.contains(line.name) ? " class=\"measured\"" : ""
+                drawing.body += "<polyline\(measured) fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
                 drawing.legend.append((line.name, colour))
             }
         case let .points(series):
