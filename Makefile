@@ -42,7 +42,8 @@ browser:
 test: setup browser
 	swift test
 
-# Speed and memory goals: selection against the official way (numpy + scipy), and checkpoint loading.
+# Speed and memory goals: selection against the official way (numpy + scipy), checkpoint loading, rendering,
+# the forward pass and evaluation against ONNX Runtime, training against PyTorch.
 bench: setup
 	swift run -c release fpgm-bench selection
 	swift run -c release fpgm-bench loading
@@ -52,6 +53,7 @@ bench: setup
 	swift run -c release fpgm-bench jupyter
 	swift run -c release fpgm-bench forward
 	swift run -c release fpgm-bench evaluate
+	swift run -c release fpgm-bench train
 
 # Fuzz every checkpoint and image-data reader and the compact-file checks with libFuzzer and AddressSanitizer,
 # FUZZ_SECONDS each (default 600), starting from the seed corpus in Fuzz/corpus; logs and findings stay

@@ -10,6 +10,7 @@ import Foundation
 ///     swift run -c release fpgm-bench jupyter
 ///     swift run -c release fpgm-bench forward
 ///     swift run -c release fpgm-bench evaluate
+///     swift run -c release fpgm-bench train
 
 /// Summary of repeated timings in seconds.
 struct Timings {

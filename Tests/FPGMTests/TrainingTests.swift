@@ -36,14 +36,8 @@ struct TrainingTests {
         return (images.maps(normalization: .imagenet), try #require(images.labels))
     }
 
-    /// The largest |ours - theirs| over a tensor, as a fraction of the tensor's largest |theirs|: the
-    /// error relative to the tensor's scale, which a gradient's near-zero entries do not inflate.
-    static func relativeError(_ ours: [Float], _ theirs: [Float]) -> Double {
-        precondition(ours.count == theirs.count, "tensors of different sizes")
-        let scale = theirs.map { Double(abs($0)) }.max() ?? 0
-        let largest = zip(ours, theirs).map { Double(abs($0 - $1)) }.max() ?? 0
-        return scale > 0 ? largest / scale : largest
-    }
+    /// The error of ours relative to the scale of PyTorch's tensor.
+    static func relativeError(_ ours: [Float], _ theirs: [Float]) -> Double { scaledDifference(ours, from: theirs) }
 
     @Test("the loss, all 59 gradients and every batch norm's batch statistics equal PyTorch's to 1e-4 relative")
     func gradients() throws {

@@ -121,10 +121,7 @@ public struct InferenceNetwork: Sendable {
     /// The largest |logit difference| from `other` on `images`, as a fraction of `other`'s largest
     /// |logit|: how closely a compact network computes its masked one.
     public func relativeDifference(from other: InferenceNetwork, on images: FeatureMaps) -> Double {
-        let ours = logits(images), theirs = other.logits(images)
-        let scale = theirs.joined().map { Double(abs($0)) }.max() ?? 0
-        let largest = zip(ours, theirs).flatMap { zip($0, $1).map { Double(abs($0 - $1)) } }.max() ?? 0
-        return scale > 0 ? largest / scale : largest
+        scaledDifference(Array(logits(images).joined()), from: Array(other.logits(images).joined()))
     }
 
     /// The forward pass of a batch on the calling thread.

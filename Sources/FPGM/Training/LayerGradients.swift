@@ -115,21 +115,6 @@ struct ConvolutionStep {
     }
 }
 
-/// target[i] += source[i] for i in 0..<count, eight lanes at a time.
-@inline(__always)
-func accumulate(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count {
-        target[i] += source[i]
-        i += 1
-    }
-}
-
 /// Where the patch matrix of a chunk of images reads its input: for each patch row (c, ky, kx), image of
 /// the chunk and output row y', the run of output columns x' in firstX...lastX whose input position
 /// (y' s + ky - p, x' s + kx - p) lies inside the map. Unfold copies along these runs, fold adds back along them.
@@ -219,40 +204,35 @@ struct BatchNormStep {
         let inverseDeviation: [Double]
     }
 
-    /// y = gamma zhat + beta, with ReLU after it when `relu`; the batch mean and biased variance per channel.
+    /// y = gamma zhat + beta, with ReLU after it when `relu`; the batch mean and biased variance per
+    /// channel. Channels are spread over the cores.
     static func forward(_ z: FeatureMaps, gamma: [Float], beta: [Float], relu: Bool)
         -> (output: FeatureMaps, saved: Saved, mean: [Double], variance: [Double]) {
-        let length = z.channelLength, channels = z.channels
-        var normalized = [Float](repeating: 0, count: z.values.count), output = normalized
-        var means = [Double](repeating: 0, count: channels), variances = means, inverse = means
-        z.values.withUnsafeBufferPointer { values in
-            normalized.withUnsafeMutableBufferPointer { zhat in
-                output.withUnsafeMutableBufferPointer { out in
-                    for c in 0..<channels {
-                        let run = values.baseAddress! + c * length
-                        var sum = 0.0
-                        for i in 0..<length { sum += Double(run[i]) }
-                        let mean = sum / Double(length)
-                        var squares = 0.0
-                        for i in 0..<length {
-                            let d = Double(run[i]) - mean
-                            squares += d * d
-                        }
-                        let variance = squares / Double(length), invStd = 1 / (variance + epsilon).squareRoot()
-                        (means[c], variances[c], inverse[c]) = (mean, variance, invStd)
-                        let m = Float(mean), s = Float(invStd), g = gamma[c], b = beta[c]
-                        for i in (c * length)..<((c + 1) * length) {
+        let length = z.channelLength, channels = z.channels, count = z.values.count
+        var normalized = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        var output = normalized
+        let statistics = normalized.withUnsafeMutableBufferPointer { zhat in
+            output.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let (zhat, out) = (zhat.baseAddress!, out.baseAddress!)
+                return z.values.withUnsafeBufferPointer { values in
+                    ParallelMap.map(channels) { c -> (mean: Double, variance: Double, inverse: Double) in
+                        let start = c * length, run = values.baseAddress! + start
+                        let mean = wideSum(run, count: length) / Double(length)
+                        let variance = wideSquaredDeviations(run, count: length, mean: mean) / Double(length)
+                        let inverse = 1 / (variance + epsilon).squareRoot()
+                        let m = Float(mean), s = Float(inverse), g = gamma[c], b = beta[c], floor: Float = relu ? 0 : -.infinity
+                        for i in start..<(start + length) {
                             let h = (values[i] - m) * s
                             zhat[i] = h
-                            let y = g * h + b
-                            out[i] = relu ? max(y, 0) : y
+                            out[i] = max(g * h + b, floor)
                         }
+                        return (mean, variance, inverse)
                     }
                 }
             }
         }
         let maps = FeatureMaps(channels: channels, batch: z.batch, height: z.height, width: z.width, values: output)
-        return (maps, Saved(normalized: normalized, inverseDeviation: inverse), means, variances)
+        return (maps, Saved(normalized: normalized, inverseDeviation: statistics.map(\.inverse)), statistics.map(\.mean), statistics.map(\.variance))
     }
 
     /// The running estimates after one batch: (1 - m) running + m batch, with the unbiased variance.
@@ -265,30 +245,27 @@ struct BatchNormStep {
         }
     }
 
-    /// dz, dgamma and dbeta from dy (the gradient at the batch norm's output, before any ReLU).
+    /// dz, dgamma and dbeta from dy (the gradient at the batch norm's output, before any ReLU); channels
+    /// are spread over the cores.
     static func backward(_ dy: FeatureMaps, saved: Saved, gamma: [Float]) -> (input: FeatureMaps, gamma: [Float], beta: [Float]) {
-        let length = dy.channelLength, channels = dy.channels
-        var dz = [Float](repeating: 0, count: dy.values.count)
-        var dgamma = [Float](repeating: 0, count: channels), dbeta = dgamma
-        dy.values.withUnsafeBufferPointer { gradient in
+        let length = dy.channelLength, channels = dy.channels, count = dy.values.count
+        var dz = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        let sums = dy.values.withUnsafeBufferPointer { gradient in
             saved.normalized.withUnsafeBufferPointer { zhat in
                 dz.withUnsafeMutableBufferPointer { out in
-                    for c in 0..<channels {
-                        let range = (c * length)..<((c + 1) * length)
-                        var sumDy = 0.0, sumDyZhat = 0.0
-                        for i in range {
-                            sumDy += Double(gradient[i])
-                            sumDyZhat += Double(gradient[i]) * Double(zhat[i])
-                        }
-                        (dgamma[c], dbeta[c]) = (Float(sumDyZhat), Float(sumDy))
+                    nonisolated(unsafe) let out = out.baseAddress!
+                    return ParallelMap.map(channels) { c -> (dgamma: Float, dbeta: Float) in
+                        let start = c * length, dyRun = gradient.baseAddress! + start, zhatRun = zhat.baseAddress! + start
+                        let sumDy = wideSum(dyRun, count: length), sumDyZhat = wideDot(dyRun, zhatRun, count: length)
                         let scale = Float(Double(gamma[c]) * saved.inverseDeviation[c])
                         let meanDy = Float(sumDy / Double(length)), meanDyZhat = Float(sumDyZhat / Double(length))
-                        for i in range { out[i] = scale * (gradient[i] - meanDy - zhat[i] * meanDyZhat) }
+                        for i in 0..<length { out[start + i] = scale * (dyRun[i] - meanDy - zhatRun[i] * meanDyZhat) }
+                        return (Float(sumDyZhat), Float(sumDy))
                     }
                 }
             }
         }
-        return (FeatureMaps(channels: channels, batch: dy.batch, height: dy.height, width: dy.width, values: dz), dgamma, dbeta)
+        return (FeatureMaps(channels: channels, batch: dy.batch, height: dy.height, width: dy.width, values: dz), sums.map(\.dgamma), sums.map(\.dbeta))
     }
 }
 
