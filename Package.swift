@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Analyses", dependencies: ["Digest", "FPGM", "Notebook", "Report"]),
         .executableTarget(name: "fpgm", dependencies: ["Analyses", "Digest", "FPGM", "Notebook", "Report"]),
         .executableTarget(name: "fpgm-bench", dependencies: ["FPGM"]),
-        .testTarget(name: "AnalysesTests", dependencies: ["Analyses", "Notebook", "Report"]),
+        .testTarget(name: "AnalysesTests", dependencies: ["Analyses", "FPGM", "Notebook", "Report"]),
         .testTarget(name: "FPGMTests", dependencies: ["Digest", "FPGM"]),
         .testTarget(name: "NotebookTests", dependencies: ["Digest", "Notebook", "Report"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),

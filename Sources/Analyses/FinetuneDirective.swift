@@ -10,9 +10,9 @@ import Report
 /// epoch) for `epochs` epochs on the first `images` training images; top-1 on the test images is
 /// measured before training (epoch 0, the masked network) and after every epoch. Values after training
 /// are float32 training runs, so they are marked measured.
-/// Exports `top1_masked_<criterion>` and `top1_finetuned_<criterion>` (after the last epoch; with `_<i>`
-/// after the criterion for the i-th rate when there are several), each also in percent, and
-/// `epochs` and `images`.
+/// Exports `top1_masked_<criterion>` and `measured_top1_<criterion>` (after the last epoch; the name
+/// says it is a measurement, which differs between machines; with `_<i>` after the criterion for the
+/// i-th rate when there are several), each also in percent, and `epochs` and `images`.
 public struct FinetuneDirective: Directive {
     public init() {}
 
@@ -42,7 +42,7 @@ public struct FinetuneDirective: Directive {
         Self.batch,
         DirectiveImages.normalize,
         Self.chart,
-    ], exports: "top1_masked_<criterion> and top1_finetuned_<criterion> (fractions, after the last epoch; with _<i> after the criterion for the i-th rate when there are several), each also as ..._percent; epochs and images (counts)")
+    ], exports: "top1_masked_<criterion> (before training) and measured_top1_<criterion> (after the last epoch; measured, it differs between machines), fractions, with _<i> after the criterion for the i-th rate when there are several, each also as ..._percent; epochs and images (counts)")
 
     public func run(_ arguments: [String: ArgumentValue], context: CellContext) throws -> CellResult {
         let seed = arguments.integer(ModelArguments.seed)
@@ -93,7 +93,7 @@ public struct FinetuneDirective: Directive {
                 }
                 rows.append([label, NumberFormat.ratesLabel(pruning), String(run.mask?.count ?? 0)] + accuracies.map(percent))
                 export("top1_masked_\(name)\(suffix)", accuracies[0])
-                export("top1_finetuned_\(name)\(suffix)", accuracies[epochs])
+                export("measured_top1_\(name)\(suffix)", accuracies[epochs])
                 curves.append(Chart.Series(name: rates.count > 1 ? "\(label), \(NumberFormat.ratesLabel(pruning))" : label,
                                            points: accuracies.enumerated().map { (Double($0.offset), 100 * $0.element) }))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import FPGM
 import Report
 import Testing
 @testable import Analyses
@@ -194,5 +195,35 @@ struct InferenceDirectiveTests {
         let counts = forty.tables[0].rows.filter { row in ["FPGM", "L2", "random"].contains { row[0].hasPrefix($0) } }.map { $0[2] }
         #expect(counts == ["780", "761", "780", "780"])
         #expect(forty.figures.first?.contains("top-1 agreement (%)") == true)
+    }
+}
+
+@Suite("finetune", .enabled(if: weightsDirectory != nil && ProcessInfo.processInfo.environment["FPGM_DATA_DIR"] != nil))
+struct FinetuneDirectiveTests {
+    @Test("before training it shows the numpy evaluation's counts; after it, the training run's accuracy, marked measured in the table, the chart and the export's name")
+    func resnet20() throws {
+        let expected = try fixture("accuracy/expected.json")
+        let resnet20 = try #require((expected["networks"] as? [String: Any])?["resnet20"] as? [String: Any])
+        let masked = try #require(((resnet20["pruned"] as? [String: Any])?["fpgm"] as? [String: Any])?["masked"] as? Int)
+        let run = try DirectiveRun("finetune", "weights: hub:akamaster/resnet20\ncriteria: [fpgm]\nepochs: 2\nimages: 64\nbatch: 32\nseed: 3\n")
+        #expect(run.row("unpruned")?[3] == "91.41%", "1,138 of 1,245 (shared/cifar10/README.md)")
+        let row = try #require(run.row("FPGM-only"))
+        #expect(row.count == 6 && row[2] == "264" && row[3] == NumberFormat.fixed(100 * Double(masked) / 1245, digits: 2) + "%")
+        #expect(run.tables[0].measuredColumns == [4, 5])
+        #expect(run.json("top1_masked_fpgm") == .double(Double(NumberFormat.fixed(Double(masked) / 1245, digits: 4))!))
+        #expect(run.json("epochs") == .int(2) && run.json("images") == .int(64))
+
+        let weights = try Architecture.named("resnet20").bind(Checkpoint.read(path: weightsDirectory! + "/resnet20-12fca82f.th"))
+        var settings = TrainingSettings(epochs: 2)
+        (settings.batch, settings.seed) = (32, 3)
+        var training = try TrainingRun(weights: weights, settings: settings, selector: FilterSelector(rates: PruningRates(rateNorm: 1, rateDist: 0.4)))
+        let images = try ImageData().load("hub:cifar10/train", split: .train).prefix(64), test = try ImageData().load("hub:cifar10/test", split: .test)
+        for _ in 0..<2 { _ = try training.runEpoch(images) }
+        let top1 = Evaluation(network: InferenceNetwork(weights: training.network.weights), weights: training.network.weights, images: test,
+                              normalization: .imagenet).top1
+        #expect(row[5] == NumberFormat.fixed(100 * top1, digits: 2) + "%")
+        #expect(run.text("measured_top1_fpgm_percent") == NumberFormat.fixed(100 * top1, digits: 2))
+        let svg = try #require(run.figures.first)
+        #expect(svg.components(separatedBy: "<polyline class=\"measured\"").count == 2)
     }
 }

@@ -175,3 +175,30 @@ extension NetworkGraph {
         }
     }
 }
+
+extension NetworkGraph.ResidualBlock {
+    /// The output channel where an option-A shortcut puts its first input channel: (out - in) / 2 with
+    /// zeros on both sides (symmetric), 0 with the zeros after the input (appended).
+    func firstShortcutChannel(_ placement: ShortcutPlacement) -> Int {
+        placement == .symmetric ? (outWidth - inWidth) / 2 : 0
+    }
+}
+
+extension FeatureMaps {
+    /// Option A's shortcut of `block` on these maps: input[:, :, ::s, ::s] at output channels
+    /// first..<first + inWidth of `outWidth` zero channels (`firstShortcutChannel`), in this layout.
+    func zeroPaddedShortcut(_ block: NetworkGraph.ResidualBlock, placement: ShortcutPlacement) -> FeatureMaps {
+        var maps = FeatureMaps(channels: block.outWidth, batch: batch, height: (height - 1) / block.stride + 1,
+                               width: (width - 1) / block.stride + 1, padded: layout.padded)
+        let first = block.firstShortcutChannel(placement)
+        for c in 0..<block.inWidth {
+            for image in 0..<batch {
+                for y in 0..<maps.height {
+                    let from = rowStart(channel: c, image: image, row: y * block.stride), to = maps.rowStart(channel: c + first, image: image, row: y)
+                    for x in 0..<maps.width { maps.values[to + x] = values[from + x * block.stride] }
+                }
+            }
+        }
+        return maps
+    }
+}

@@ -158,28 +158,12 @@ public struct InferenceNetwork: Sendable {
 
     /// The channel where an option-A shortcut puts input channel 0: after half the new zero channels
     /// (symmetric), or at 0 (appended).
-    func firstShortcutChannel(_ block: Block) -> Int {
-        shortcut == .symmetric ? (block.structure.outWidth - block.structure.inWidth) / 2 : 0
-    }
+    func firstShortcutChannel(_ block: Block) -> Int { block.structure.firstShortcutChannel(shortcut) }
 
     /// The shortcut of a block: the identity, or (option A) input[:, :, ::2, ::2] placed among zero
     /// channels as `shortcut` says.
     func shortcutMaps(of input: FeatureMaps, block: Block) -> FeatureMaps {
-        let shape = block.structure
-        guard shape.shortcut == .zeroPadded else { return input }
-        var maps = FeatureMaps(channels: shape.outWidth, batch: input.batch, height: (input.height - 1) / shape.stride + 1,
-                               width: (input.width - 1) / shape.stride + 1, padded: input.layout.padded)
-        let first = firstShortcutChannel(block)
-        for c in 0..<shape.inWidth {
-            for image in 0..<input.batch {
-                for y in 0..<maps.height {
-                    let from = input.rowStart(channel: c, image: image, row: y * shape.stride)
-                    let to = maps.rowStart(channel: c + first, image: image, row: y)
-                    for x in 0..<maps.width { maps.values[to + x] = input.values[from + x * shape.stride] }
-                }
-            }
-        }
-        return maps
+        block.structure.shortcut == .zeroPadded ? input.zeroPaddedShortcut(block.structure, placement: shortcut) : input
     }
 }
 

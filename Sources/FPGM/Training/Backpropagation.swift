@@ -131,7 +131,7 @@ public struct TrainableNetwork: Sendable {
                 let shortcut: FeatureMaps
                 switch block.shortcut {
                 case .identity: shortcut = stream
-                case .zeroPadded: shortcut = zeroPadded(stream, block: block)
+                case .zeroPadded: shortcut = stream.zeroPaddedShortcut(block, placement: self.shortcut)
                 case let .projection(index): shortcut = node(index, stream, tape: &tape)
                 }
                 var sum = hidden.adding(shortcut)
@@ -193,30 +193,10 @@ public struct TrainableNetwork: Sendable {
         return dx
     }
 
-    /// The channel where an option-A shortcut puts input channel 0 (see `ShortcutPlacement`).
-    private func firstShortcutChannel(_ block: NetworkGraph.ResidualBlock) -> Int {
-        shortcut == .symmetric ? (block.outWidth - block.inWidth) / 2 : 0
-    }
-
-    /// Option A: input[:, :, ::s, ::s] placed among zero channels.
-    private func zeroPadded(_ input: FeatureMaps, block: NetworkGraph.ResidualBlock) -> FeatureMaps {
-        let side = (input.height - 1) / block.stride + 1, first = firstShortcutChannel(block)
-        var maps = FeatureMaps(channels: block.outWidth, batch: input.batch, height: side, width: side)
-        for c in 0..<block.inWidth {
-            for image in 0..<input.batch {
-                for y in 0..<side {
-                    let from = input.rowStart(channel: c, image: image, row: y * block.stride), to = maps.rowStart(channel: c + first, image: image, row: y)
-                    for x in 0..<side { maps.values[to + x] = input.values[from + x * block.stride] }
-                }
-            }
-        }
-        return maps
-    }
-
-    /// The adjoint of `zeroPadded`: the gradient of channel c + first goes back to every s-th position of
+    /// The adjoint of `FeatureMaps.zeroPaddedShortcut`: the gradient of channel c + first goes back to every s-th position of
     /// input channel c; `input` gives the input's shape.
     private func zeroPaddedGradient(_ gradient: FeatureMaps, block: NetworkGraph.ResidualBlock, input: FeatureMaps) -> FeatureMaps {
-        let first = firstShortcutChannel(block)
+        let first = block.firstShortcutChannel(shortcut)
         var dx = FeatureMaps(channels: input.channels, batch: input.batch, height: input.height, width: input.width)
         for c in 0..<block.inWidth {
             for image in 0..<input.batch {

@@ -195,7 +195,6 @@ struct PatchGeometry {
 ///
 /// Sums accumulate in Float64.
 struct BatchNormStep {
-    static let epsilon = 1e-5
     static let momentum = 0.1
 
     /// What backward needs: the normalised values and 1 / sqrt(var + eps) per channel.
@@ -219,7 +218,7 @@ struct BatchNormStep {
                         let start = c * length, run = values.baseAddress! + start
                         let mean = wideSum(run, count: length) / Double(length)
                         let variance = wideSquaredDeviations(run, count: length, mean: mean) / Double(length)
-                        let inverse = 1 / (variance + epsilon).squareRoot()
+                        let inverse = 1 / (variance + BatchNormTensors.epsilon).squareRoot()
                         let m = Float(mean), s = Float(inverse), g = gamma[c], b = beta[c], floor: Float = relu ? 0 : -.infinity
                         for i in start..<(start + length) {
                             let h = (values[i] - m) * s
