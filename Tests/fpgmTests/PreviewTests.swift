@@ -69,6 +69,8 @@ struct PreviewTests {
             #expect(refused.status == 404 && !refused.body.contains("outside") && !refused.body.contains("root:"), "\(outside)")
         }
 
+        // Once the version has changed, the page it names is the new one (a version request made during the
+        // render waits for its end).
         let before = try Self.get(port, "/__fpgm/version").body
         try Data("# Hello\n\nSecond version.\n".utf8).write(to: project.appendingPathComponent("a.md"))
         let saved = Date()

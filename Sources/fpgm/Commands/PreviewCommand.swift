@@ -54,17 +54,20 @@ enum PreviewCommand {
         let server = try PreviewServer(folder: URL(fileURLWithPath: output), port: port, home: home)
         server.start()
         stopOnSignals { if temporary { try? FileManager.default.removeItem(atPath: output) } }
-        FileHandle.standardOutput.write(Data("serving http://127.0.0.1:\(server.port)/ (\(path)); Ctrl-C stops\n".utf8))
+        // The files are stamped before the address is printed, so that a save made after it is always seen.
         let outputPath = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
         var seen = stamps(of: path, skipping: outputPath)
+        FileHandle.standardOutput.write(Data("serving http://127.0.0.1:\(server.port)/ (\(path)); Ctrl-C stops\n".utf8))
         while true {
             usleep(50_000)
             let now = stamps(of: path, skipping: outputPath)
             guard now != seen else { continue }
             seen = now
             let start = DispatchTime.now().uptimeNanoseconds
-            if render() {
-                server.version += 1
+            server.beginRender()
+            let rendered = render()
+            server.endRender(wrotePages: rendered)
+            if rendered {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 FileHandle.standardOutput.write(Data(String(format: "rendered again in %.2f s\n", seconds).utf8))
             }

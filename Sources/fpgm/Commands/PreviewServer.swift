@@ -7,14 +7,16 @@ import Glibc
 /// (never another interface), one thread per connection, one request per connection. A path that
 /// leaves the folder (`..`, a symbolic link out of it) is answered 404 like a missing file, so that
 /// nothing outside is read or shown. HTML pages get the few lines of script that reload them when
-/// `version` changes (the files on disk stay script-free); `/__fpgm/version` answers the version.
+/// `version` changes (the files on disk stay script-free); `/__fpgm/version` answers the version, and
+/// while the pages are being written anew it waits for them, so that a page never reloads half a render.
 /// The socket calls live in this file alone.
 final class PreviewServer: @unchecked Sendable {
     let folder: URL
     let port: UInt16
     private let socket: Int32
-    private let lock = NSLock()
+    private let changed = NSCondition()
     private var currentVersion = 0
+    private var rendering = false
 
     /// The page a request for "/" gets ("index.html" for a site, the notebook's page for one file).
     let home: String
@@ -53,10 +55,29 @@ final class PreviewServer: @unchecked Sendable {
         port = UInt16(bigEndian: address.sin_port)
     }
 
-    /// The number that changes each time the pages are written anew.
+    /// The longest a version request waits for a render to end.
+    static let renderWaitSeconds = 60.0
+
+    /// A render has begun: version requests wait until `endRender`.
+    func beginRender() { changed.withLock { rendering = true } }
+
+    /// The render has ended; the version changes when it wrote the pages anew.
+    func endRender(wrotePages: Bool) {
+        changed.withLock {
+            rendering = false
+            if wrotePages { currentVersion += 1 }
+            changed.broadcast()
+        }
+    }
+
+    /// The number that changes each time the pages are written anew, once no render is under way (or
+    /// after `renderWaitSeconds` of one).
     var version: Int {
-        get { lock.withLock { currentVersion } }
-        set { lock.withLock { currentVersion = newValue } }
+        let deadline = Date(timeIntervalSinceNow: PreviewServer.renderWaitSeconds)
+        return changed.withLock {
+            while rendering, changed.wait(until: deadline) {}
+            return currentVersion
+        }
     }
 
     /// Accepts connections on a thread of their own until the process ends.
