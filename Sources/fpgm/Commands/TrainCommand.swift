@@ -121,7 +121,10 @@ enum TrainCommand {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             do { try TrainingCheckpoint.write(run, extra: metadata, to: output) } catch { throw .input(error.description) }
-            let evaluation = test.map { Evaluation(network: InferenceNetwork(weights: run.network.weights, shortcut: shortcut), weights: run.network.weights, images: $0, normalization: settings.normalization) }
+            let evaluation = test.map { images in
+                let weights = run.network.weights
+                return Evaluation(network: InferenceNetwork(weights: weights, shortcut: shortcut), weights: weights, images: images, normalization: settings.normalization)
+            }
             records.append((record, evaluation, seconds))
             progress.finished(record, test: evaluation?.top1, seconds: seconds)
         }
