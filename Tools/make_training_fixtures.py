@@ -44,12 +44,11 @@ TIE_MARGIN = 5e-7
 LR, MOMENTUM, DECAY = 0.01, 0.9, 5e-4
 
 
-def images(data, offset=0):
-    """IMAGES records of data_batch_1.bin from `offset` on: pixels normalised in Float64, and labels."""
-    raw = np.fromfile(os.path.join(data, "cifar-10-batches-bin", "data_batch_1.bin"), dtype=np.uint8).reshape(-1, 3073)
-    raw = raw[offset:offset + IMAGES]
+def images(records, offset=0):
+    """IMAGES of the CIFAR-10 `records` from `offset` on: pixels normalised to float32, and labels."""
+    raw = records[offset:offset + IMAGES]
     pixels = torch.from_numpy(raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float64))
-    return (pixels / 255 - MEAN) / STD, torch.from_numpy(raw[:, 0].astype(np.int64))
+    return ((pixels / 255 - MEAN) / STD).float(), torch.from_numpy(raw[:, 0].astype(np.int64))
 
 
 def forward(p, buffers, x, stats, relu=F.relu):
@@ -119,8 +118,8 @@ def main():
     # The shared checkpoint is trusted (its SHA-256 is in weights/expected.json); it pickles more than tensors.
     checkpoint = torch.load(os.path.join(weights, "resnet20-12fca82f.th"), map_location="cpu", weights_only=False)
     state = {k[len("module."):]: v.numpy() for k, v in checkpoint["state_dict"].items() if not k.endswith("num_batches_tracked")}
-    x, labels = images(data)
-    x = x.float()
+    records = np.fromfile(os.path.join(data, "cifar-10-batches-bin", "data_batch_1.bin"), dtype=np.uint8).reshape(-1, 3073)
+    x, labels = images(records)
     arrays = {}
     loss, gradients, stats, buffers, updated = step(state, x, labels, {})
     for name, g in gradients.items():
@@ -138,12 +137,12 @@ def main():
             by_norm, by_dist = official_selection(w.astype(np.float32), 1.0, 0.4)
             mask[name] = sorted(by_norm + by_dist)
     offset = 0
-    while (closest := closest_relu_input(state, mask, images(data, offset)[0].float())) < TIE_MARGIN:
+    while (closest := closest_relu_input(state, mask, images(records, offset)[0])) < TIE_MARGIN:
         offset += IMAGES
-        if offset + IMAGES > 4000:
+        if offset + IMAGES > len(records):
             sys.exit(f"no {IMAGES} consecutive images of data_batch_1.bin keep every ReLU input {TIE_MARGIN} from zero")
-    masked_x, masked_labels = images(data, offset)
-    masked_loss, _, _, _, after_masked_step = step(state, masked_x.float(), masked_labels, mask)
+    masked_x, masked_labels = images(records, offset)
+    masked_loss, _, _, _, after_masked_step = step(state, masked_x, masked_labels, mask)
     for name, w in after_masked_step.items():
         arrays[f"masked_step/{name}"] = w
     os.makedirs(ROOT, exist_ok=True)
