@@ -86,46 +86,73 @@ struct BrowserTests {
         #expect(unresolved == ["../../etc/passwd", "../outside.png"])  // the links out of the project, left as written and not copied
     }
 
-    /// The page's DOM after Chromium has loaded it, and Chromium's log; with `screenshot`, also a picture of it.
     @Test("a page of fpgm preview in a browser shows an edit of its notebook without a manual reload",
           .enabled(if: chromium != nil, "Chromium is not installed (make test installs Debian's chromium when it can)"))
     func previewReloads() throws {
         let root = try scratchFolder("fpgm-browser-preview-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
-        let notebook = root.appendingPathComponent("a.md")
+        let notebook = root.appendingPathComponent("a.md"), profile = root.appendingPathComponent("profile")
         try Data("# Hello\n\nFirst version.\n".utf8).write(to: notebook)
-        let process = Process(), output = Pipe()
-        process.executableURL = FPGMProcess.binary
-        process.arguments = ["preview", notebook.path, "--port", "0", "-o", root.appendingPathComponent("site").path]
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        let first = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(first.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
-        // The edit is saved while Chromium holds the page, which asks for the version every 200 ms of its own
-        // time (it runs its timers faster than the clock: 500 s of page time took about 7 s here, and it stops
-        // while a request is pending). The preview holds that request while it renders, so that however busy
-        // the machine, the render costs the page no time; the budget, 1,000 s of page time, need only cover
-        // the second until the save and the moment the preview takes to see it.
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 1)
-            try? Data("# Hello\n\nSecond version.\n".utf8).write(to: notebook)
+        let preview = Process(), output = Pipe()
+        preview.executableURL = FPGMProcess.binary
+        preview.arguments = ["preview", notebook.path, "--port", "0", "-o", root.appendingPathComponent("site").path]
+        preview.standardOutput = output
+        preview.standardError = FileHandle.nullDevice
+        try preview.run()
+        defer { if preview.isRunning { preview.terminate(); preview.waitUntilExit() } }
+        var said = ""
+        while !said.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
         }
-        let (dom, log) = try Self.dumpDOM(try #require(URL(string: "http://127.0.0.1:\(port)/")), profile: root.appendingPathComponent("profile"),
-                                          virtualTime: 1_000_000)
-        process.terminate()
-        process.waitUntilExit()
-        let said = first + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(dom.contains("Second version.") && !dom.contains("First version."), "the preview said: \(said)")
+        let port = try #require(said.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
+
+        // Chromium keeps the page open in real time (a virtual time budget can stall for good when the page
+        // keeps asking); its DevTools endpoint, plain HTTP on 127.0.0.1, tells the open page's title, which
+        // is the notebook's first heading.
+        let browser = Process(), logFile = root.appendingPathComponent("chromium.log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
+        browser.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
+                             "--user-data-dir=\(profile.path)", "--remote-debugging-port=0", "http://127.0.0.1:\(port)/"]
+        browser.standardOutput = FileHandle.nullDevice
+        browser.standardError = try FileHandle(forWritingTo: logFile)
+        try browser.run()
+        defer { if browser.isRunning { browser.terminate(); browser.waitUntilExit() } }
+        let title = { () -> String? in
+            guard let file = try? String(contentsOf: profile.appendingPathComponent("DevToolsActivePort"), encoding: .utf8),
+                  let devtools = file.split(separator: "\n").first.flatMap({ Int($0) }),
+                  let list = try? PreviewTests.get(devtools, "/json/list").body,
+                  let pages = try? JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]] else { return nil }
+            return pages.first { ($0["url"] as? String)?.hasPrefix("http://127.0.0.1:\(port)/") == true }?["title"] as? String
+        }
+        /// Waits up to a minute of real time for the open page's title to be `expected`.
+        func waitForTitle(_ expected: String) -> Bool {
+            let start = Date()
+            while Date().timeIntervalSince(start) < 60 {
+                if title() == expected { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        #expect(waitForTitle("Hello"), "the first version was not shown")
+        try Data("# Second\n\nSecond version.\n".utf8).write(to: notebook, options: .atomic)  // as an editor saves
+        #expect(waitForTitle("Second"), "the page did not reload to show the edit (its title is \(title() ?? "unknown"))")
+        browser.terminate()
+        browser.waitUntilExit()
+        preview.terminate()
+        preview.waitUntilExit()
+        said += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said.components(separatedBy: "served a.html\n").count >= 3, "the page was served again after the edit: \(said)")
+        let log = try String(contentsOf: logFile, encoding: .utf8)
         #expect(!log.contains("CONSOLE"), "\(log)")
     }
 
-    /// `virtualTime`: milliseconds of the page's own time (its timers) to let pass before the dump.
-    static func dumpDOM(_ page: URL, profile: URL, screenshot: URL? = nil, virtualTime: Int? = nil) throws -> (dom: String, log: String) {
+    /// The page's DOM after Chromium has loaded it, and Chromium's log; with `screenshot`, also a picture of it.
+    static func dumpDOM(_ page: URL, profile: URL, screenshot: URL? = nil) throws -> (dom: String, log: String) {
         var arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
                          "--user-data-dir=\(profile.path)", "--dump-dom"]
-        if let virtualTime { arguments.append("--virtual-time-budget=\(virtualTime)") }
         if let screenshot { arguments += ["--screenshot=\(screenshot.path)", "--window-size=1280,8000"] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(chromium))

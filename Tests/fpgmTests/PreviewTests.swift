@@ -6,7 +6,7 @@ import Testing
 
 @Suite("fpgm preview")
 struct PreviewTests {
-    /// GET of a path on the preview's port over a plain socket (URLSession's callbacks run on dispatch
+    /// GET of a path on a port of 127.0.0.1 over a plain socket (URLSession's callbacks run on dispatch
     /// threads, which the parallel test suite can keep busy past any timeout): the status and the body.
     static func get(_ port: Int, _ path: String) throws -> (status: Int, body: String) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -22,8 +22,16 @@ struct PreviewTests {
         try #require(connected == 0)
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         try #require(send(descriptor, request, request.count, 0) == request.count)
+        // Read until the server closes the connection or the body has its Content-Length (a server may keep
+        // the connection open).
         var response = [UInt8](), buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
+        func complete() -> Bool {
+            guard let end = response.firstRange(of: Array("\r\n\r\n".utf8)) else { return false }
+            let header = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
+            guard let length = header.firstMatch(of: /content-length: *(\d+)/).flatMap({ Int($0.output.1) }) else { return false }
+            return response.count - end.upperBound >= length
+        }
+        while !complete() {
             let count = recv(descriptor, &buffer, buffer.count, 0)
             if count <= 0 { break }
             response += buffer[..<count]
@@ -72,6 +80,7 @@ struct PreviewTests {
         // Once the version has changed, the page it names is the new one (a version request made during the
         // render waits for its end).
         let before = try Self.get(port, "/__fpgm/version").body
+        #expect(home.body.contains("var seen = \"\(before)\""), "the page names the version it was served at")
         try Data("# Hello\n\nSecond version.\n".utf8).write(to: project.appendingPathComponent("a.md"))
         let saved = Date()
         while try Self.get(port, "/__fpgm/version").body == before, Date().timeIntervalSince(saved) < 10 { usleep(20_000) }
@@ -81,6 +90,7 @@ struct PreviewTests {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasSuffix("preview stopped\n"))
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said.contains("served index.html\n") && said.contains("served b.html\n") && said.hasSuffix("preview stopped\n"), "\(said)")
     }
 }

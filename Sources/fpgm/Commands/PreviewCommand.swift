@@ -51,7 +51,9 @@ enum PreviewCommand {
         _ = render()
         let home = isFolder.boolValue ? "index.html" : URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".html"
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch { throw .input("\(output): cannot be created") }
-        let server = try PreviewServer(folder: URL(fileURLWithPath: output), port: port, home: home)
+        let server = try PreviewServer(folder: URL(fileURLWithPath: output), port: port, home: home) { page in
+            FileHandle.standardOutput.write(Data("served \(page)\n".utf8))
+        }
         server.start()
         stopOnSignals { if temporary { try? FileManager.default.removeItem(atPath: output) } }
         // The files are stamped before the address is printed, so that a save made after it is always seen.

@@ -7,7 +7,7 @@ import Glibc
 /// (never another interface), one thread per connection, one request per connection. A path that
 /// leaves the folder (`..`, a symbolic link out of it) is answered 404 like a missing file, so that
 /// nothing outside is read or shown. HTML pages get the few lines of script that reload them when
-/// `version` changes (the files on disk stay script-free); `/__fpgm/version` answers the version, and
+/// `version` differs from the one they were served at (the files on disk stay script-free); `/__fpgm/version` answers the version, and
 /// while the pages are being written anew it waits for them, so that a page never reloads half a render.
 /// The socket calls live in this file alone.
 final class PreviewServer: @unchecked Sendable {
@@ -21,20 +21,26 @@ final class PreviewServer: @unchecked Sendable {
     /// The page a request for "/" gets ("index.html" for a site, the notebook's page for one file).
     let home: String
 
+    /// Called with the page's path under the folder each time an HTML page is served.
+    private let onPageServed: @Sendable (String) -> Void
+
     static let versionPath = "/__fpgm/version"
 
-    /// The script added to each HTML page served: it asks for the version every 200 ms and reloads the
-    /// page when it has changed.
-    static let reloadScript = """
-    <script>(function () { var seen = null; function poll() { fetch("\(versionPath)").then(function (r) { return r.text(); }).then(function (v) {
-      if (seen !== null && v !== seen) { location.reload(); return; } seen = v; setTimeout(poll, 200); }, function () { setTimeout(poll, 1000); }); } poll(); })();</script>
+    /// The script added to each HTML page served at `version`: it asks for the version every 200 ms and
+    /// reloads the page when it differs, so that a render that ends before the first request is seen too.
+    static func reloadScript(version: Int) -> String {
+        """
+        <script>(function () { var seen = "\(version)"; function poll() { fetch("\(versionPath)").then(function (r) { return r.text(); }).then(function (v) {
+          if (v !== seen) { location.reload(); return; } setTimeout(poll, 200); }, function () { setTimeout(poll, 1000); }); } poll(); })();</script>
 
-    """
+        """
+    }
 
     /// Listens on 127.0.0.1:`port` (0: a free port, which `port` then holds).
-    init(folder: URL, port requested: UInt16, home: String) throws(CommandLineError) {
+    init(folder: URL, port requested: UInt16, home: String, onPageServed: @escaping @Sendable (String) -> Void) throws(CommandLineError) {
         self.folder = folder.standardizedFileURL.resolvingSymlinksInPath()
         self.home = home
+        self.onPageServed = onPageServed
         let descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw .failure("preview: cannot open a socket (\(String(cString: strerror(errno))))") }
         var yes: Int32 = 1
@@ -121,11 +127,16 @@ final class PreviewServer: @unchecked Sendable {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), isFolder.boolValue { file.appendPathComponent("index.html") }
         let resolved = file.resolvingSymlinksInPath().path
+        // The version is read first: it waits for a render under way, so that what is served is at least that version.
+        let servedVersion = version
         guard resolved.hasPrefix(folder.path + "/"), let data = FileManager.default.contents(atPath: resolved) else { return notFound }
         switch file.pathExtension {
         case "html":
             var page = String(decoding: data, as: UTF8.self)
-            if let end = page.range(of: "</body>", options: .backwards) { page.insert(contentsOf: PreviewServer.reloadScript, at: end.lowerBound) }
+            if let end = page.range(of: "</body>", options: .backwards) {
+                page.insert(contentsOf: PreviewServer.reloadScript(version: servedVersion), at: end.lowerBound)
+            }
+            onPageServed(String(resolved.dropFirst(folder.path.count + 1)))
             return ("200 OK", "text/html; charset=utf-8", Data(page.utf8))
         case "svg": return ("200 OK", "image/svg+xml", data)
         case "png": return ("200 OK", "image/png", data)
