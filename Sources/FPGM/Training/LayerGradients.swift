@@ -13,7 +13,8 @@
 ///
 /// The batch goes through in chunks of whole images (about `chunkColumns` patch columns each, so that a
 /// chunk's patches stay in cache), spread over the cores; dW is the sum of the chunks' products in chunk
-/// order, so the result does not depend on the number of threads.
+/// order, so the result does not depend on the number of threads. On processors with AVX-512, the
+/// 3 x 3 layers of padding 1 run Y (and, at stride 1, dX) on inference's kernels instead (`convolvesDirectly`).
 struct ConvolutionStep {
     let layer: ConvolutionLayer
 
@@ -35,8 +36,58 @@ struct ConvolutionStep {
         return stride(from: 0, to: batch, by: images).map { $0..<min($0 + images, batch) }
     }
 
+    /// Whether inference's AVX-512 kernels (`FoldedConvolution` on `DirectConvolution` and `Winograd`)
+    /// compute the forward pass (3 x 3, padding 1, stride 1 or 2) and, for stride 1, the input gradient.
+    private var convolvesDirectly: Bool { FoldedConvolution.directKernels && layer.kernel == 3 && layer.padding == 1 && layer.stride <= 2 }
+
+    /// The images of a part of the batch that `convolvedDirectly` gives one thread.
+    static let directPartImages = 16
+
+    /// x * filters, a 3 x 3 convolution of padding 1 and stride `stride` (filters [O][C][3][3]) by
+    /// `FoldedConvolution` with nothing to fold (shift 0, no ReLU), the batch in parts of
+    /// `directPartImages` spread over the cores; the result dense. Each image's sums do not depend on the parts.
+    private static func convolvedDirectly(_ input: FeatureMaps, filters: [Float], outChannels: Int, stride: Int) -> FeatureMaps {
+        let convolution = FoldedConvolution(outChannels: outChannels, inChannels: input.channels, kernel: 3, stride: stride, padding: 1,
+                                            weights: filters, shifts: [Float](repeating: 0, count: outChannels), offsets: nil,
+                                            inputSide: input.height)
+        let side = convolution.outputSide(input.height), plane = side * side, batch = input.batch, count = outChannels * batch * plane
+        let parts = Swift.stride(from: 0, to: batch, by: directPartImages).map { $0..<min($0 + directPartImages, batch) }
+        var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        output.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out.baseAddress!
+            _ = ParallelMap.map(parts.count, state: Workspace.init) { index, workspace in
+                let images = parts[index], part = convolution.apply(input.images(images), relu: false, workspace: workspace)
+                part.values.withUnsafeBufferPointer { values in
+                    for o in 0..<outChannels {
+                        for (slot, image) in images.enumerated() {
+                            for y in 0..<side {
+                                (out + (o * batch + image) * plane + y * side)
+                                    .update(from: values.baseAddress! + part.rowStart(channel: o, image: slot, row: y), count: side)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return FeatureMaps(channels: outChannels, batch: batch, height: side, width: side, values: output)
+    }
+
+    /// The filters whose convolution (padding 1) of dY is dX for a 3 x 3 layer of stride 1:
+    /// W'[c][o][ky][kx] = W[o][c][2 - ky][2 - kx], since dX_c(r) = sum_{o, k} W[o][c][k] dY_o(r - k + 1).
+    private func flippedTransposed(_ weight: [Float]) -> [Float] {
+        let (outChannels, inChannels) = (layer.outChannels, layer.inChannels)
+        var flipped = [Float](repeating: 0, count: weight.count)
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                for tap in 0..<9 { flipped[(c * outChannels + o) * 9 + 8 - tap] = weight[(o * inChannels + c) * 9 + tap] }
+            }
+        }
+        return flipped
+    }
+
     /// Y = W P for a batch of dense maps.
     func forward(_ input: FeatureMaps, weight: [Float]) -> FeatureMaps {
+        if convolvesDirectly { return Self.convolvedDirectly(input, filters: weight, outChannels: layer.outChannels, stride: layer.stride) }
         let side = outputSide(input.height), plane = side * side, columns = input.batch * plane, count = layer.outChannels * columns
         var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let depth = depth, outChannels = layer.outChannels, chunks = chunks(batch: input.batch, plane: plane)
@@ -55,14 +106,17 @@ struct ConvolutionStep {
         return FeatureMaps(channels: layer.outChannels, batch: input.batch, height: side, width: side, values: output)
     }
 
-    /// dW = dY P^T, and dX = fold(W^T dY) unless `inputGradient` is false (the first layer's input is the image).
+    /// dW = dY P^T, and dX = fold(W^T dY) (for a layer that `convolvesDirectly` with stride 1, the
+    /// convolution of dY with the flipped filters) unless `inputGradient` is false (the first layer's input is the image).
     func backward(input: FeatureMaps, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
         let side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
         let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches
-        var inputGradientValues = [Float](repeating: 0, count: inputGradient ? input.values.count : 0)
+        let directInputGradient = inputGradient && convolvesDirectly && layer.stride == 1
+        let foldsInputGradient = inputGradient && !directInputGradient
+        var inputGradientValues = [Float](repeating: 0, count: foldsInputGradient ? input.values.count : 0)
         let chunks = chunks(batch: input.batch, plane: plane)
         let partials = inputGradientValues.withUnsafeMutableBufferPointer { values in
-            nonisolated(unsafe) let dxValues = inputGradient ? values.baseAddress! : nil
+            nonisolated(unsafe) let dxValues = foldsInputGradient ? values.baseAddress! : nil
             return ParallelMap.map(chunks.count, state: Workspace.init) { index, buffer -> [Float] in
                 let images = chunks[index], first = images.lowerBound * plane, width = images.count * plane
                 return outputGradient.values.withUnsafeBufferPointer { dyValues in
@@ -96,6 +150,9 @@ struct ConvolutionStep {
             for i in weightGradient.indices { weightGradient[i] += partial[i] }
         }
         guard inputGradient else { return (weightGradient, nil) }
+        if directInputGradient {
+            return (weightGradient, Self.convolvedDirectly(outputGradient, filters: flippedTransposed(weight), outChannels: layer.inChannels, stride: 1))
+        }
         return (weightGradient, FeatureMaps(channels: input.channels, batch: input.batch, height: input.height, width: input.width,
                                             values: inputGradientValues))
     }
@@ -131,9 +188,10 @@ struct PatchGeometry {
     }
 
     /// Calls `body(patchOffset, inputOffset, firstX, count)` for every run: patch entries
-    /// patchOffset + x, input entries inputOffset + x stride, x in firstX..<firstX + count.
+    /// patchOffset + x, input entries inputOffset + x stride, x in firstX..<firstX + count; and
+    /// `outside(patchOffset, count)` for the runs of patch entries that read outside the map.
     @inline(__always)
-    private func forEachRun(_ body: (Int, Int, Int, Int) -> Void) {
+    private func forEachRun(_ body: (Int, Int, Int, Int) -> Void, outside: (Int, Int) -> Void = { _, _ in }) {
         let plane = outSide * outSide, columns = images.count * plane
         for c in 0..<channels {
             for ky in 0..<kernel {
@@ -141,13 +199,15 @@ struct PatchGeometry {
                     let row = ((c * kernel + ky) * kernel + kx) * columns
                     let firstX = max(0, (padding - kx + stride - 1) / stride)
                     let lastX = min(outSide - 1, (width - 1 + padding - kx) / stride)
-                    guard firstX <= lastX else { continue }
+                    guard firstX <= lastX else { outside(row, columns); continue }
                     for (slot, image) in images.enumerated() {
                         let inputImage = (c * batch + image) * height * width
                         for y in 0..<outSide {
-                            let inputY = y * stride + ky - padding
-                            guard inputY >= 0, inputY < height else { continue }
-                            body(row + slot * plane + y * outSide, inputImage + inputY * width - padding + kx, firstX, lastX - firstX + 1)
+                            let inputY = y * stride + ky - padding, patch = row + slot * plane + y * outSide
+                            guard inputY >= 0, inputY < height else { outside(patch, outSide); continue }
+                            if firstX > 0 { outside(patch, firstX) }
+                            if lastX < outSide - 1 { outside(patch + lastX + 1, outSide - 1 - lastX) }
+                            body(patch, inputImage + inputY * width - padding + kx, firstX, lastX - firstX + 1)
                         }
                     }
                 }
@@ -157,17 +217,18 @@ struct PatchGeometry {
 
     /// Writes the chunk's patch matrix (0 where a patch reads outside the map).
     func unfold(_ input: FeatureMaps, into patches: UnsafeMutablePointer<Float>) {
-        patches.update(repeating: 0, count: channels * kernel * kernel * images.count * outSide * outSide)
         let stride = stride
         input.values.withUnsafeBufferPointer { source in
             let source = source.baseAddress!
-            forEachRun { to, from, firstX, count in
+            forEachRun({ to, from, firstX, count in
                 if stride == 1 {
                     (patches + to + firstX).update(from: source + from + firstX, count: count)
                 } else {
                     for x in firstX..<(firstX + count) { patches[to + x] = source[from + x * stride] }
                 }
-            }
+            }, outside: { to, count in
+                if count == 1 { patches[to] = 0 } else { (patches + to).update(repeating: 0, count: count) }
+            })
         }
     }
 
