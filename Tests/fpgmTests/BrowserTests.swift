@@ -100,19 +100,14 @@ struct BrowserTests {
         preview.standardError = FileHandle.nullDevice
         try preview.run()
         defer { if preview.isRunning { preview.terminate(); preview.waitUntilExit() } }
-        var said = ""
-        while !said.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            said += String(decoding: chunk, as: UTF8.self)
-        }
-        let port = try #require(said.firstMatch(of: /127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
+        let (first, port) = try PreviewTests.address(output)
+        var said = first
 
         // Chromium keeps the page open in real time (a virtual time budget can stall for good when the page
         // keeps asking); its DevTools endpoint, plain HTTP on 127.0.0.1, tells the open page's title, which
         // is the notebook's first heading.
         let browser = Process(), logFile = root.appendingPathComponent("chromium.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: logFile.path, contents: nil))
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
         browser.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--enable-logging=stderr", "--v=0",
                              "--user-data-dir=\(profile.path)", "--remote-debugging-port=0", "http://127.0.0.1:\(port)/"]

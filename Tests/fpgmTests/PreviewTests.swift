@@ -41,6 +41,17 @@ struct PreviewTests {
         return (status, text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? "")
     }
 
+    /// What a running `fpgm preview` has printed up to its first line, which names the address, and the port.
+    static func address(_ output: Pipe) throws -> (said: String, port: Int) {
+        var said = ""
+        while !said.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        return (said, try #require(said.firstMatch(of: /serving http:\/\/127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) }))
+    }
+
     @Test("serves the site on 127.0.0.1 with a reload script (the files stay script-free), nothing outside it, renders an edit again within seconds, and stops cleanly on Ctrl-C")
     func preview() throws {
         let root = try scratchFolder("fpgm-preview-\(getpid())")
@@ -58,14 +69,7 @@ struct PreviewTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        // The first line names the port.
-        var printed = ""
-        while !printed.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed += String(decoding: chunk, as: UTF8.self)
-        }
-        let port = try #require(printed.firstMatch(of: /serving http:\/\/127\.0\.0\.1:(\d+)\//).flatMap { Int($0.output.1) })
+        let (_, port) = try Self.address(output)
 
         let home = try Self.get(port, "/")
         #expect(home.status == 200 && home.body.contains("<nav class=\"site\">") && home.body.contains("fetch(\"/__fpgm/version\")"))
