@@ -1,3 +1,5 @@
+import ConvolutionKernels
+
 /// A batch of feature maps stored channel-major: one plane per (channel c, image n), in the order
 /// (c, n), each laid out densely ((c batch + n) height + y) width + x) or with the zero padding the
 /// direct convolution reads (`PlaneLayout`). With the channel outermost a convolution of the whole batch
@@ -79,6 +81,41 @@ public struct FeatureMaps: Sendable, Equatable {
             part.append(contentsOf: values[start..<(start + range.count * layout.planeStride)])
         }
         return FeatureMaps(channels: channels, batch: range.count, layout: layout, values: part)
+    }
+
+    /// The maps of images `range` in the padded layout of `DirectConvolution` (written in one pass).
+    func paddedImages(_ range: Range<Int>) -> FeatureMaps {
+        let padded = PlaneLayout(height: height, width: width, padded: true), planeStride = padded.planeStride
+        let count = channels * range.count * planeStride
+        let part = [Float](unsafeUninitializedCapacity: count) { target, initialized in
+            values.withUnsafeBufferPointer { source in
+                for c in 0..<channels {
+                    for (slot, image) in range.enumerated() {
+                        DirectConvolution.fillPlane(source.baseAddress! + rowStart(channel: c, image: image, row: 0), rowStep: layout.rowStride,
+                                                    columnStep: 1, rows: height, columns: width,
+                                                    into: target.baseAddress! + (c * range.count + slot) * planeStride,
+                                                    stride: padded.rowStride, length: planeStride)
+                    }
+                }
+            }
+            initialized = count
+        }
+        return FeatureMaps(channels: channels, batch: range.count, layout: padded, values: part)
+    }
+
+    /// Writes these maps densely as images first..<first + batch of a dense batch of `total` images at `out`.
+    func copyDensely(into out: UnsafeMutablePointer<Float>, first: Int, of total: Int) {
+        let plane = height * width
+        values.withUnsafeBufferPointer { source in
+            for c in 0..<channels {
+                for image in 0..<batch {
+                    for y in 0..<height {
+                        (out + (c * total + first + image) * plane + y * width)
+                            .update(from: source.baseAddress! + rowStart(channel: c, image: image, row: y), count: width)
+                    }
+                }
+            }
+        }
     }
 
     /// The max pooling of `pooling`.

@@ -134,8 +134,7 @@ public struct TrainableNetwork: Sendable {
                 case .zeroPadded: shortcut = stream.zeroPaddedShortcut(block, placement: self.shortcut)
                 case let .projection(index): shortcut = node(index, stream, tape: &tape)
                 }
-                var sum = hidden.adding(shortcut)
-                for i in sum.values.indices where sum.values[i] < 0 { sum.values[i] = 0 }
+                let sum = hidden.rectifiedSum(shortcut)
                 tape.blockOutputs.append(sum)
                 stream = sum
             }
@@ -183,8 +182,8 @@ public struct TrainableNetwork: Sendable {
     /// (nil for a node that reads the image).
     private func nodeBackward(_ index: Int, _ outputGradient: FeatureMaps, tape: Tape, into gradients: inout [String: [Float]]) -> FeatureMaps? {
         let node = architecture.graph.nodes[index], norm = node.batchNorm.name
-        let dy = node.activated ? tape.outputs[index]!.reluGradient(outputGradient) : outputGradient
-        let (dz, dgamma, dbeta) = BatchNormStep.backward(dy, saved: tape.saved[index]!, gamma: tensors["\(norm).weight"]!)
+        let (dz, dgamma, dbeta) = BatchNormStep.backward(outputGradient, saved: tape.saved[index]!, gamma: tensors["\(norm).weight"]!,
+                                                         rectified: node.activated ? tape.outputs[index]! : nil)
         gradients["\(norm).weight"] = dgamma
         gradients["\(norm).bias"] = dbeta
         let (dw, dx) = steps[index].backward(input: tape.inputs[index]!, weight: tensors["\(node.layer.name).weight"]!, outputGradient: dz,

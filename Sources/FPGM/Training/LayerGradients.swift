@@ -1,3 +1,5 @@
+import ConvolutionKernels
+
 /// The layers of training, forward and backward, on dense channel-major maps (`FeatureMaps`): a
 /// channel's values over the whole batch are one contiguous run of length L = N H W, so a convolution
 /// of the batch is one matrix product and a batch norm's statistics are sums over one run.
@@ -40,36 +42,72 @@ struct ConvolutionStep {
     /// compute the forward pass (3 x 3, padding 1, stride 1 or 2) and, for stride 1, the input gradient.
     private var convolvesDirectly: Bool { FoldedConvolution.directKernels && layer.kernel == 3 && layer.padding == 1 && layer.stride <= 2 }
 
-    /// The images of a part of the batch that `convolvedDirectly` gives one thread.
+    /// The images of a part of the batch that the AVX-512 kernels give one thread.
     static let directPartImages = 16
 
+    /// The parts of a batch of `batch` images that the AVX-512 kernels spread over the cores.
+    private static func directParts(batch: Int) -> [Range<Int>] {
+        Swift.stride(from: 0, to: batch, by: directPartImages).map { $0..<min($0 + directPartImages, batch) }
+    }
+
     /// x * filters, a 3 x 3 convolution of padding 1 and stride `stride` (filters [O][C][3][3]) by
-    /// `FoldedConvolution` with nothing to fold (shift 0, no ReLU), the batch in parts of
-    /// `directPartImages` spread over the cores; the result dense. Each image's sums do not depend on the parts.
+    /// `FoldedConvolution` with nothing to fold (shift 0, no ReLU), the batch in parts spread over the
+    /// cores; the result dense. Each image's sums do not depend on the parts.
     private static func convolvedDirectly(_ input: FeatureMaps, filters: [Float], outChannels: Int, stride: Int) -> FeatureMaps {
-        let convolution = FoldedConvolution(outChannels: outChannels, inChannels: input.channels, kernel: 3, stride: stride, padding: 1,
-                                            weights: filters, shifts: [Float](repeating: 0, count: outChannels), offsets: nil,
-                                            inputSide: input.height)
-        let side = convolution.outputSide(input.height), plane = side * side, batch = input.batch, count = outChannels * batch * plane
-        let parts = Swift.stride(from: 0, to: batch, by: directPartImages).map { $0..<min($0 + directPartImages, batch) }
+        let convolution = directConvolution(filters: filters, outChannels: outChannels, inChannels: input.channels, stride: stride, side: input.height)
+        let side = convolution.outputSide(input.height), batch = input.batch, count = outChannels * batch * side * side, parts = directParts(batch: batch)
         var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         output.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out.baseAddress!
             _ = ParallelMap.map(parts.count, state: Workspace.init) { index, workspace in
-                let images = parts[index], part = convolution.apply(input.images(images), relu: false, workspace: workspace)
-                part.values.withUnsafeBufferPointer { values in
-                    for o in 0..<outChannels {
-                        for (slot, image) in images.enumerated() {
-                            for y in 0..<side {
-                                (out + (o * batch + image) * plane + y * side)
-                                    .update(from: values.baseAddress! + part.rowStart(channel: o, image: slot, row: y), count: side)
-                            }
-                        }
-                    }
-                }
+                // At stride 1 the padded part is the kernels' own input; at stride 2 they copy it into phase planes.
+                let images = parts[index], part = stride == 1 ? input.paddedImages(images) : input.images(images)
+                convolution.apply(part, relu: false, workspace: workspace).copyDensely(into: out, first: images.lowerBound, of: batch)
             }
         }
         return FeatureMaps(channels: outChannels, batch: batch, height: side, width: side, values: output)
+    }
+
+    /// A 3 x 3 convolution of padding 1 with `filters` ([O][C][3][3]) and nothing folded into it.
+    private static func directConvolution(filters: [Float], outChannels: Int, inChannels: Int, stride: Int, side: Int) -> FoldedConvolution {
+        FoldedConvolution(outChannels: outChannels, inChannels: inChannels, kernel: 3, stride: stride, padding: 1, weights: filters,
+                          shifts: [Float](repeating: 0, count: outChannels), offsets: nil, inputSide: side)
+    }
+
+    /// dW and (when `inputGradient`) dX of a 3 x 3 layer of padding 1 and stride 1 on the AVX-512
+    /// kernels: each part of the batch is padded once, dY and x, for `FilterGradient` (its dW, summed
+    /// over the parts in order) and dY for the convolution with the flipped filters (its dX).
+    private func directBackward(input: FeatureMaps, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
+        let (outChannels, inChannels, batch, side) = (layer.outChannels, layer.inChannels, input.batch, input.height)
+        let flipped = inputGradient
+            ? Self.directConvolution(filters: flippedTransposed(weight), outChannels: inChannels, inChannels: outChannels, stride: 1, side: side) : nil
+        let parts = Self.directParts(batch: batch), count = inputGradient ? input.values.count : 0
+        var inputGradientValues = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        let partials = inputGradientValues.withUnsafeMutableBufferPointer { dx in
+            nonisolated(unsafe) let dx = dx.baseAddress
+            return ParallelMap.map(parts.count, state: Workspace.init) { index, workspace -> [Float] in
+                let images = parts[index], dy = outputGradient.paddedImages(images), x = input.paddedImages(images), layout = dy.layout
+                let partial = [Float](unsafeUninitializedCapacity: weight.count) { dw, initialized in
+                    dy.values.withUnsafeBufferPointer { dyValues in
+                        x.values.withUnsafeBufferPointer { xValues in
+                            FilterGradient.compute(dy: dyValues.baseAddress!, x: xValues.baseAddress!, filters: outChannels, channels: inChannels,
+                                                   images: images.count, channelStride: images.count * layout.planeStride,
+                                                   planeStride: layout.planeStride, rowStride: layout.rowStride, height: layout.height,
+                                                   into: dw.baseAddress!)
+                        }
+                    }
+                    initialized = weight.count
+                }
+                if let flipped, let dx { flipped.apply(dy, relu: false, workspace: workspace).copyDensely(into: dx, first: images.lowerBound, of: batch) }
+                return partial
+            }
+        }
+        var weightGradient = partials[0]
+        for partial in partials.dropFirst() {
+            for i in weightGradient.indices { weightGradient[i] += partial[i] }
+        }
+        guard inputGradient else { return (weightGradient, nil) }
+        return (weightGradient, FeatureMaps(channels: inChannels, batch: batch, height: side, width: side, values: inputGradientValues))
     }
 
     /// The filters whose convolution (padding 1) of dY is dX for a 3 x 3 layer of stride 1:
@@ -109,10 +147,11 @@ struct ConvolutionStep {
     /// dW = dY P^T, and dX = fold(W^T dY) (for a layer that `convolvesDirectly` with stride 1, the
     /// convolution of dY with the flipped filters) unless `inputGradient` is false (the first layer's input is the image).
     func backward(input: FeatureMaps, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
+        if convolvesDirectly && layer.stride == 1 {
+            return directBackward(input: input, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient)
+        }
         let side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
-        let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches
-        let directInputGradient = inputGradient && convolvesDirectly && layer.stride == 1
-        let foldsInputGradient = inputGradient && !directInputGradient
+        let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches, foldsInputGradient = inputGradient
         var inputGradientValues = [Float](repeating: 0, count: foldsInputGradient ? input.values.count : 0)
         let chunks = chunks(batch: input.batch, plane: plane)
         let partials = inputGradientValues.withUnsafeMutableBufferPointer { values in
@@ -150,9 +189,6 @@ struct ConvolutionStep {
             for i in weightGradient.indices { weightGradient[i] += partial[i] }
         }
         guard inputGradient else { return (weightGradient, nil) }
-        if directInputGradient {
-            return (weightGradient, Self.convolvedDirectly(outputGradient, filters: flippedTransposed(weight), outChannels: layer.inChannels, stride: 1))
-        }
         return (weightGradient, FeatureMaps(channels: input.channels, batch: input.batch, height: input.height, width: input.width,
                                             values: inputGradientValues))
     }
@@ -270,7 +306,7 @@ struct BatchNormStep {
         -> (output: FeatureMaps, saved: Saved, mean: [Double], variance: [Double]) {
         let length = z.channelLength, channels = z.channels, count = z.values.count
         var normalized = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        var output = normalized
+        var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let statistics = normalized.withUnsafeMutableBufferPointer { zhat in
             output.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let (zhat, out) = (zhat.baseAddress!, out.baseAddress!)
@@ -305,22 +341,33 @@ struct BatchNormStep {
         }
     }
 
-    /// dz, dgamma and dbeta from dy (the gradient at the batch norm's output, before any ReLU); channels
-    /// are spread over the cores.
-    static func backward(_ dy: FeatureMaps, saved: Saved, gamma: [Float]) -> (input: FeatureMaps, gamma: [Float], beta: [Float]) {
+    /// dz, dgamma and dbeta from dy, the gradient at the batch norm's output; where a ReLU follows,
+    /// `rectified` is its output and dy the gradient after it, so that the batch norm's is dy where
+    /// rectified > 0 and 0 elsewhere. Channels are spread over the cores.
+    static func backward(_ dy: FeatureMaps, saved: Saved, gamma: [Float], rectified: FeatureMaps?) -> (input: FeatureMaps, gamma: [Float], beta: [Float]) {
         let length = dy.channelLength, channels = dy.channels, count = dy.values.count
         var dz = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        let outputs = rectified?.values ?? [], masks = rectified != nil
         let sums = dy.values.withUnsafeBufferPointer { gradient in
             saved.normalized.withUnsafeBufferPointer { zhat in
-                dz.withUnsafeMutableBufferPointer { out in
-                    nonisolated(unsafe) let out = out.baseAddress!
-                    return ParallelMap.map(channels) { c -> (dgamma: Float, dbeta: Float) in
-                        let start = c * length, dyRun = gradient.baseAddress! + start, zhatRun = zhat.baseAddress! + start
-                        let sumDy = wideSum(dyRun, count: length), sumDyZhat = wideDot(dyRun, zhatRun, count: length)
-                        let scale = Float(Double(gamma[c]) * saved.inverseDeviation[c])
-                        let meanDy = Float(sumDy / Double(length)), meanDyZhat = Float(sumDyZhat / Double(length))
-                        for i in 0..<length { out[start + i] = scale * (dyRun[i] - meanDy - zhatRun[i] * meanDyZhat) }
-                        return (Float(sumDyZhat), Float(sumDy))
+                outputs.withUnsafeBufferPointer { outputs in
+                    dz.withUnsafeMutableBufferPointer { out in
+                        nonisolated(unsafe) let out = out.baseAddress!
+                        return ParallelMap.map(channels) { c -> (dgamma: Float, dbeta: Float) in
+                            let start = c * length, zhatRun = zhat.baseAddress! + start, outRun = out + start
+                            var dyRun = gradient.baseAddress! + start
+                            if masks {
+                                // The gradient behind the ReLU, written where dz goes and overwritten by it below.
+                                let outputRun = outputs.baseAddress! + start
+                                for i in 0..<length { outRun[i] = outputRun[i] > 0 ? dyRun[i] : 0 }
+                                dyRun = UnsafePointer(outRun)
+                            }
+                            let sumDy = wideSum(dyRun, count: length), sumDyZhat = wideDot(dyRun, zhatRun, count: length)
+                            let scale = Float(Double(gamma[c]) * saved.inverseDeviation[c])
+                            let meanDy = Float(sumDy / Double(length)), meanDyZhat = Float(sumDyZhat / Double(length))
+                            for i in 0..<length { outRun[i] = scale * (dyRun[i] - meanDy - zhatRun[i] * meanDyZhat) }
+                            return (Float(sumDyZhat), Float(sumDy))
+                        }
                     }
                 }
             }
@@ -330,27 +377,54 @@ struct BatchNormStep {
 }
 
 extension FeatureMaps {
+    /// The values per run that `zipped` gives one thread.
+    static let runLength = 1 << 16
+
+    /// combine(self[i], other[i]) for every value of maps of one shape, in runs of `runLength` values
+    /// spread over the cores.
+    @inline(__always)
+    func zipped(_ other: FeatureMaps, _ combine: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> FeatureMaps {
+        precondition(values.count == other.values.count, "maps of different shapes")
+        let count = values.count
+        let result = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            nonisolated(unsafe) let out = out.baseAddress!
+            values.withUnsafeBufferPointer { a in
+                other.values.withUnsafeBufferPointer { b in
+                    nonisolated(unsafe) let (a, b) = (a.baseAddress!, b.baseAddress!)
+                    func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self) }
+                    _ = ParallelMap.map((count + Self.runLength - 1) / Self.runLength) { run in
+                        var i = run * Self.runLength
+                        let end = min(count, i + Self.runLength)
+                        while i + 16 <= end {
+                            UnsafeMutableRawPointer(out + i).storeBytes(of: combine(load(a + i), load(b + i)), as: SIMD16<Float>.self)
+                            i += 16
+                        }
+                        while i < end {
+                            out[i] = combine(SIMD16(repeating: a[i]), SIMD16(repeating: b[i]))[0]
+                            i += 1
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        return FeatureMaps(channels: channels, batch: batch, layout: layout, values: result)
+    }
+
     /// The gradient through a ReLU whose output was `self`: dy where the output is positive, 0 elsewhere.
     func reluGradient(_ dy: FeatureMaps) -> FeatureMaps {
-        var masked = dy
-        masked.values.withUnsafeMutableBufferPointer { gradient in
-            values.withUnsafeBufferPointer { output in
-                for i in 0..<gradient.count where output[i] <= 0 { gradient[i] = 0 }
-            }
-        }
-        return masked
+        zipped(dy) { output, gradient in gradient.replacing(with: 0, where: output .<= 0) }
     }
 
     /// self + other, elementwise (maps of one shape).
-    func adding(_ other: FeatureMaps) -> FeatureMaps {
-        precondition(values.count == other.values.count, "maps of different shapes")
-        var sum = self
-        sum.values.withUnsafeMutableBufferPointer { a in
-            other.values.withUnsafeBufferPointer { b in
-                for i in 0..<a.count { a[i] += b[i] }
-            }
+    func adding(_ other: FeatureMaps) -> FeatureMaps { zipped(other, +) }
+
+    /// max(0, self + other), elementwise: a residual block's output.
+    func rectifiedSum(_ other: FeatureMaps) -> FeatureMaps {
+        zipped(other) { a, b in
+            let sum = a + b
+            return sum.replacing(with: 0, where: sum .< 0)
         }
-        return sum
     }
 
     /// The gradient through a max pooling whose input was `self`: each output's gradient goes to the

@@ -87,8 +87,24 @@ public struct TrainingRun: Sendable {
         self.settings = settings
         self.selector = selector
         self.completedEpochs = completedEpochs
+        _ = Self.heapKeepsLargeArrays
         try remask()
     }
+
+    /// A step allocates the same large arrays (feature maps, their gradients) again and again. glibc
+    /// hands arrays above 128 KiB to mmap and unmaps them when freed, so that every step would fault
+    /// in and zero fresh pages, and every unmap would interrupt the other cores; with the thresholds
+    /// raised to 1 GiB they are reused from the heap.
+    private static let heapKeepsLargeArrays: Void = {
+        #if os(Linux)
+        // mallopt(M_MMAP_THRESHOLD = -3, ...) and mallopt(M_TRIM_THRESHOLD = -1, ...); malloc.h is not
+        // among the headers Swift imports.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+        _ = mallopt(-3, 1 << 30)
+        _ = mallopt(-1, 1 << 30)
+        #endif
+    }()
 
     /// Selects the mask on the current weights and applies it.
     private mutating func remask() throws(SelectionError) {

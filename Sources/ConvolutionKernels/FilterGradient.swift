@@ -1,0 +1,128 @@
+/// The weight gradient of a 3 x 3 convolution of stride 1 and padding 1, on planes in the padded layout
+/// `DirectConvolution` reads (row stride pw = W + 1, the map's (y, x) at origin + y pw + x, origin = pw + 1):
+///
+///     dW[o][c][ky][kx] = sum_n sum_(y, x) dY_o,n(y, x) X_c,n(y + ky - 1, x + kx - 1)
+///                      = sum_n sum_q dY_o,n(origin + q) X_c,n(q + ky pw + kx),
+///
+/// with q = y pw + x over the padded grid: dY is zero at the padding column and below the map, so the
+/// grid positions that are not positions of the map add nothing. For one channel and one kernel row ky,
+/// the kernel keeps the sums of 8 filters x the 3 columns kx in registers (24 vectors of AVX-512's 32)
+/// and reads each vector of dY and of X once per step of 16 positions.
+public enum FilterGradient {
+    /// The grid positions the sums run over for maps of `height` rows of row stride `rowStride`:
+    /// height rowStride rounded up to a multiple of 16. The planes must hold zeros (dY) or finite
+    /// values (X) as far as these positions read: dY to origin + positions, X to positions + 2 pw + 2.
+    public static func positions(height: Int, rowStride: Int) -> Int { (height * rowStride + 15) / 16 * 16 }
+
+    /// dW[o][c][tap] (o in 0..<filters, c in 0..<channels, tap = 3 ky + kx) summed over `images` images:
+    /// channel c of image n is the plane at x + c channelStride + n planeStride, filter o's gradient of
+    /// image n the plane at dy + o channelStride + n planeStride; both padded with row stride
+    /// `rowStride`. Overwrites `into` ([filters][channels][9]). The images go in blocks whose planes fit
+    /// in the second-level cache; each block's sums (over its images, then positions) are added to dW in
+    /// a fixed order, so the result depends only on the inputs.
+    public static func compute(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, filters: Int, channels: Int, images: Int, channelStride: Int,
+                               planeStride: Int, rowStride: Int, height: Int, into dw: UnsafeMutablePointer<Float>) {
+        let origin = rowStride + 1, filterStride = channels * 9
+        let blockImages = max(1, 131_072 / max(1, (channels + filters) * planeStride))
+        dw.update(repeating: 0, count: filters * filterStride)
+        for firstImage in stride(from: 0, to: images, by: blockImages) {
+            let block = Block(images: min(blockImages, images - firstImage), planeStride: planeStride, channelStride: channelStride,
+                              count: positions(height: height, rowStride: rowStride))
+            let dyBlock = dy + firstImage * planeStride + origin, xBlock = x + firstImage * planeStride
+            for c in 0..<channels {
+                for ky in 0..<3 {
+                    let xRow = xBlock + c * channelStride + ky * rowStride
+                    var first = 0
+                    while first < filters {
+                        let out = dw + first * filterStride + c * 9 + 3 * ky
+                        if filters - first >= 8 {
+                            addEight(dyBlock + first * channelStride, xRow, block, out, filterStride: filterStride)
+                            first += 8
+                        } else {
+                            addOne(dyBlock + first * channelStride, xRow, block, out)
+                            first += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A block of images and where its planes are.
+    struct Block {
+        let images: Int
+        let planeStride: Int
+        let channelStride: Int
+        /// Positions per plane, a multiple of 16.
+        let count: Int
+
+        /// Zeros the compiler cannot see as constants (see DirectConvolution.block).
+        var zero: SIMD16<Float> { SIMD16(repeating: Float(bitPattern: UInt32(truncatingIfNeeded: count >> 62))) }
+    }
+
+    /// One filter's sums against the three columns of a kernel row.
+    struct RowSums {
+        var left: SIMD16<Float>, middle: SIMD16<Float>, right: SIMD16<Float>
+
+        init(_ zero: SIMD16<Float>) { (left, middle, right) = (zero, zero, zero) }
+
+        /// Adds gradient x (the 16 values at x + kx) for kx = 0, 1, 2.
+        @inline(__always)
+        mutating func add(_ gradient: SIMD16<Float>, _ x: UnsafePointer<Float>) {
+            left.addProduct(gradient, load(x))
+            middle.addProduct(gradient, load(x + 1))
+            right.addProduct(gradient, load(x + 2))
+        }
+
+        /// out[kx] += the sum of column kx's lanes.
+        func add(into out: UnsafeMutablePointer<Float>) {
+            out[0] += left.sum()
+            out[1] += middle.sum()
+            out[2] += right.sum()
+        }
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self) }
+
+    /// Adds the sums of 8 consecutive filters (dy at the first one's plane) against one kernel row of one
+    /// channel (x at the row) over a block, sum_n sum_q dY_o,n(q) x_n(q + kx), to out + o filterStride + kx.
+    /// The eight filters are written out: as a loop over an array of sums the compiler keeps them in
+    /// memory and multiplies lane by lane.
+    static func addEight(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ block: Block, _ out: UnsafeMutablePointer<Float>, filterStride: Int) {
+        let zero = block.zero, cs = block.channelStride
+        var (s0, s1, s2, s3) = (RowSums(zero), RowSums(zero), RowSums(zero), RowSums(zero))
+        var (s4, s5, s6, s7) = (RowSums(zero), RowSums(zero), RowSums(zero), RowSums(zero))
+        for n in 0..<block.images {
+            let xn = x + n * block.planeStride, dyn = dy + n * block.planeStride
+            var q = 0
+            while q < block.count {
+                let g = dyn + q, p = xn + q
+                s0.add(load(g), p)
+                s1.add(load(g + cs), p)
+                s2.add(load(g + 2 * cs), p)
+                s3.add(load(g + 3 * cs), p)
+                s4.add(load(g + 4 * cs), p)
+                s5.add(load(g + 5 * cs), p)
+                s6.add(load(g + 6 * cs), p)
+                s7.add(load(g + 7 * cs), p)
+                q += 16
+            }
+        }
+        for (o, sums) in [s0, s1, s2, s3, s4, s5, s6, s7].enumerated() { sums.add(into: out + o * filterStride) }
+    }
+
+    /// `addEight` for one filter (the filters past the last multiple of 8).
+    static func addOne(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ block: Block, _ out: UnsafeMutablePointer<Float>) {
+        var sums = RowSums(block.zero)
+        for n in 0..<block.images {
+            let xn = x + n * block.planeStride, dyn = dy + n * block.planeStride
+            var q = 0
+            while q < block.count {
+                sums.add(load(dyn + q), xn + q)
+                q += 16
+            }
+        }
+        sums.add(into: out)
+    }
+}
