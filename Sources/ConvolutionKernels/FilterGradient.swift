@@ -23,7 +23,7 @@ public enum FilterGradient {
     public static func compute(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, filters: Int, channels: Int, images: Int, channelStride: Int,
                                planeStride: Int, rowStride: Int, height: Int, into dw: UnsafeMutablePointer<Float>) {
         let origin = rowStride + 1, filterStride = channels * 9
-        let blockImages = max(1, 131_072 / max(1, (channels + filters) * planeStride))
+        let blockImages = max(1, 262_144 / max(1, (channels + filters) * planeStride))
         dw.update(repeating: 0, count: filters * filterStride)
         for firstImage in stride(from: 0, to: images, by: blockImages) {
             let block = Block(images: min(blockImages, images - firstImage), planeStride: planeStride, channelStride: channelStride,

@@ -7,7 +7,7 @@ import Foundation
 /// .build/torch-venv/bin/python; goal: at least 1.5x). Checked first: the loss and all 59 gradients of
 /// ResNet-20 on 32 shared images equal PyTorch's autograd (Tests/Fixtures/training) to 1e-4 relative.
 enum TrainingBenchmark {
-    static let steps = 6, turns = 2
+    static let steps = 8, turns = 3
 
     static func run() throws {
         guard let weightsFolder = launchEnvironment["FPGM_WEIGHTS_DIR"], let dataFolder = launchEnvironment["FPGM_DATA_DIR"] else {

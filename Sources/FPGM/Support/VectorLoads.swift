@@ -26,22 +26,6 @@ func wideSum(_ x: UnsafePointer<Float>, count: Int) -> Double {
     return total
 }
 
-/// sum_i x_i y_i over `count` values, in eight Float64 lanes.
-@inline(__always)
-func wideDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
-    var lanes = SIMD8<Double>(), i = 0
-    while i + 8 <= count {
-        lanes += wideLoad(x + i) * wideLoad(y + i)
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += Double(x[i]) * Double(y[i])
-        i += 1
-    }
-    return total
-}
-
 /// sum_i (x_i - mean)^2 over `count` values, in eight Float64 lanes.
 @inline(__always)
 func wideSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, mean: Double) -> Double {

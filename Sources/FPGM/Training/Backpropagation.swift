@@ -81,10 +81,10 @@ public struct TrainableNetwork: Sendable {
                          batchVariances: Dictionary(uniqueKeysWithValues: zip(norms, tape.variances)), correct: head.correct)
     }
 
-    /// What the backward pass reads of the forward pass, per node: the convolution's input, the batch
+    /// What the backward pass reads of the forward pass, per node: the convolution's record, the batch
     /// norm's saved values, and the node's output (after ReLU where one follows); per block, its output.
     private struct Tape {
-        var inputs: [FeatureMaps?]
+        var inputs: [ConvolutionStep.Record?]
         var saved: [BatchNormStep.Saved?]
         var outputs: [FeatureMaps?]
         var means: [[Double]]
@@ -105,10 +105,10 @@ public struct TrainableNetwork: Sendable {
     /// Convolution, batch norm and (when the node is activated) ReLU of node `index`, recorded.
     private func node(_ index: Int, _ input: FeatureMaps, tape: inout Tape) -> FeatureMaps {
         let node = architecture.graph.nodes[index], norm = node.batchNorm.name
-        let raw = steps[index].forward(input, weight: tensors["\(node.layer.name).weight"]!)
+        let (raw, record) = steps[index].forward(input, weight: tensors["\(node.layer.name).weight"]!)
         let (output, saved, mean, variance) = BatchNormStep.forward(raw, gamma: tensors["\(norm).weight"]!, beta: tensors["\(norm).bias"]!,
                                                                     relu: node.activated)
-        tape.inputs[index] = input
+        tape.inputs[index] = record
         tape.saved[index] = saved
         tape.outputs[index] = output
         tape.means[index] = mean
@@ -186,7 +186,7 @@ public struct TrainableNetwork: Sendable {
                                                          rectified: node.activated ? tape.outputs[index]! : nil)
         gradients["\(norm).weight"] = dgamma
         gradients["\(norm).bias"] = dbeta
-        let (dw, dx) = steps[index].backward(input: tape.inputs[index]!, weight: tensors["\(node.layer.name).weight"]!, outputGradient: dz,
+        let (dw, dx) = steps[index].backward(tape.inputs[index]!, weight: tensors["\(node.layer.name).weight"]!, outputGradient: dz,
                                              inputGradient: node.input != .image)
         gradients["\(node.layer.name).weight"] = dw
         return dx

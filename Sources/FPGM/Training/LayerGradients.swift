@@ -16,7 +16,8 @@ import ConvolutionKernels
 /// The batch goes through in chunks of whole images (about `chunkColumns` patch columns each, so that a
 /// chunk's patches stay in cache), spread over the cores; dW is the sum of the chunks' products in chunk
 /// order, so the result does not depend on the number of threads. On processors with AVX-512, the
-/// 3 x 3 layers of padding 1 run Y (and, at stride 1, dX) on inference's kernels instead (`convolvesDirectly`).
+/// 3 x 3 layers of padding 1 run Y (and, at stride 1, dX) on inference's kernels and, at stride 1, dW on
+/// `FilterGradient` instead (`convolvesDirectly`).
 struct ConvolutionStep {
     let layer: ConvolutionLayer
 
@@ -52,20 +53,22 @@ struct ConvolutionStep {
 
     /// x * filters, a 3 x 3 convolution of padding 1 and stride `stride` (filters [O][C][3][3]) by
     /// `FoldedConvolution` with nothing to fold (shift 0, no ReLU), the batch in parts spread over the
-    /// cores; the result dense. Each image's sums do not depend on the parts.
-    private static func convolvedDirectly(_ input: FeatureMaps, filters: [Float], outChannels: Int, stride: Int) -> FeatureMaps {
+    /// cores; the result dense, and at stride 1 the input's parts as padded for the kernels (in the order
+    /// of `directParts`). Each image's sums do not depend on the parts.
+    private static func convolvedDirectly(_ input: FeatureMaps, filters: [Float], outChannels: Int, stride: Int) -> (FeatureMaps, [FeatureMaps]) {
         let convolution = directConvolution(filters: filters, outChannels: outChannels, inChannels: input.channels, stride: stride, side: input.height)
         let side = convolution.outputSide(input.height), batch = input.batch, count = outChannels * batch * side * side, parts = directParts(batch: batch)
         var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        output.withUnsafeMutableBufferPointer { out in
+        let padded = output.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out.baseAddress!
-            _ = ParallelMap.map(parts.count, state: Workspace.init) { index, workspace in
+            return ParallelMap.map(parts.count, state: Workspace.init) { index, workspace -> FeatureMaps? in
                 // At stride 1 the padded part is the kernels' own input; at stride 2 they copy it into phase planes.
                 let images = parts[index], part = stride == 1 ? input.paddedImages(images) : input.images(images)
                 convolution.apply(part, relu: false, workspace: workspace).copyDensely(into: out, first: images.lowerBound, of: batch)
+                return stride == 1 ? part : nil
             }
         }
-        return FeatureMaps(channels: outChannels, batch: batch, height: side, width: side, values: output)
+        return (FeatureMaps(channels: outChannels, batch: batch, height: side, width: side, values: output), padded.compactMap { $0 })
     }
 
     /// A 3 x 3 convolution of padding 1 with `filters` ([O][C][3][3]) and nothing folded into it.
@@ -77,8 +80,8 @@ struct ConvolutionStep {
     /// dW and (when `inputGradient`) dX of a 3 x 3 layer of padding 1 and stride 1 on the AVX-512
     /// kernels: each part of the batch is padded once, dY and x, for `FilterGradient` (its dW, summed
     /// over the parts in order) and dY for the convolution with the flipped filters (its dX).
-    private func directBackward(input: FeatureMaps, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
-        let (outChannels, inChannels, batch, side) = (layer.outChannels, layer.inChannels, input.batch, input.height)
+    private func directBackward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
+        let input = record.input, (outChannels, inChannels, batch, side) = (layer.outChannels, layer.inChannels, input.batch, input.height)
         let flipped = inputGradient
             ? Self.directConvolution(filters: flippedTransposed(weight), outChannels: inChannels, inChannels: outChannels, stride: 1, side: side) : nil
         let parts = Self.directParts(batch: batch), count = inputGradient ? input.values.count : 0
@@ -86,7 +89,8 @@ struct ConvolutionStep {
         let partials = inputGradientValues.withUnsafeMutableBufferPointer { dx in
             nonisolated(unsafe) let dx = dx.baseAddress
             return ParallelMap.map(parts.count, state: Workspace.init) { index, workspace -> [Float] in
-                let images = parts[index], dy = outputGradient.paddedImages(images), x = input.paddedImages(images), layout = dy.layout
+                let images = parts[index], dy = outputGradient.paddedImages(images), layout = dy.layout
+                let x = record.paddedParts.isEmpty ? input.paddedImages(images) : record.paddedParts[index]
                 let partial = [Float](unsafeUninitializedCapacity: weight.count) { dw, initialized in
                     dy.values.withUnsafeBufferPointer { dyValues in
                         x.values.withUnsafeBufferPointer { xValues in
@@ -123,9 +127,19 @@ struct ConvolutionStep {
         return flipped
     }
 
-    /// Y = W P for a batch of dense maps.
-    func forward(_ input: FeatureMaps, weight: [Float]) -> FeatureMaps {
-        if convolvesDirectly { return Self.convolvedDirectly(input, filters: weight, outChannels: layer.outChannels, stride: layer.stride) }
+    /// What the backward pass reads of the forward pass: the input, and for a layer whose gradients run
+    /// on the AVX-512 kernels, its parts as the forward pass padded them (empty otherwise).
+    struct Record {
+        let input: FeatureMaps
+        var paddedParts: [FeatureMaps] = []
+    }
+
+    /// Y = W P for a batch of dense maps, and what the backward pass reads.
+    func forward(_ input: FeatureMaps, weight: [Float]) -> (FeatureMaps, Record) {
+        if convolvesDirectly {
+            let (output, parts) = Self.convolvedDirectly(input, filters: weight, outChannels: layer.outChannels, stride: layer.stride)
+            return (output, Record(input: input, paddedParts: parts))
+        }
         let side = outputSide(input.height), plane = side * side, columns = input.batch * plane, count = layer.outChannels * columns
         var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let depth = depth, outChannels = layer.outChannels, chunks = chunks(batch: input.batch, plane: plane)
@@ -141,15 +155,16 @@ struct ConvolutionStep {
                 }
             }
         }
-        return FeatureMaps(channels: layer.outChannels, batch: input.batch, height: side, width: side, values: output)
+        return (FeatureMaps(channels: layer.outChannels, batch: input.batch, height: side, width: side, values: output), Record(input: input))
     }
 
     /// dW = dY P^T, and dX = fold(W^T dY) (for a layer that `convolvesDirectly` with stride 1, the
     /// convolution of dY with the flipped filters) unless `inputGradient` is false (the first layer's input is the image).
-    func backward(input: FeatureMaps, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
+    func backward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
         if convolvesDirectly && layer.stride == 1 {
-            return directBackward(input: input, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient)
+            return directBackward(record, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient)
         }
+        let input = record.input
         let side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
         let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches, foldsInputGradient = inputGradient
         var inputGradientValues = [Float](repeating: 0, count: foldsInputGradient ? input.values.count : 0)
@@ -355,14 +370,10 @@ struct BatchNormStep {
                         nonisolated(unsafe) let out = out.baseAddress!
                         return ParallelMap.map(channels) { c -> (dgamma: Float, dbeta: Float) in
                             let start = c * length, zhatRun = zhat.baseAddress! + start, outRun = out + start
-                            var dyRun = gradient.baseAddress! + start
-                            if masks {
-                                // The gradient behind the ReLU, written where dz goes and overwritten by it below.
-                                let outputRun = outputs.baseAddress! + start
-                                for i in 0..<length { outRun[i] = outputRun[i] > 0 ? dyRun[i] : 0 }
-                                dyRun = UnsafePointer(outRun)
-                            }
-                            let sumDy = wideSum(dyRun, count: length), sumDyZhat = wideDot(dyRun, zhatRun, count: length)
+                            // With a ReLU, the gradient behind it is written where dz goes and overwritten by dz below.
+                            let dyRun = masks ? UnsafePointer(outRun) : gradient.baseAddress! + start
+                            let (sumDy, sumDyZhat) = gradientSums(gradient.baseAddress! + start, zhatRun, count: length,
+                                                                  rectified: masks ? outputs.baseAddress! + start : nil, masked: outRun)
                             let scale = Float(Double(gamma[c]) * saved.inverseDeviation[c])
                             let meanDy = Float(sumDy / Double(length)), meanDyZhat = Float(sumDyZhat / Double(length))
                             for i in 0..<length { outRun[i] = scale * (dyRun[i] - meanDy - zhatRun[i] * meanDyZhat) }
@@ -373,6 +384,37 @@ struct BatchNormStep {
             }
         }
         return (FeatureMaps(channels: channels, batch: dy.batch, height: dy.height, width: dy.width, values: dz), sums.map(\.dgamma), sums.map(\.dbeta))
+    }
+}
+
+extension BatchNormStep {
+    /// (sum g, sum g zhat) over `count` values, in eight Float64 lanes, where g = dy, or, with
+    /// `rectified` (a ReLU's output), g = dy where rectified > 0 and 0 elsewhere, written to `masked`.
+    @inline(__always)
+    static func gradientSums(_ dy: UnsafePointer<Float>, _ zhat: UnsafePointer<Float>, count: Int, rectified: UnsafePointer<Float>?,
+                             masked: UnsafeMutablePointer<Float>) -> (Double, Double) {
+        func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
+        var sum = SIMD8<Double>(), dot = SIMD8<Double>(), i = 0
+        while i + 8 <= count {
+            var g = load(dy + i)
+            if let rectified {
+                g.replace(with: 0, where: load(rectified + i) .<= 0)
+                UnsafeMutableRawPointer(masked + i).storeBytes(of: g, as: SIMD8<Float>.self)
+            }
+            let wide = SIMD8<Double>(g)
+            sum += wide
+            dot += wide * wideLoad(zhat + i)
+            i += 8
+        }
+        var (totalSum, totalDot) = (sum.sum(), dot.sum())
+        while i < count {
+            let g = rectified.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+            if rectified != nil { masked[i] = g }
+            totalSum += Double(g)
+            totalDot += Double(g) * Double(zhat[i])
+            i += 1
+        }
+        return (totalSum, totalDot)
     }
 }
 
