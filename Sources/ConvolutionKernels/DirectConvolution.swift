@@ -101,21 +101,45 @@ public enum DirectConvolution {
     /// then zeros to the end (the zero row below and the slack).
     public static func fillPlane(_ source: UnsafePointer<Float>, rowStep: Int, columnStep: Int, rows: Int, columns: Int,
                                  into plane: UnsafeMutablePointer<Float>, stride: Int, length: Int) {
-        plane.update(repeating: 0, count: 1 + stride)
+        clear(plane, count: 1 + stride)
         for y in 0..<rows {
             let from = source + y * rowStep, to = plane + 1 + (y + 1) * stride
-            var x = 0
             if columnStep == 1 {
-                while x + 8 <= columns {
-                    UnsafeMutableRawPointer(to + x).storeBytes(of: UnsafeRawPointer(from + x).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                    x += 8
-                }
+                copy(from, to: to, count: columns)
+            } else {
+                for x in 0..<columns { to[x] = from[x * columnStep] }
             }
-            while x < columns { to[x] = from[x * columnStep]; x += 1 }
-            while x < stride { to[x] = 0; x += 1 }
+            clear(to + columns, count: stride - columns)
         }
         let end = 1 + (rows + 1) * stride
-        (plane + end).update(repeating: 0, count: length - end)
+        clear(plane + end, count: length - end)
+    }
+
+    /// Copies `count` floats in vectors of 16, then 8, then one by one: the rows of feature maps are
+    /// short, and a call to memmove per row costs more than the copy.
+    @inlinable
+    public static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            i += 16
+        }
+        if i + 8 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { target[i] = source[i]; i += 1 }
+    }
+
+    /// Sets `count` floats to zero, in vectors as `copy` does.
+    @inlinable
+    public static func clear(_ target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            UnsafeMutableRawPointer(target + i).storeBytes(of: SIMD16<Float>(), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count { target[i] = 0; i += 1 }
     }
 
     /// `weights` ([filters][depth], filters a multiple of 4) in the order `run` reads: blocks of 8

@@ -109,7 +109,14 @@ public enum FilterGradient {
                 q += 16
             }
         }
-        for (o, sums) in [s0, s1, s2, s3, s4, s5, s6, s7].enumerated() { sums.add(into: out + o * filterStride) }
+        s0.add(into: out)
+        s1.add(into: out + filterStride)
+        s2.add(into: out + 2 * filterStride)
+        s3.add(into: out + 3 * filterStride)
+        s4.add(into: out + 4 * filterStride)
+        s5.add(into: out + 5 * filterStride)
+        s6.add(into: out + 6 * filterStride)
+        s7.add(into: out + 7 * filterStride)
     }
 
     /// `addEight` for one filter (the filters past the last multiple of 8).

@@ -25,6 +25,7 @@ enum TrainingBenchmark {
         let torchPython = launchEnvironment["FPGM_TORCH_PYTHON"] ?? packageRoot.appendingPathComponent(".build/torch-venv/bin/python").path
         let hasTorch = FileManager.default.isExecutableFile(atPath: torchPython)
         var ours = [Double](), theirs = [Double](), convolutionShare = 0.0, version = ""
+        let before = ProcessorTimes.read()
         for _ in 0..<turns {
             var run = try TrainingRun(weights: weights, settings: settings, selector: nil)
             ours.append(Double(images.count) / time(1) { _ = try? run.runEpoch(images) }.median)
@@ -38,6 +39,9 @@ enum TrainingBenchmark {
             version = json?["torch"] as? String ?? ""
         }
         print("train: ResNet-56, batch 128, crop-flip, \(steps) steps a turn, \(ProcessInfo.processInfo.activeProcessorCount) threads; checks: the loss and 59 gradients of ResNet-20 equal PyTorch's to 1e-4")
+        if let before, let after = ProcessorTimes.read() {
+            print(String(format: "processor time taken by the host for other machines during the turns (steal): %.1f%%", 100 * after.stolenShare(since: before)))
+        }
         print(String(format: "fpgm: %@ images/s", ours.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
         guard hasTorch else {
             print("PyTorch: skipped (sh Tools/torch_venv.sh makes .build/torch-venv, or set FPGM_TORCH_PYTHON)")
@@ -66,4 +70,24 @@ enum TrainingBenchmark {
             }
         }
     }
+}
+
+/// The processors' time as Linux counts it in /proc/stat (all processors, in clock ticks): in all, and
+/// stolen, the time a virtual machine's processors waited while the host ran other machines. A share
+/// of a few percent or more between two readings means the timings between them are noisy.
+struct ProcessorTimes {
+    let stolen: Double
+    let total: Double
+
+    /// The first line of /proc/stat (user, nice, system, idle, iowait, irq, softirq, steal, ...), or nil off Linux.
+    static func read() -> ProcessorTimes? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 8 else { return nil }
+        return ProcessorTimes(stolen: ticks[7], total: ticks.prefix(8).reduce(0, +))
+    }
+
+    /// The share of the time since `start` that was stolen.
+    func stolenShare(since start: ProcessorTimes) -> Double { (stolen - start.stolen) / max(1, total - start.total) }
 }

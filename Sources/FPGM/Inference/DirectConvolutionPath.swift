@@ -126,8 +126,8 @@ extension FoldedConvolution {
         let end = layout.origin + layout.height * layout.rowStride
         func clearAroundMap(_ destination: Int) {
             let plane = out + destination + image * layout.planeStride
-            plane.update(repeating: 0, count: layout.origin)
-            (plane + end).update(repeating: 0, count: layout.planeStride - end)
+            DirectConvolution.clear(plane, count: layout.origin)
+            DirectConvolution.clear(plane + end, count: layout.planeStride - end)
         }
         destinations.forEach(clearAroundMap)
         constants.forEach { clearAroundMap($0.key * channelStride) }

@@ -110,8 +110,8 @@ public struct FeatureMaps: Sendable, Equatable {
             for c in 0..<channels {
                 for image in 0..<batch {
                     for y in 0..<height {
-                        (out + (c * total + first + image) * plane + y * width)
-                            .update(from: source.baseAddress! + rowStart(channel: c, image: image, row: y), count: width)
+                        DirectConvolution.copy(source.baseAddress! + rowStart(channel: c, image: image, row: y),
+                                               to: out + (c * total + first + image) * plane + y * width, count: width)
                     }
                 }
             }
