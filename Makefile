@@ -41,6 +41,7 @@ browser:
 
 test: setup browser
 	swift test
+	sh Tools/check_kernel_symbols.sh .build/debug
 
 # Speed and memory goals: selection against the official way (numpy + scipy), checkpoint loading, rendering,
 # the forward pass and evaluation against ONNX Runtime, training against PyTorch.

@@ -6,14 +6,18 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
-/// The convolution kernels are compiled for AVX-512 on x86-64 (Swift has no per-function target
-/// attribute); the engine calls them only on processors that have it, and elsewhere uses OpenBLAS.
-/// They are optimised in debug builds too: unoptimised vector code is a hundred times slower.
-#if arch(x86_64)
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512", "-O"])]
-#else
-let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
-#endif
+/// The convolution kernels' sources are compiled once for each instruction set, in a module of its
+/// own (KernelsAVX2 links KernelsAVX512's files): Swift has no per-function target attribute. On
+/// x86-64 the engine calls the set the processor has, and elsewhere uses OpenBLAS. They are optimised
+/// in debug builds too: unoptimised vector code is a hundred times slower.
+func kernelSettings(targetCPU: String, wideRegisters: Bool) -> [SwiftSetting] {
+    #if arch(x86_64)
+    let flags = ["-target-cpu", targetCPU, "-O"]
+    #else
+    let flags = ["-O"]
+    #endif
+    return [.unsafeFlags(flags)] + (wideRegisters ? [.define("WIDE_REGISTERS")] : [])
+}
 
 let package = Package(
     name: "fpgm-notebook",
@@ -31,8 +35,11 @@ let package = Package(
         systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
         systemLibrary("CArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
         .target(name: "Digest", dependencies: ["CCrypto"]),
-        .target(name: "ConvolutionKernels", swiftSettings: kernelSettings),
-        .target(name: "FPGM", dependencies: ["CArchive", "CBLAS", "ConvolutionKernels", "CZip", "Digest"]),
+        .target(name: "ConvolutionKernels"),
+        .target(name: "KernelsAVX512", dependencies: ["ConvolutionKernels"],
+                swiftSettings: kernelSettings(targetCPU: "skylake-avx512", wideRegisters: true)),
+        .target(name: "KernelsAVX2", dependencies: ["ConvolutionKernels"], swiftSettings: kernelSettings(targetCPU: "haswell", wideRegisters: false)),
+        .target(name: "FPGM", dependencies: ["CArchive", "CBLAS", "ConvolutionKernels", "CZip", "Digest", "KernelsAVX2", "KernelsAVX512"]),
         .target(name: "Notebook", dependencies: ["CCMark", "CYAML", "Digest", "Report"]),
         .target(name: "Report"),
         .target(name: "Analyses", dependencies: ["Digest", "FPGM", "Notebook", "Report"]),

@@ -75,7 +75,7 @@ extension FoldedConvolution {
                         filters: outChannels, shifts: operands.shifts.pointer, floor: floor, destinations: operands.destinations.pointer,
                         mask: mask.pointer, residual: operands.residual.map { $0 + start }, offsets: operands.offsets.map { $0 + layout.origin },
                         offsetStride: planeStride)
-                    DirectConvolution.run(packed: operands.weights.pointer, filters: filters, depth: depth, x: operands.planes + image * planeStride,
+                    Self.kernels.convolve(packed: operands.weights.pointer, filters: filters, depth: depth, x: operands.planes + image * planeStride,
                                           displacements: operands.displacements.pointer, count: positions, out: operands.out + start,
                                           store: .finished(epilogue))
                 }
@@ -101,10 +101,10 @@ extension FoldedConvolution {
                         let rows = min(layout.height, (input.height - a + stride - 1) / stride)
                         let columns = min(layout.width, (input.width - b + stride - 1) / stride)
                         for image in 0..<input.batch {
-                            DirectConvolution.fillPlane(source.baseAddress! + input.rowStart(channel: c, image: image, row: a) + b,
-                                                        rowStep: stride * input.layout.rowStride, columnStep: stride, rows: rows, columns: columns,
-                                                        into: target + ((c * phases + phase) * input.batch + image) * planeStride,
-                                                        stride: layout.rowStride, length: planeStride)
+                            Self.kernels.fillPlane(source.baseAddress! + input.rowStart(channel: c, image: image, row: a) + b,
+                                                   rowStep: stride * input.layout.rowStride, columnStep: stride, rows: rows, columns: columns,
+                                                   into: target + ((c * phases + phase) * input.batch + image) * planeStride,
+                                                   stride: layout.rowStride, length: planeStride)
                         }
                     }
                 }
@@ -120,14 +120,14 @@ extension FoldedConvolution {
                       channelStride: Int) {
         let start = image * layout.planeStride + layout.origin
         for (channel, value) in constants {
-            DirectConvolution.finishConstant(value, floor: floor, count: layout.positions, mask: mask,
+            Self.kernels.finishConstant(value, floor: floor, count: layout.positions, mask: mask,
                                              residual: residual.map { $0 + start + channel * channelStride }, into: out + start + channel * channelStride)
         }
         let end = layout.origin + layout.height * layout.rowStride
         func clearAroundMap(_ destination: Int) {
             let plane = out + destination + image * layout.planeStride
-            DirectConvolution.clear(plane, count: layout.origin)
-            DirectConvolution.clear(plane + end, count: layout.planeStride - end)
+            Self.kernels.clear(plane, count: layout.origin)
+            Self.kernels.clear(plane + end, count: layout.planeStride - end)
         }
         destinations.forEach(clearAroundMap)
         constants.forEach { clearAroundMap($0.key * channelStride) }
@@ -150,8 +150,8 @@ extension FoldedConvolution {
         let transformed = workspace.floats(16 * (inputStride + productStride)), products = transformed + 16 * inputStride
         for c in 0..<inChannels {
             for image in 0..<images {
-                Winograd.transformInput(planes + c * channelStride + image * layout.planeStride, height: layout.height, width: layout.width,
-                                        into: transformed + c * width + image * blocks, matrixStride: inputStride)
+                Self.kernels.winogradInput(planes + c * channelStride + image * layout.planeStride, height: layout.height, width: layout.width,
+                                           into: transformed + c * width + image * blocks, matrixStride: inputStride)
             }
         }
         if width > used {
@@ -161,16 +161,16 @@ extension FoldedConvolution {
         }
         let rows = (0..<inChannels).map { $0 * width }
         for xi in 0..<16 {
-            DirectConvolution.run(packed: operands.weights.pointer + xi * filters * inChannels, filters: filters, depth: inChannels,
+            Self.kernels.convolve(packed: operands.weights.pointer + xi * filters * inChannels, filters: filters, depth: inChannels,
                                   x: transformed + xi * inputStride, displacements: rows, count: width,
                                   out: products + xi * productStride, store: .raw(rowStride: width))
         }
         for o in 0..<outChannels {
             for image in 0..<images {
                 let plane = operands.destinations[o] + (first + image) * layout.planeStride
-                Winograd.transformOutput(products + o * width + image * blocks, matrixStride: productStride, height: layout.height,
-                                         width: layout.width, shift: shifts[o], floor: floor, offsets: offsets.map { $0 + o * layout.planeStride },
-                                         residual: residual.map { $0 + plane }, into: out + plane)
+                Self.kernels.winogradOutput(products + o * width + image * blocks, matrixStride: productStride, height: layout.height,
+                                            width: layout.width, shift: shifts[o], floor: floor, offsets: offsets.map { $0 + o * layout.planeStride },
+                                            residual: residual.map { $0 + plane }, into: out + plane)
             }
         }
     }

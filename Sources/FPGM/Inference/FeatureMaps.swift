@@ -83,18 +83,19 @@ public struct FeatureMaps: Sendable, Equatable {
         return FeatureMaps(channels: channels, batch: range.count, layout: layout, values: part)
     }
 
-    /// The maps of images `range` in the padded layout of `DirectConvolution` (written in one pass).
+    /// The maps of images `range` in the padded layout of `DirectConvolution` (written in one pass by the
+    /// direct path's kernels).
     func paddedImages(_ range: Range<Int>) -> FeatureMaps {
         let padded = PlaneLayout(height: height, width: width, padded: true), planeStride = padded.planeStride
-        let count = channels * range.count * planeStride
+        let count = channels * range.count * planeStride, kernels = FoldedConvolution.kernels
         let part = [Float](unsafeUninitializedCapacity: count) { target, initialized in
             values.withUnsafeBufferPointer { source in
                 for c in 0..<channels {
                     for (slot, image) in range.enumerated() {
-                        DirectConvolution.fillPlane(source.baseAddress! + rowStart(channel: c, image: image, row: 0), rowStep: layout.rowStride,
-                                                    columnStep: 1, rows: height, columns: width,
-                                                    into: target.baseAddress! + (c * range.count + slot) * planeStride,
-                                                    stride: padded.rowStride, length: planeStride)
+                        kernels.fillPlane(source.baseAddress! + rowStart(channel: c, image: image, row: 0), rowStep: layout.rowStride,
+                                          columnStep: 1, rows: height, columns: width,
+                                          into: target.baseAddress! + (c * range.count + slot) * planeStride,
+                                          stride: padded.rowStride, length: planeStride)
                     }
                 }
             }
@@ -103,15 +104,16 @@ public struct FeatureMaps: Sendable, Equatable {
         return FeatureMaps(channels: channels, batch: range.count, layout: padded, values: part)
     }
 
-    /// Writes these maps densely as images first..<first + batch of a dense batch of `total` images at `out`.
+    /// Writes these maps densely as images first..<first + batch of a dense batch of `total` images at `out`
+    /// (on the direct path, whose kernels copy the rows).
     func copyDensely(into out: UnsafeMutablePointer<Float>, first: Int, of total: Int) {
-        let plane = height * width
+        let plane = height * width, kernels = FoldedConvolution.kernels
         values.withUnsafeBufferPointer { source in
             for c in 0..<channels {
                 for image in 0..<batch {
                     for y in 0..<height {
-                        DirectConvolution.copy(source.baseAddress! + rowStart(channel: c, image: image, row: y),
-                                               to: out + (c * total + first + image) * plane + y * width, count: width)
+                        kernels.copy(source.baseAddress! + rowStart(channel: c, image: image, row: y),
+                                     to: out + (c * total + first + image) * plane + y * width, count: width)
                     }
                 }
             }

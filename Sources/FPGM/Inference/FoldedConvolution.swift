@@ -1,4 +1,6 @@
 import ConvolutionKernels
+import KernelsAVX2
+import KernelsAVX512
 import Foundation
 
 /// A convolution followed by its batch normalisation in inference mode, folded into one affine map:
@@ -7,7 +9,7 @@ import Foundation
 ///
 /// computed as (s_o W_o) * x + t_o, plus, when some input channels were removed because they were
 /// constant, a fixed map per output channel (`offsets`) holding their contribution.
-/// The convolution itself runs one of two ways: on processors with AVX-512, 3 x 3 convolutions of
+/// The convolution itself runs one of two ways: on processors with AVX-512 or AVX2, 3 x 3 convolutions of
 /// padding 1 and stride 1 or 2 go to `DirectConvolution` (`convolveDirectly`; by `Winograd` on the maps
 /// it handles), which finishes the outputs itself and writes them padded; everything else unfolds the
 /// input's patches into a (C k^2) x (N H' W') matrix and multiplies it by the (O) x (C k^2) filter
@@ -27,7 +29,7 @@ struct FoldedConvolution: Sendable {
     /// in the layout of the output, or nil.
     let offsets: FeatureMaps?
     /// The weights as `DirectConvolution` reads them (filters padded to a multiple of 4 with zeros), for
-    /// 3 x 3 convolutions on processors with AVX-512; nil where OpenBLAS computes the layer.
+    /// 3 x 3 convolutions on processors with a `kernelSet`; nil where OpenBLAS computes the layer.
     let packedWeights: PinnedBuffer<Float>?
     /// U = G g G^T (see `Winograd`) of each 3 x 3 filter g, as 16 matrices [xi][filter][channel] packed
     /// for `DirectConvolution.run` (filters padded to a multiple of 4 with zeros), for the layers of
@@ -96,16 +98,29 @@ struct FoldedConvolution: Sendable {
         }
     }
 
-    /// Whether this processor runs `DirectConvolution` (AVX-512 F, BW, VL and DQ on x86-64), unless
-    /// `FPGM_CONVOLUTION=blas` asks for OpenBLAS everywhere.
-    static let directKernels: Bool = {
+    /// The convolution kernels this processor runs: AVX-512's (F, BW, VL and DQ) or else AVX2's
+    /// (Haswell's: AVX2, FMA, BMI1 and 2, F16C, LZCNT, MOVBE), on x86-64; nil elsewhere or where
+    /// `FPGM_CONVOLUTION=blas` asks for OpenBLAS everywhere. `FPGM_CONVOLUTION=avx2` asks for AVX2's
+    /// where AVX-512's would run.
+    static let kernelSet: (any ConvolutionKernelSet.Type)? = {
         #if arch(x86_64)
-        ProcessInfo.processInfo.environment["FPGM_CONVOLUTION"] != "blas"
-            && ProcessorFeatures.flags.isSuperset(of: ProcessorFeatures.avx512.union(["fma"]))
+        let asked = ProcessInfo.processInfo.environment["FPGM_CONVOLUTION"], flags = ProcessorFeatures.flags
+        if asked == "blas" { return nil }
+        if asked != "avx2" && flags.isSuperset(of: ProcessorFeatures.avx512.union(ProcessorFeatures.haswell)) { return KernelsAVX512.Kernels.self }
+        return flags.isSuperset(of: ProcessorFeatures.haswell) ? KernelsAVX2.Kernels.self : nil
         #else
-        false
+        nil
         #endif
     }()
+
+    /// Whether this processor runs `DirectConvolution` (there is a `kernelSet`).
+    static var directKernels: Bool { kernelSet != nil }
+
+    /// The kernel set of the direct path, which runs only where there is one.
+    static var kernels: any ConvolutionKernelSet.Type {
+        guard let kernelSet else { fatalError("the direct convolution kernels were called on a processor without them") }
+        return kernelSet
+    }
 
     /// The side of the output for an input side `size`: floor((size + 2 padding - kernel) / stride) + 1.
     func outputSide(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }

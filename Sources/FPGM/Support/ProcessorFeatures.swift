@@ -12,6 +12,9 @@ public enum ProcessorFeatures {
 
     /// AVX2 with fused multiply-add: what OpenBLAS's Haswell kernels need.
     static let avx2: Set<String> = ["avx2", "fma"]
+    /// The flags of Haswell's instructions, which the AVX2 convolution kernels are compiled for (LZCNT
+    /// is "abm").
+    static let haswell: Set<String> = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "abm", "movbe", "popcnt", "sse4_2", "xsave"]
     /// The AVX-512 subsets that OpenBLAS's SkylakeX kernels and `DirectConvolution` use: F, BW, VL and DQ.
     static let avx512: Set<String> = ["avx512f", "avx512bw", "avx512vl", "avx512dq"]
 }

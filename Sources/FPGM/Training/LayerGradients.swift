@@ -15,7 +15,7 @@ import ConvolutionKernels
 ///
 /// The batch goes through in chunks of whole images (about `chunkColumns` patch columns each, so that a
 /// chunk's patches stay in cache), spread over the cores; dW is the sum of the chunks' products in chunk
-/// order, so the result does not depend on the number of threads. On processors with AVX-512, the
+/// order, so the result does not depend on the number of threads. On processors with AVX-512 or AVX2, the
 /// 3 x 3 layers of padding 1 run Y (and, at stride 1, dX) on inference's kernels and, at stride 1, dW on
 /// `FilterGradient` instead (`convolvesDirectly`).
 struct ConvolutionStep {
@@ -39,14 +39,14 @@ struct ConvolutionStep {
         return stride(from: 0, to: batch, by: images).map { $0..<min($0 + images, batch) }
     }
 
-    /// Whether inference's AVX-512 kernels (`FoldedConvolution` on `DirectConvolution` and `Winograd`)
+    /// Whether inference's direct kernels (`FoldedConvolution` on `DirectConvolution` and `Winograd`)
     /// compute the forward pass (3 x 3, padding 1, stride 1 or 2) and, for stride 1, the input gradient.
     private var convolvesDirectly: Bool { FoldedConvolution.directKernels && layer.kernel == 3 && layer.padding == 1 && layer.stride <= 2 }
 
-    /// The images of a part of the batch that the AVX-512 kernels give one thread.
+    /// The images of a part of the batch that the direct kernels give one thread.
     static let directPartImages = 16
 
-    /// The parts of a batch of `batch` images that the AVX-512 kernels spread over the cores.
+    /// The parts of a batch of `batch` images that the direct kernels spread over the cores.
     private static func directParts(batch: Int) -> [Range<Int>] {
         Swift.stride(from: 0, to: batch, by: directPartImages).map { $0..<min($0 + directPartImages, batch) }
     }
@@ -77,7 +77,7 @@ struct ConvolutionStep {
                           shifts: [Float](repeating: 0, count: outChannels), offsets: nil, inputSide: side)
     }
 
-    /// dW and (when `inputGradient`) dX of a 3 x 3 layer of padding 1 and stride 1 on the AVX-512
+    /// dW and (when `inputGradient`) dX of a 3 x 3 layer of padding 1 and stride 1 on the direct
     /// kernels: each part of the batch is padded once, dY and x, for `FilterGradient` (its dW, summed
     /// over the parts in order) and dY for the convolution with the flipped filters (its dX).
     private func directBackward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
@@ -94,10 +94,10 @@ struct ConvolutionStep {
                 let partial = [Float](unsafeUninitializedCapacity: weight.count) { dw, initialized in
                     dy.values.withUnsafeBufferPointer { dyValues in
                         x.values.withUnsafeBufferPointer { xValues in
-                            FilterGradient.compute(dy: dyValues.baseAddress!, x: xValues.baseAddress!, filters: outChannels, channels: inChannels,
-                                                   images: images.count, channelStride: images.count * layout.planeStride,
-                                                   planeStride: layout.planeStride, rowStride: layout.rowStride, height: layout.height,
-                                                   into: dw.baseAddress!)
+                            FoldedConvolution.kernels.filterGradient(
+                                dy: dyValues.baseAddress!, x: xValues.baseAddress!, filters: outChannels, channels: inChannels, images: images.count,
+                                channelStride: images.count * layout.planeStride, planeStride: layout.planeStride, rowStride: layout.rowStride,
+                                height: layout.height, into: dw.baseAddress!)
                         }
                     }
                     initialized = weight.count
@@ -128,7 +128,7 @@ struct ConvolutionStep {
     }
 
     /// What the backward pass reads of the forward pass: the input, and for a layer whose gradients run
-    /// on the AVX-512 kernels, its parts as the forward pass padded them (empty otherwise).
+    /// on the direct kernels, its parts as the forward pass padded them (empty otherwise).
     struct Record {
         let input: FeatureMaps
         var paddedParts: [FeatureMaps] = []
