@@ -22,7 +22,8 @@ enum DirectKernel {
                 let eight = filters - first >= 8, size = eight ? 8 : 4
                 let w = packed + first * depth
                 func tile<let F: Int, let J: Int, Vector: KernelVector>(_ shape: Tile<F, J, Vector>.Type, half: Int = 0) {
-                    block(shape, w + half, x + q, weightStride: size, depth: depth, displacements: displacements,
+                    // AVX-512's tiles take whole blocks: their stride, F, is known when compiled.
+                    block(shape, w + half, x + q, weightStride: wideRegisters ? F : size, depth: depth, displacements: displacements,
                           Position(filter: first + half, q: q), out, store)
                 }
                 if !wideRegisters {
