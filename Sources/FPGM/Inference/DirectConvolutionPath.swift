@@ -5,7 +5,7 @@ import ConvolutionKernels
 extension FoldedConvolution {
     /// U = G g G^T for each filter o and channel c (g = weights[o][c], 3 x 3), with G =
     /// [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: element xi = 4a + b as matrix xi's (o, c), each matrix
-    /// packed for `DirectConvolution.run` with `filters` rows (the rows past outChannels zero).
+    /// packed for `ConvolutionKernelSet.convolve` with `filters` rows (the rows past outChannels zero).
     static func winogradTransformed(_ weights: [Float], outChannels: Int, inChannels: Int, filters: Int) -> [Float] {
         /// G applied to three values: (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2).
         func expand(_ x0: Double, _ x1: Double, _ x2: Double) -> (Double, Double, Double, Double) {
@@ -215,7 +215,7 @@ struct DirectOperands {
         outCount = out.count
     }
 
-    /// What `DirectConvolution.run` and Winograd's transforms require of the extents: the weights hold
+    /// What `ConvolutionKernelSet.convolve` and Winograd's transforms require of the extents: the weights hold
     /// every packed filter; each image's planes are readable up to the largest displacement + the
     /// positions (Winograd: every channel's plane); every filter's destination plane, the residual's
     /// and the offsets' lie inside their buffers.

@@ -32,7 +32,7 @@ struct FoldedConvolution: Sendable {
     /// 3 x 3 convolutions on processors with a `kernelSet`; nil where OpenBLAS computes the layer.
     let packedWeights: PinnedBuffer<Float>?
     /// U = G g G^T (see `Winograd`) of each 3 x 3 filter g, as 16 matrices [xi][filter][channel] packed
-    /// for `DirectConvolution.run` (filters padded to a multiple of 4 with zeros), for the layers of
+    /// for `ConvolutionKernelSet.convolve` (filters padded to a multiple of 4 with zeros), for the layers of
     /// stride 1 among those of `packedWeights` whose maps `Winograd` handles; nil for the others.
     let winogradWeights: PinnedBuffer<Float>?
     /// For each (input channel c, ky, kx), in that order: the phase plane it reads (c s^2 + a s + b), and

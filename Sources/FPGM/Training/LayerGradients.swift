@@ -17,7 +17,7 @@ import ConvolutionKernels
 /// chunk's patches stay in cache), spread over the cores; dW is the sum of the chunks' products in chunk
 /// order, so the result does not depend on the number of threads. On processors with AVX-512 or AVX2, the
 /// 3 x 3 layers of padding 1 run Y (and, at stride 1, dX) on inference's kernels and, at stride 1, dW on
-/// `FilterGradient` instead (`convolvesDirectly`).
+/// `ConvolutionKernelSet.filterGradient` instead (`convolvesDirectly`).
 struct ConvolutionStep {
     let layer: ConvolutionLayer
 
@@ -78,8 +78,8 @@ struct ConvolutionStep {
     }
 
     /// dW and (when `inputGradient`) dX of a 3 x 3 layer of padding 1 and stride 1 on the direct
-    /// kernels: each part of the batch is padded once, dY and x, for `FilterGradient` (its dW, summed
-    /// over the parts in order) and dY for the convolution with the flipped filters (its dX).
+    /// kernels: each part of the batch is padded once, dY and x, for the kernels' `filterGradient` (its
+    /// dW, summed over the parts in order) and dY for the convolution with the flipped filters (its dX).
     private func directBackward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
         let input = record.input, (outChannels, inChannels, batch, side) = (layer.outChannels, layer.inChannels, input.batch, input.height)
         let flipped = inputGradient
