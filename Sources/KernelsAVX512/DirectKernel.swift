@@ -4,7 +4,7 @@ import ConvolutionKernels
 /// vectors of 16 floats, or of 8 where the registers are not wide (`wideRegisters`).
 enum DirectKernel {
     /// sum_o(q) = sum_d w[o][d] x[q + displacements[d]] for the filters of `packed` (a multiple of 4, in
-    /// the order `pack` writes them) and the positions q in 0..<count (a multiple of 8), stored into
+    /// the order `DirectConvolution.pack` writes them) and the positions q in 0..<count (a multiple of 8), stored into
     /// `out` as `store` says. `x` must be readable up to the largest displacement + count.
     static func run(packed: UnsafePointer<Float>, filters: Int, depth: Int, x: UnsafePointer<Float>,
                     displacements: UnsafePointer<Int>, count: Int, out: UnsafeMutablePointer<Float>, store: DirectConvolution.Store) {
@@ -14,8 +14,8 @@ enum DirectKernel {
         var q = 0
         while q < count {
             // AVX-512: tiles of 8 filters x 48 positions (3 vectors of 16), then of 16, then of 8 for the
-            // last positions. AVX2: tiles of 4 filters x 16 positions (2 vectors of 8), then of 8; the
-            // halves of a block of 8 filters read their weights 8 apart.
+            // last positions. AVX2: tiles of 4 filters x 24 positions (3 vectors of 8), then of 16, then of
+            // 8; the halves of a block of 8 filters read their weights 8 apart.
             let step = wideRegisters ? (count - q >= 48 ? 48 : count - q >= 16 ? 16 : 8) : (count - q >= 24 ? 24 : count - q >= 16 ? 16 : 8)
             var first = 0
             while first < filters {
@@ -53,7 +53,7 @@ enum DirectKernel {
     /// The epilogue of a channel whose filter was removed and that holds the constant `value`:
     /// out[q] = mask[q] max(floor, value + residual[q]) for q in 0..<count (a multiple of 8).
     static func finishConstant(_ value: Float, floor: Float, count: Int, mask: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
-                                      into out: UnsafeMutablePointer<Float>) {
+                               into out: UnsafeMutablePointer<Float>) {
         precondition(count % 8 == 0, "count must be a multiple of 8")
         func load<Vector: KernelVector>(_ pointer: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
         func finish<Vector: KernelVector>(_: Vector.Type, _ q: Int) {
@@ -71,7 +71,7 @@ enum DirectKernel {
     /// `rows` rows whose first `columns` values are source[y rowStep + x columnStep] and the rest zero,
     /// then zeros to the end (the zero row below and the slack).
     static func fillPlane(_ source: UnsafePointer<Float>, rowStep: Int, columnStep: Int, rows: Int, columns: Int,
-                                 into plane: UnsafeMutablePointer<Float>, stride: Int, length: Int) {
+                          into plane: UnsafeMutablePointer<Float>, stride: Int, length: Int) {
         clear(plane, count: 1 + stride)
         for y in 0..<rows {
             let from = source + y * rowStep, to = plane + 1 + (y + 1) * stride

@@ -61,7 +61,7 @@ enum FilterGradient {
         /// Positions per plane, a multiple of 16.
         let count: Int
 
-        /// Zeros the compiler cannot see as constants (see DirectConvolution.block).
+        /// Zeros the compiler cannot see as constants (see DirectKernel.block).
         func zero<Vector: KernelVector>() -> Vector { Vector(repeating: Float(bitPattern: UInt32(truncatingIfNeeded: count >> 62))) }
     }
 

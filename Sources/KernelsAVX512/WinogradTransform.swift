@@ -5,7 +5,7 @@ enum WinogradTransform {
     /// V = B^T d B for every 2 x 2 block of one padded plane (`plane` at grid position 0): element
     /// xi = 4a + b of block (i, j) goes to v[xi matrixStride + i (W / 2) + j].
     static func transformInput(_ plane: UnsafePointer<Float>, height: Int, width: Int,
-                                      into v: UnsafeMutablePointer<Float>, matrixStride: Int) {
+                               into v: UnsafeMutablePointer<Float>, matrixStride: Int) {
         precondition(Winograd.handles(height: height, width: width), "Winograd transforms handle maps of width 8 or 16 and even height")
         if width == 16 {
             input(SIMD8<Float>.self, plane, height: height, into: v, matrixStride: matrixStride)
@@ -20,7 +20,7 @@ enum WinogradTransform {
     /// out(y, x) = max(floor, Y(y, x) + shift + offsets(y, x) + residual(y, x)) (offsets and residual
     /// planes in the same layout, or nil). The zero rows above and below are the caller's.
     static func transformOutput(_ m: UnsafePointer<Float>, matrixStride: Int, height: Int, width: Int, shift: Float, floor: Float,
-                                       offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
+                                offsets: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
         let finish = Finish(shift: shift, floor: floor, offsets: offsets, residual: residual, out: out)
         precondition(Winograd.handles(height: height, width: width), "Winograd transforms handle maps of width 8 or 16 and even height")
         if width == 16 {

@@ -3,7 +3,8 @@ import Testing
 
 /// A training convolution's forward pass and both gradients against their definitions summed in Float64,
 /// on shapes the CIFAR networks do not have: filter counts that are not multiples of 8 (the weight
-/// gradient's kernel takes 8 filters at a time, then one), a batch of two parts, several map sides.
+/// gradient's kernel takes 8 filters at a time with AVX-512, 4 with AVX2, then one), a batch of two
+/// parts, several map sides.
 /// On processors with AVX-512 or AVX2 this checks the direct kernels (`FilterGradient` among them); elsewhere
 /// unfold + SGEMM.
 @Suite("Training convolutions: forward, weight and input gradients against Float64 sums")
