@@ -6,13 +6,14 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
-/// The convolution kernels' sources are compiled once for each instruction set, in a module of its
-/// own (KernelsAVX2 links KernelsAVX512's files): Swift has no per-function target attribute. On
-/// x86-64 the engine calls the set the processor has, and elsewhere uses OpenBLAS. They are optimised
-/// in debug builds too: unoptimised vector code is a hundred times slower.
-func kernelSettings(targetCPU: String, wideRegisters: Bool) -> [SwiftSetting] {
+/// The kernels' sources are compiled once for each instruction set, in a module of its own
+/// (KernelsAVX2 links KernelsAVX512's files, KernelsBaseline its batch-norm loops, for processors
+/// with neither set): Swift has no per-function target attribute. On x86-64 the engine calls the set
+/// the processor has; elsewhere convolutions use OpenBLAS and batch norms the baseline. They are
+/// optimised in debug builds too: unoptimised vector code is a hundred times slower.
+func kernelSettings(targetCPU: String?, wideRegisters: Bool) -> [SwiftSetting] {
     #if arch(x86_64)
-    let flags = ["-target-cpu", targetCPU, "-O"]
+    let flags = (targetCPU.map { ["-target-cpu", $0] } ?? []) + ["-O"]
     #else
     let flags = ["-O"]
     #endif
@@ -39,7 +40,9 @@ let package = Package(
         .target(name: "KernelsAVX512", dependencies: ["ConvolutionKernels"],
                 swiftSettings: kernelSettings(targetCPU: "skylake-avx512", wideRegisters: true)),
         .target(name: "KernelsAVX2", dependencies: ["ConvolutionKernels"], swiftSettings: kernelSettings(targetCPU: "haswell", wideRegisters: false)),
-        .target(name: "FPGM", dependencies: ["CArchive", "CBLAS", "ConvolutionKernels", "CZip", "Digest", "KernelsAVX2", "KernelsAVX512"]),
+        .target(name: "KernelsBaseline", dependencies: ["ConvolutionKernels"], swiftSettings: kernelSettings(targetCPU: nil, wideRegisters: false)),
+        .target(name: "FPGM", dependencies: ["CArchive", "CBLAS", "ConvolutionKernels", "CZip", "Digest", "KernelsAVX2", "KernelsAVX512",
+                                             "KernelsBaseline"]),
         .target(name: "Notebook", dependencies: ["CCMark", "CYAML", "Digest", "Report"]),
         .target(name: "Report"),
         .target(name: "Analyses", dependencies: ["Digest", "FPGM", "Notebook", "Report"]),

@@ -1,7 +1,7 @@
 #!/bin/sh
-# The convolution kernels are compiled twice, for AVX-512 (KernelsAVX512) and for AVX2 (KernelsAVX2).
-# A code symbol that such a module defines outside its own names (a specialization of code inlinable
-# from another module, say) carries the same name in every module that emits it, and the linker keeps
+# The kernels are compiled for AVX-512 (KernelsAVX512), for AVX2 (KernelsAVX2) and, the batch-norm
+# loops, for the baseline x86-64 (KernelsBaseline). A code symbol that such a module defines outside
+# its own names (a specialization of code inlinable from another module, say) carries the same name in every module that emits it, and the linker keeps
 # one copy: possibly the AVX-512 one, which would then run on processors without AVX-512. This fails
 # when a kernel module's objects define a global code symbol other than its own and the Swift
 # runtime's scalar helpers, which every module emits alike.
@@ -9,7 +9,7 @@
 set -eu
 build="${1:-.build/debug}"
 status=0
-for module in KernelsAVX512 KernelsAVX2; do
+for module in KernelsAVX512 KernelsAVX2 KernelsBaseline; do
   prefix="${#module}${module}"
   for source in Sources/"$module"/*.swift; do
     object="$build/$module.build/$(basename "$source").o"

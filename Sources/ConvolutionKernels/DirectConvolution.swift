@@ -50,15 +50,25 @@ public enum DirectConvolution {
     /// filters (then one of 4 if needed), each [d][filter in block].
     public static func pack(_ weights: [Float], filters: Int, depth: Int) -> [Float] {
         precondition(filters % 4 == 0 && weights.count == filters * depth, "pack needs filters x depth weights, filters a multiple of 4")
-        var packed = [Float](repeating: 0, count: weights.count)
-        var first = 0
-        while first < filters {
-            let size = filters - first >= 8 ? 8 : 4
-            for d in 0..<depth {
-                for o in 0..<size { packed[first * depth + d * size + o] = weights[(first + o) * depth + d] }
+        return [Float](unsafeUninitializedCapacity: weights.count) { packed, initialized in
+            weights.withUnsafeBufferPointer { weights in
+                for o in 0..<filters {
+                    let row = weights.baseAddress! + o * depth, at = packed.baseAddress! + packedIndex(filter: o, d: 0, filters: filters, depth: depth)
+                    let size = blockSize(of: o, filters: filters)
+                    for d in 0..<depth { at[d * size] = row[d] }
+                }
             }
-            first += size
+            initialized = weights.count
         }
-        return packed
     }
+
+    /// Where `pack` puts weight (filter, d): in filter's block (of `blockSize` filters, starting at
+    /// `first`), at first depth + d size + (filter - first).
+    public static func packedIndex(filter: Int, d: Int, filters: Int, depth: Int) -> Int {
+        let first = filter < filters / 8 * 8 ? filter / 8 * 8 : filters / 8 * 8
+        return first * depth + d * blockSize(of: filter, filters: filters) + filter - first
+    }
+
+    /// The size of filter's block: 8, or 4 for the last block when filters is not a multiple of 8.
+    static func blockSize(of filter: Int, filters: Int) -> Int { filter < filters / 8 * 8 ? 8 : 4 }
 }

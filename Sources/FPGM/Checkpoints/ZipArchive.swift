@@ -120,7 +120,7 @@ final class ZipArchive {
     /// this one), taking the largest entries first; the first error in entry order is thrown.
     func readInParallel<T>(_ entries: [Entry], _ body: (inout EntrySource) throws(CheckpointError) -> T) throws(CheckpointError) -> [T] {
         let total = entries.reduce(0) { $0 + $1.size }
-        let threads = total < Self.parallelThreshold ? 1 : max(1, min(ProcessInfo.processInfo.activeProcessorCount, entries.count))
+        let threads = total < Self.parallelThreshold ? 1 : max(1, min(ParallelMap.processors, entries.count))
         let order = entries.indices.sorted { entries[$0].size > entries[$1].size }
         let path = self.path, handedOut = NextIndex()
         nonisolated(unsafe) let firstHandle = self

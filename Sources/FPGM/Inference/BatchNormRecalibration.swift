@@ -16,7 +16,7 @@ public enum BatchNormRecalibration {
     /// are summed in batch order, so the result does not depend on the thread count.
     public static func recalibrated(_ weights: BoundWeights, images: ImageSet, normalization: Normalization,
                                     shortcut: ShortcutPlacement = .symmetric,
-                                    threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> BoundWeights {
+                                    threads: Int = ParallelMap.processors) -> BoundWeights {
         let network = InferenceNetwork(model: CompactModel(weights: weights), shortcut: shortcut, foldingBatchNorms: false)
         let architecture = weights.architecture, norms = weights.batchNormsByConvolution
         let batches = stride(from: 0, to: images.count, by: batchSize).map { $0..<min($0 + batchSize, images.count) }

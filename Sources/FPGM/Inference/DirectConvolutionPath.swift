@@ -12,26 +12,30 @@ extension FoldedConvolution {
             (x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2)
         }
         let size = filters * inChannels
-        var matrices = [Float](repeating: 0, count: 16 * size)
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                let g = (o * inChannels + c) * 9
-                func weight(_ row: Int, _ column: Int) -> Double { Double(weights[g + 3 * row + column]) }
-                // G g, column by column; then row a of (G g) G^T is G applied to row a of G g.
-                let (left, middle, right) = (expand(weight(0, 0), weight(1, 0), weight(2, 0)), expand(weight(0, 1), weight(1, 1), weight(2, 1)),
-                                             expand(weight(0, 2), weight(1, 2), weight(2, 2)))
-                func store(_ a: Int, _ row: (Double, Double, Double, Double)) {
-                    let at = 4 * a * size + o * inChannels + c
-                    (matrices[at], matrices[at + size], matrices[at + 2 * size], matrices[at + 3 * size]) =
-                        (Float(row.0), Float(row.1), Float(row.2), Float(row.3))
+        var packed = [Float](repeating: 0, count: 16 * size)
+        packed.withUnsafeMutableBufferPointer { packed in
+            weights.withUnsafeBufferPointer { weights in
+                for o in 0..<outChannels {
+                    for c in 0..<inChannels {
+                        let g = weights.baseAddress! + (o * inChannels + c) * 9
+                        let at = packed.baseAddress! + DirectConvolution.packedIndex(filter: o, d: c, filters: filters, depth: inChannels)
+                        func weight(_ row: Int, _ column: Int) -> Double { Double(g[3 * row + column]) }
+                        // G g, column by column; then row a of (G g) G^T is G applied to row a of G g.
+                        let (left, middle, right) = (expand(weight(0, 0), weight(1, 0), weight(2, 0)), expand(weight(0, 1), weight(1, 1), weight(2, 1)),
+                                                     expand(weight(0, 2), weight(1, 2), weight(2, 2)))
+                        func store(_ a: Int, _ row: (Double, Double, Double, Double)) {
+                            (at[4 * a * size], at[(4 * a + 1) * size], at[(4 * a + 2) * size], at[(4 * a + 3) * size]) =
+                                (Float(row.0), Float(row.1), Float(row.2), Float(row.3))
+                        }
+                        store(0, expand(left.0, middle.0, right.0))
+                        store(1, expand(left.1, middle.1, right.1))
+                        store(2, expand(left.2, middle.2, right.2))
+                        store(3, expand(left.3, middle.3, right.3))
+                    }
                 }
-                store(0, expand(left.0, middle.0, right.0))
-                store(1, expand(left.1, middle.1, right.1))
-                store(2, expand(left.2, middle.2, right.2))
-                store(3, expand(left.3, middle.3, right.3))
             }
         }
-        return (0..<16).flatMap { xi in DirectConvolution.pack(Array(matrices[(xi * size)..<((xi + 1) * size)]), filters: filters, depth: inChannels) }
+        return packed
     }
 
     /// The layer by `DirectConvolution`, for a 3 x 3 convolution of padding 1 and stride s (1 or 2), as

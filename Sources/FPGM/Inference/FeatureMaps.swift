@@ -105,15 +105,16 @@ public struct FeatureMaps: Sendable, Equatable {
     }
 
     /// Writes these maps densely as images first..<first + batch of a dense batch of `total` images at `out`
-    /// (on the direct path, whose kernels copy the rows).
-    func copyDensely(into out: UnsafeMutablePointer<Float>, first: Int, of total: Int) {
+    /// (on the direct path, whose kernels copy the rows), plus the same positions of `addend` (a dense
+    /// batch of the same shape) when given.
+    func copyDensely(into out: UnsafeMutablePointer<Float>, first: Int, of total: Int, adding addend: UnsafePointer<Float>? = nil) {
         let plane = height * width, kernels = FoldedConvolution.kernels
         values.withUnsafeBufferPointer { source in
             for c in 0..<channels {
                 for image in 0..<batch {
                     for y in 0..<height {
-                        kernels.copy(source.baseAddress! + rowStart(channel: c, image: image, row: y),
-                                     to: out + (c * total + first + image) * plane + y * width, count: width)
+                        let from = source.baseAddress! + rowStart(channel: c, image: image, row: y), to = (c * total + first + image) * plane + y * width
+                        if let addend { add(from, addend + to, into: out + to, count: width) } else { kernels.copy(from, to: out + to, count: width) }
                     }
                 }
             }

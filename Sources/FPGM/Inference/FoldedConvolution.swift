@@ -98,19 +98,15 @@ struct FoldedConvolution: Sendable {
         }
     }
 
-    /// The convolution kernels this processor runs: AVX-512's (F, BW, VL and DQ) or else AVX2's
-    /// (Haswell's: AVX2, FMA, BMI1 and 2, F16C, LZCNT, MOVBE), on x86-64; nil elsewhere or where
-    /// `FPGM_CONVOLUTION=blas` asks for OpenBLAS everywhere. `FPGM_CONVOLUTION=avx2` asks for AVX2's
-    /// where AVX-512's would run.
+    /// The convolution kernels this processor runs (`ProcessorFeatures.kernelTarget`: AVX-512's or
+    /// AVX2's); nil on other processors or where `FPGM_CONVOLUTION=blas` asks for OpenBLAS everywhere.
     static let kernelSet: (any ConvolutionKernelSet.Type)? = {
-        #if arch(x86_64)
-        let asked = ProcessInfo.processInfo.environment["FPGM_CONVOLUTION"], flags = ProcessorFeatures.flags
-        if asked == "blas" { return nil }
-        if asked != "avx2" && flags.isSuperset(of: ProcessorFeatures.avx512.union(ProcessorFeatures.haswell)) { return KernelsAVX512.Kernels.self }
-        return flags.isSuperset(of: ProcessorFeatures.haswell) ? KernelsAVX2.Kernels.self : nil
-        #else
-        nil
-        #endif
+        guard ProcessInfo.processInfo.environment["FPGM_CONVOLUTION"] != "blas" else { return nil }
+        switch ProcessorFeatures.kernelTarget {
+        case .avx512: return KernelsAVX512.Kernels.self
+        case .avx2: return KernelsAVX2.Kernels.self
+        case .baseline: return nil
+        }
     }()
 
     /// Whether this processor runs `DirectConvolution` (there is a `kernelSet`).

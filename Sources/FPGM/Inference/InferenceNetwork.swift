@@ -107,7 +107,7 @@ public struct InferenceNetwork: Sendable {
     /// The logits of each image of `input` (N x 3 x side x side, channel-major): the images run in chunks
     /// of at most `chunk` (by default as many as share `Winograd`'s products), spread over `threads`
     /// threads (each chunk's matrix products on one core).
-    public func logits(_ input: FeatureMaps, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    public func logits(_ input: FeatureMaps, threads: Int = ParallelMap.processors,
                        chunk: Int = Winograd.imagesPerProduct) -> [[Float]] {
         let chunks = stride(from: 0, to: input.batch, by: max(1, chunk)).map { $0..<min($0 + max(1, chunk), input.batch) }
         return ParallelMap.map(chunks.count, threads: threads, state: Workspace.init) { index, workspace in

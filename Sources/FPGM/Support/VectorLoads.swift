@@ -10,53 +10,17 @@ func wideLoad(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
 }
 
-/// sum_i x_i over `count` values, in eight Float64 lanes (the same order on every run).
+/// out[i] = a[i] + b[i] for i in 0..<count, eight lanes at a time (out may be a or b).
 @inline(__always)
-func wideSum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-    var lanes = SIMD8<Double>(), i = 0
-    while i + 8 <= count {
-        lanes += wideLoad(x + i)
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += Double(x[i])
-        i += 1
-    }
-    return total
-}
-
-/// sum_i (x_i - mean)^2 over `count` values, in eight Float64 lanes.
-@inline(__always)
-func wideSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, mean: Double) -> Double {
-    var lanes = SIMD8<Double>(), i = 0
-    let center = SIMD8<Double>(repeating: mean)
-    while i + 8 <= count {
-        let d = wideLoad(x + i) - center
-        lanes += d * d
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        let d = Double(x[i]) - mean
-        total += d * d
-        i += 1
-    }
-    return total
-}
-
-/// target[i] += source[i] for i in 0..<count, eight lanes at a time.
-@inline(__always)
-func accumulate(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     while i + 8 <= count {
-        let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + i).storeBytes(of: sum, as: SIMD8<Float>.self)
         i += 8
     }
     while i < count {
-        target[i] += source[i]
+        out[i] = a[i] + b[i]
         i += 1
     }
 }
-

@@ -102,12 +102,15 @@ public struct TrainableNetwork: Sendable {
         }
     }
 
-    /// Convolution, batch norm and (when the node is activated) ReLU of node `index`, recorded.
-    private func node(_ index: Int, _ input: FeatureMaps, tape: inout Tape) -> FeatureMaps {
+    /// Convolution, batch norm and (when the node is activated) ReLU of node `index`, recorded. With a
+    /// `blockShortcut`, the node ends a residual block: its output is max(0, batch norm + shortcut), the
+    /// block's output (the node itself is not activated, so the backward pass reads only the sum).
+    private func node(_ index: Int, _ input: FeatureMaps, blockShortcut: FeatureMaps? = nil, tape: inout Tape) -> FeatureMaps {
         let node = architecture.graph.nodes[index], norm = node.batchNorm.name
+        precondition(blockShortcut == nil || !node.activated, "a block's last convolution has no ReLU of its own")
         let (raw, record) = steps[index].forward(input, weight: tensors["\(node.layer.name).weight"]!)
         let (output, saved, mean, variance) = BatchNormStep.forward(raw, gamma: tensors["\(norm).weight"]!, beta: tensors["\(norm).bias"]!,
-                                                                    relu: node.activated)
+                                                                    residual: blockShortcut, relu: node.activated || blockShortcut != nil)
         tape.inputs[index] = record
         tape.saved[index] = saved
         tape.outputs[index] = output
@@ -126,15 +129,15 @@ public struct TrainableNetwork: Sendable {
                 stream = stream.maxPooled(stemPooling)
             }
             for block in blocks {
-                var hidden = stream
-                for index in block.path { hidden = node(index, hidden, tape: &tape) }
                 let shortcut: FeatureMaps
                 switch block.shortcut {
                 case .identity: shortcut = stream
                 case .zeroPadded: shortcut = stream.zeroPaddedShortcut(block, placement: self.shortcut)
                 case let .projection(index): shortcut = node(index, stream, tape: &tape)
                 }
-                let sum = hidden.rectifiedSum(shortcut)
+                var hidden = stream
+                for index in block.path.dropLast() { hidden = node(index, hidden, tape: &tape) }
+                let sum = node(block.path.last!, hidden, blockShortcut: shortcut, tape: &tape)
                 tape.blockOutputs.append(sum)
                 stream = sum
             }
@@ -158,14 +161,18 @@ public struct TrainableNetwork: Sendable {
         case let .residual(stem, stemPooling, blocks):
             var upstream = featureGradient
             for (position, block) in blocks.enumerated().reversed() {
-                let sumGradient = tape.blockOutputs[position].reluGradient(upstream)
-                var pathGradient = sumGradient
-                for index in block.path.reversed() { pathGradient = nodeBackward(index, pathGradient, tape: tape, into: &gradients)! }
-                switch block.shortcut {
-                case .identity: upstream = pathGradient.adding(sumGradient)
-                case .zeroPadded: upstream = pathGradient.adding(zeroPaddedGradient(sumGradient, block: block, input: pathGradient))
-                case let .projection(index): upstream = pathGradient.adding(nodeBackward(index, sumGradient, tape: tape, into: &gradients)!)
+                let sumGradient = tape.blockOutputs[position].reluGradient(upstream), blockInput = tape.inputs[block.path[0]]!.input
+                let shortcutGradient = switch block.shortcut {
+                case .identity: sumGradient
+                case .zeroPadded: zeroPaddedGradient(sumGradient, block: block, input: blockInput)
+                case let .projection(index): nodeBackward(index, sumGradient, tape: tape, into: &gradients)!
                 }
+                // The block's input gradient is the path's plus the shortcut's, added as the first convolution writes its own.
+                var pathGradient = sumGradient
+                for (step, index) in block.path.enumerated().reversed() {
+                    pathGradient = nodeBackward(index, pathGradient, adding: step == 0 ? shortcutGradient : nil, tape: tape, into: &gradients)!
+                }
+                upstream = pathGradient
             }
             if let stemPooling { upstream = tape.beforePooling[stem]!.maxPoolingGradient(upstream, pooling: stemPooling) }
             _ = nodeBackward(stem, upstream, tape: tape, into: &gradients)
@@ -179,21 +186,22 @@ public struct TrainableNetwork: Sendable {
     }
 
     /// Back through node `index` from dL/d(its output); records its gradients and returns dL/d(its input)
-    /// (nil for a node that reads the image).
-    private func nodeBackward(_ index: Int, _ outputGradient: FeatureMaps, tape: Tape, into gradients: inout [String: [Float]]) -> FeatureMaps? {
+    /// plus `addend` (maps of the input's shape, when given), or nil for a node that reads the image.
+    private func nodeBackward(_ index: Int, _ outputGradient: FeatureMaps, adding addend: FeatureMaps? = nil, tape: Tape,
+                              into gradients: inout [String: [Float]]) -> FeatureMaps? {
         let node = architecture.graph.nodes[index], norm = node.batchNorm.name
         let (dz, dgamma, dbeta) = BatchNormStep.backward(outputGradient, saved: tape.saved[index]!, gamma: tensors["\(norm).weight"]!,
                                                          rectified: node.activated ? tape.outputs[index]! : nil)
         gradients["\(norm).weight"] = dgamma
         gradients["\(norm).bias"] = dbeta
         let (dw, dx) = steps[index].backward(tape.inputs[index]!, weight: tensors["\(node.layer.name).weight"]!, outputGradient: dz,
-                                             inputGradient: node.input != .image)
+                                             inputGradient: node.input != .image, adding: addend)
         gradients["\(node.layer.name).weight"] = dw
         return dx
     }
 
     /// The adjoint of `FeatureMaps.zeroPaddedShortcut`: the gradient of channel c + first goes back to every s-th position of
-    /// input channel c; `input` gives the input's shape.
+    /// input channel c; `input` (the block's input) gives the shape.
     private func zeroPaddedGradient(_ gradient: FeatureMaps, block: NetworkGraph.ResidualBlock, input: FeatureMaps) -> FeatureMaps {
         let first = block.firstShortcutChannel(shortcut)
         var dx = FeatureMaps(channels: input.channels, batch: input.batch, height: input.height, width: input.width)

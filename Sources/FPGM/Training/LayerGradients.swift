@@ -1,4 +1,7 @@
 import ConvolutionKernels
+import KernelsAVX2
+import KernelsAVX512
+import KernelsBaseline
 
 /// The layers of training, forward and backward, on dense channel-major maps (`FeatureMaps`): a
 /// channel's values over the whole batch are one contiguous run of length L = N H W, so a convolution
@@ -77,17 +80,20 @@ struct ConvolutionStep {
                           shifts: [Float](repeating: 0, count: outChannels), offsets: nil, inputSide: side)
     }
 
-    /// dW and (when `inputGradient`) dX of a 3 x 3 layer of padding 1 and stride 1 on the direct
-    /// kernels: each part of the batch is padded once, dY and x, for the kernels' `filterGradient` (its
-    /// dW, summed over the parts in order) and dY for the convolution with the flipped filters (its dX).
-    private func directBackward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
+    /// dW and (when `inputGradient`) dX + `addend` of a 3 x 3 layer of padding 1 and stride 1 on the
+    /// direct kernels: each part of the batch is padded once, dY and x, for the kernels' `filterGradient`
+    /// (its dW, summed over the parts in order) and dY for the convolution with the flipped filters (its
+    /// dX, added to the addend as it is copied densely).
+    private func directBackward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool,
+                                adding addend: [Float]?) -> (weight: [Float], input: FeatureMaps?) {
         let input = record.input, (outChannels, inChannels, batch, side) = (layer.outChannels, layer.inChannels, input.batch, input.height)
         let flipped = inputGradient
             ? Self.directConvolution(filters: flippedTransposed(weight), outChannels: inChannels, inChannels: outChannels, stride: 1, side: side) : nil
         let parts = Self.directParts(batch: batch), count = inputGradient ? input.values.count : 0
         var inputGradientValues = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        let partials = inputGradientValues.withUnsafeMutableBufferPointer { dx in
-            nonisolated(unsafe) let dx = dx.baseAddress
+        let addend = addend ?? []
+        let partials = inputGradientValues.withUnsafeMutableBufferPointer { dx in addend.withUnsafeBufferPointer { addend in
+            nonisolated(unsafe) let dx = dx.baseAddress, addend = addend.isEmpty ? nil : addend.baseAddress
             return ParallelMap.map(parts.count, state: Workspace.init) { index, workspace -> [Float] in
                 let images = parts[index], dy = outputGradient.paddedImages(images), layout = dy.layout
                 let x = record.paddedParts.isEmpty ? input.paddedImages(images) : record.paddedParts[index]
@@ -102,10 +108,12 @@ struct ConvolutionStep {
                     }
                     initialized = weight.count
                 }
-                if let flipped, let dx { flipped.apply(dy, relu: false, workspace: workspace).copyDensely(into: dx, first: images.lowerBound, of: batch) }
+                if let flipped, let dx {
+                    flipped.apply(dy, relu: false, workspace: workspace).copyDensely(into: dx, first: images.lowerBound, of: batch, adding: addend)
+                }
                 return partial
             }
-        }
+        } }
         var weightGradient = partials[0]
         for partial in partials.dropFirst() {
             for i in weightGradient.indices { weightGradient[i] += partial[i] }
@@ -159,15 +167,22 @@ struct ConvolutionStep {
     }
 
     /// dW = dY P^T, and dX = fold(W^T dY) (for a layer that `convolvesDirectly` with stride 1, the
-    /// convolution of dY with the flipped filters) unless `inputGradient` is false (the first layer's input is the image).
-    func backward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool) -> (weight: [Float], input: FeatureMaps?) {
-        if convolvesDirectly && layer.stride == 1 {
-            return directBackward(record, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient)
-        }
+    /// convolution of dY with the flipped filters) plus `addend` (maps of the input's shape, when given)
+    /// unless `inputGradient` is false (the first layer's input is the image).
+    func backward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool,
+                  adding addend: FeatureMaps? = nil) -> (weight: [Float], input: FeatureMaps?) {
         let input = record.input
+        precondition(addend.map { inputGradient && $0.channels == input.channels && $0.batch == input.batch && $0.height == input.height } ?? true,
+                     "an addend of the input gradient's shape")
+        let addend = addend?.dense().values
+        if convolvesDirectly && layer.stride == 1 {
+            return directBackward(record, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient, adding: addend)
+        }
         let side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
         let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches, foldsInputGradient = inputGradient
-        var inputGradientValues = [Float](repeating: 0, count: foldsInputGradient ? input.values.count : 0)
+        // fold (and, for a 1 x 1 layer, the product with beta 1) adds to what the array holds.
+        var inputGradientValues = addend ?? [Float](repeating: 0, count: foldsInputGradient ? input.values.count : 0)
+        let beta: Float = addend == nil ? 0 : 1
         let chunks = chunks(batch: input.batch, plane: plane)
         let partials = inputGradientValues.withUnsafeMutableBufferPointer { values in
             nonisolated(unsafe) let dxValues = foldsInputGradient ? values.baseAddress! : nil
@@ -186,7 +201,7 @@ struct ConvolutionStep {
                         guard let dxValues else { return partial }
                         if readsInput {
                             BLASRuntime.multiply(m: depth, n: width, k: outChannels, w.baseAddress!, lda: depth, transposingA: true, dy,
-                                                 ldb: columns, transposingB: false, into: dxValues + first, ldc: columns)
+                                                 ldb: columns, transposingB: false, into: dxValues + first, ldc: columns, beta: beta)
                         } else {
                             let patchGradient = buffer.floats(depth * width)
                             BLASRuntime.multiply(m: depth, n: width, k: outChannels, w.baseAddress!, lda: depth, transposingA: true, dy,
@@ -288,7 +303,7 @@ struct PatchGeometry {
         let stride = stride
         forEachRun { from, to, firstX, count in
             if stride == 1 {
-                accumulate(input + to + firstX, patches + from + firstX, count: count)
+                add(input + to + firstX, patches + from + firstX, into: input + to + firstX, count: count)
             } else {
                 for x in firstX..<(firstX + count) { input[to + x * stride] += patches[from + x] }
             }
@@ -305,9 +320,22 @@ struct PatchGeometry {
 ///
 ///     dbeta = sum dy,   dgamma = sum dy zhat,   dz = gamma / sqrt(var + eps) (dy - dbeta / L - zhat dgamma / L).
 ///
-/// Sums accumulate in Float64.
+/// Sums accumulate in Float64; the loops run on `BatchNormKernelSet`.
 struct BatchNormStep {
     static let momentum = 0.1
+
+    /// The loops as compiled for this processor (`ProcessorFeatures.kernelTarget`, whether or not
+    /// OpenBLAS computes the convolutions). Every set gives the same bits.
+    static let kernels = kernels(for: ProcessorFeatures.kernelTarget)
+
+    /// The loops as compiled for `target`, to be called only where it `runsHere`.
+    static func kernels(for target: ProcessorFeatures.KernelTarget) -> any BatchNormKernelSet.Type {
+        switch target {
+        case .avx512: KernelsAVX512.BatchNormKernels.self
+        case .avx2: KernelsAVX2.BatchNormKernels.self
+        case .baseline: KernelsBaseline.BatchNormKernels.self
+        }
+    }
 
     /// What backward needs: the normalised values and 1 / sqrt(var + eps) per channel.
     struct Saved {
@@ -315,29 +343,30 @@ struct BatchNormStep {
         let inverseDeviation: [Double]
     }
 
-    /// y = gamma zhat + beta, with ReLU after it when `relu`; the batch mean and biased variance per
-    /// channel. Channels are spread over the cores.
-    static func forward(_ z: FeatureMaps, gamma: [Float], beta: [Float], relu: Bool)
+    /// y = gamma zhat + beta, plus `residual` when given (a block's shortcut, maps of z's shape), with
+    /// ReLU after it when `relu`; the batch mean and biased variance per channel. Channels are spread
+    /// over the cores.
+    static func forward(_ z: FeatureMaps, gamma: [Float], beta: [Float], residual: FeatureMaps? = nil, relu: Bool)
         -> (output: FeatureMaps, saved: Saved, mean: [Double], variance: [Double]) {
-        let length = z.channelLength, channels = z.channels, count = z.values.count
+        let length = z.channelLength, channels = z.channels, count = z.values.count, residual = residual?.dense().values ?? []
+        precondition(residual.isEmpty || residual.count == count, "the residual does not fit the batch norm's maps")
         var normalized = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         var output = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let statistics = normalized.withUnsafeMutableBufferPointer { zhat in
             output.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let (zhat, out) = (zhat.baseAddress!, out.baseAddress!)
                 return z.values.withUnsafeBufferPointer { values in
-                    ParallelMap.map(channels) { c -> (mean: Double, variance: Double, inverse: Double) in
-                        let start = c * length, run = values.baseAddress! + start
-                        let mean = wideSum(run, count: length) / Double(length)
-                        let variance = wideSquaredDeviations(run, count: length, mean: mean) / Double(length)
-                        let inverse = 1 / (variance + BatchNormTensors.epsilon).squareRoot()
-                        let m = Float(mean), s = Float(inverse), g = gamma[c], b = beta[c], floor: Float = relu ? 0 : -.infinity
-                        for i in start..<(start + length) {
-                            let h = (values[i] - m) * s
-                            zhat[i] = h
-                            out[i] = max(g * h + b, floor)
+                    residual.withUnsafeBufferPointer { residual in
+                        let residual = residual.isEmpty ? nil : residual.baseAddress!
+                        return ParallelMap.map(channels) { c -> (mean: Double, variance: Double, inverse: Double) in
+                            let start = c * length, run = values.baseAddress! + start
+                            let (mean, variance) = kernels.statistics(run, count: length)
+                            let inverse = 1 / (variance + BatchNormTensors.epsilon).squareRoot()
+                            kernels.normalize(run, count: length, mean: Float(mean), inverseDeviation: Float(inverse), gamma: gamma[c],
+                                              beta: beta[c], residual: residual.map { $0 + start }, floor: relu ? 0 : -.infinity,
+                                              normalized: zhat + start, into: out + start)
+                            return (mean, variance, inverse)
                         }
-                        return (mean, variance, inverse)
                     }
                 }
             }
@@ -372,11 +401,10 @@ struct BatchNormStep {
                             let start = c * length, zhatRun = zhat.baseAddress! + start, outRun = out + start
                             // With a ReLU, the gradient behind it is written where dz goes and overwritten by dz below.
                             let dyRun = masks ? UnsafePointer(outRun) : gradient.baseAddress! + start
-                            let (sumDy, sumDyZhat) = gradientSums(gradient.baseAddress! + start, zhatRun, count: length,
-                                                                  rectified: masks ? outputs.baseAddress! + start : nil, masked: outRun)
-                            let scale = Float(Double(gamma[c]) * saved.inverseDeviation[c])
-                            let meanDy = Float(sumDy / Double(length)), meanDyZhat = Float(sumDyZhat / Double(length))
-                            for i in 0..<length { outRun[i] = scale * (dyRun[i] - meanDy - zhatRun[i] * meanDyZhat) }
+                            let (sumDy, sumDyZhat) = kernels.gradientSums(gradient.baseAddress! + start, normalized: zhatRun, count: length,
+                                                                          rectified: masks ? outputs.baseAddress! + start : nil, masked: outRun)
+                            kernels.inputGradient(dyRun, normalized: zhatRun, count: length, scale: Float(Double(gamma[c]) * saved.inverseDeviation[c]),
+                                                  meanDy: Float(sumDy / Double(length)), meanDyZhat: Float(sumDyZhat / Double(length)), into: outRun)
                             return (Float(sumDyZhat), Float(sumDy))
                         }
                     }
@@ -384,37 +412,6 @@ struct BatchNormStep {
             }
         }
         return (FeatureMaps(channels: channels, batch: dy.batch, height: dy.height, width: dy.width, values: dz), sums.map(\.dgamma), sums.map(\.dbeta))
-    }
-}
-
-extension BatchNormStep {
-    /// (sum g, sum g zhat) over `count` values, in eight Float64 lanes, where g = dy, or, with
-    /// `rectified` (a ReLU's output), g = dy where rectified > 0 and 0 elsewhere, written to `masked`.
-    @inline(__always)
-    static func gradientSums(_ dy: UnsafePointer<Float>, _ zhat: UnsafePointer<Float>, count: Int, rectified: UnsafePointer<Float>?,
-                             masked: UnsafeMutablePointer<Float>) -> (Double, Double) {
-        func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
-        var sum = SIMD8<Double>(), dot = SIMD8<Double>(), i = 0
-        while i + 8 <= count {
-            var g = load(dy + i)
-            if let rectified {
-                g.replace(with: 0, where: load(rectified + i) .<= 0)
-                UnsafeMutableRawPointer(masked + i).storeBytes(of: g, as: SIMD8<Float>.self)
-            }
-            let wide = SIMD8<Double>(g)
-            sum += wide
-            dot += wide * wideLoad(zhat + i)
-            i += 8
-        }
-        var (totalSum, totalDot) = (sum.sum(), dot.sum())
-        while i < count {
-            let g = rectified.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
-            if rectified != nil { masked[i] = g }
-            totalSum += Double(g)
-            totalDot += Double(g) * Double(zhat[i])
-            i += 1
-        }
-        return (totalSum, totalDot)
     }
 }
 
@@ -456,17 +453,6 @@ extension FeatureMaps {
     /// The gradient through a ReLU whose output was `self`: dy where the output is positive, 0 elsewhere.
     func reluGradient(_ dy: FeatureMaps) -> FeatureMaps {
         zipped(dy) { output, gradient in gradient.replacing(with: 0, where: output .<= 0) }
-    }
-
-    /// self + other, elementwise (maps of one shape).
-    func adding(_ other: FeatureMaps) -> FeatureMaps { zipped(other, +) }
-
-    /// max(0, self + other), elementwise: a residual block's output.
-    func rectifiedSum(_ other: FeatureMaps) -> FeatureMaps {
-        zipped(other) { a, b in
-            let sum = a + b
-            return sum.replacing(with: 0, where: sum .< 0)
-        }
     }
 
     /// The gradient through a max pooling whose input was `self`: each output's gradient goes to the
