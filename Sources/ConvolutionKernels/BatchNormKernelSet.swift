@@ -20,4 +20,11 @@ public protocol BatchNormKernelSet: Sendable {
     /// dz = scale (dy - meanDy - zhat meanDyZhat); dz may be dy itself.
     static func inputGradient(_ dy: UnsafePointer<Float>, normalized zhat: UnsafePointer<Float>, count: Int, scale: Float, meanDy: Float,
                               meanDyZhat: Float, into dz: UnsafeMutablePointer<Float>)
+
+    /// The same dz for one map of `height` rows of `width` values (dy and zhat dense), written as a
+    /// zero-padded plane of `length` floats with rows `rowStride` apart (the layout
+    /// `ConvolutionKernelSet.fillPlane` writes): a zero, a zero row, then each row followed by zeros to
+    /// `rowStride`, then zeros to the end.
+    static func paddedInputGradient(_ dy: UnsafePointer<Float>, normalized zhat: UnsafePointer<Float>, height: Int, width: Int, scale: Float,
+                                    meanDy: Float, meanDyZhat: Float, into plane: UnsafeMutablePointer<Float>, rowStride: Int, length: Int)
 }

@@ -17,11 +17,11 @@ public protocol ConvolutionKernelSet: Sendable {
                          displacements: UnsafePointer<Int>, count: Int, out: UnsafeMutablePointer<Float>, store: DirectConvolution.Store)
 
     /// The weight gradient of a 3 x 3 convolution of stride 1 and padding 1 over padded planes:
-    /// dW[o][c][tap] summed over `images` images (channel c of image n at x + c channelStride +
-    /// n planeStride, filter o's output gradient likewise at dy; row stride `rowStride`, maps of `height`
-    /// rows), overwriting `into` ([filters][channels][9]).
-    static func filterGradient(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, filters: Int, channels: Int, images: Int, channelStride: Int,
-                               planeStride: Int, rowStride: Int, height: Int, into dw: UnsafeMutablePointer<Float>)
+    /// dW[o][c][tap] summed over `images` images (channel c of image n at x + c xChannelStride +
+    /// n planeStride, filter o's output gradient at dy + o dyChannelStride + n planeStride; row stride
+    /// `rowStride`, maps of `height` rows), overwriting `into` ([filters][channels][9]).
+    static func filterGradient(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, filters: Int, channels: Int, images: Int, dyChannelStride: Int,
+                               xChannelStride: Int, planeStride: Int, rowStride: Int, height: Int, into dw: UnsafeMutablePointer<Float>)
 
     /// V = B^T d B for every 2 x 2 block of one padded plane (`plane` at grid position 0): element
     /// xi = 4a + b of block (i, j) goes to v[xi matrixStride + i (W / 2) + j] (see `Winograd`).

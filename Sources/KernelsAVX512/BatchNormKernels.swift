@@ -83,14 +83,53 @@ public enum BatchNormKernels: BatchNormKernelSet {
 
     public static func inputGradient(_ dy: UnsafePointer<Float>, normalized zhat: UnsafePointer<Float>, count: Int, scale: Float, meanDy: Float,
                                      meanDyZhat: Float, into dz: UnsafeMutablePointer<Float>) {
+        inputGradientRun(dy, zhat, count: count, scale: scale, meanDy: meanDy, meanDyZhat: meanDyZhat, into: dz)
+    }
+
+    public static func paddedInputGradient(_ dy: UnsafePointer<Float>, normalized zhat: UnsafePointer<Float>, height: Int, width: Int, scale: Float,
+                                           meanDy: Float, meanDyZhat: Float, into plane: UnsafeMutablePointer<Float>, rowStride: Int, length: Int) {
+        clear(plane, count: 1 + rowStride)
+        for y in 0..<height {
+            let row = plane + 1 + (y + 1) * rowStride
+            inputGradientRun(dy + y * width, zhat + y * width, count: width, scale: scale, meanDy: meanDy, meanDyZhat: meanDyZhat, into: row)
+            clear(row + width, count: rowStride - width)
+        }
+        let end = 1 + (height + 1) * rowStride
+        clear(plane + end, count: length - end)
+    }
+
+    /// dz = scale (dy - meanDy - zhat meanDyZhat) over `count` values, in vectors of 16, then 8, then one by one.
+    @inline(__always)
+    private static func inputGradientRun(_ dy: UnsafePointer<Float>, _ zhat: UnsafePointer<Float>, count: Int, scale: Float, meanDy: Float,
+                                         meanDyZhat: Float, into dz: UnsafeMutablePointer<Float>) {
         let (s, a, b) = (Vector(repeating: scale), Vector(repeating: meanDy), Vector(repeating: meanDyZhat))
         var i = 0
         while i + Vector.scalarCount <= count {
             store(s * (load(dy + i) - a - load(zhat + i) * b), dz + i)
             i += Vector.scalarCount
         }
+        if i + 8 <= count {
+            let (s, a, b) = (s.lowHalf, a.lowHalf, b.lowHalf)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self), h = UnsafeRawPointer(zhat + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dz + i).storeBytes(of: s * (g - a - h * b), as: SIMD8<Float>.self)
+            i += 8
+        }
         while i < count {
             dz[i] = scale * (dy[i] - meanDy - zhat[i] * meanDyZhat)
+            i += 1
+        }
+    }
+
+    /// Sets `count` floats to zero.
+    @inline(__always)
+    private static func clear(_ target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= count {
+            store(Vector(), target + i)
+            i += Vector.scalarCount
+        }
+        while i < count {
+            target[i] = 0
             i += 1
         }
     }

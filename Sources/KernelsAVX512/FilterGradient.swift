@@ -15,28 +15,29 @@ enum FilterGradient {
     static func positions(height: Int, rowStride: Int) -> Int { (height * rowStride + 15) / 16 * 16 }
 
     /// dW[o][c][tap] (o in 0..<filters, c in 0..<channels, tap = 3 ky + kx) summed over `images` images:
-    /// channel c of image n is the plane at x + c channelStride + n planeStride, filter o's gradient of
-    /// image n the plane at dy + o channelStride + n planeStride; both padded with row stride
+    /// channel c of image n is the plane at x + c xChannelStride + n planeStride, filter o's gradient of
+    /// image n the plane at dy + o dyChannelStride + n planeStride; both padded with row stride
     /// `rowStride`. Overwrites `into` ([filters][channels][9]). The images go in blocks whose planes fit
     /// in the second-level cache; each block's sums (over its images, then positions) are added to dW in
     /// a fixed order, so the result depends only on the inputs and `wideRegisters`: 8 filters x 3
     /// columns of vectors of 16 (24 of AVX-512's 32 registers), or 4 filters x 3 columns of vectors of 8
     /// (12 of AVX2's 16).
     static func compute(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, filters: Int, channels: Int, images: Int,
-                        channelStride: Int, planeStride: Int, rowStride: Int, height: Int, into dw: UnsafeMutablePointer<Float>) {
+                        dyChannelStride: Int, xChannelStride: Int, planeStride: Int, rowStride: Int, height: Int,
+                        into dw: UnsafeMutablePointer<Float>) {
         let origin = rowStride + 1, filterStride = channels * 9
         let blockImages = max(1, 262_144 / max(1, (channels + filters) * planeStride))
         dw.update(repeating: 0, count: filters * filterStride)
         for firstImage in stride(from: 0, to: images, by: blockImages) {
-            let block = Block(images: min(blockImages, images - firstImage), planeStride: planeStride, channelStride: channelStride,
+            let block = Block(images: min(blockImages, images - firstImage), planeStride: planeStride, channelStride: dyChannelStride,
                               count: positions(height: height, rowStride: rowStride))
             let dyBlock = dy + firstImage * planeStride + origin, xBlock = x + firstImage * planeStride
             for c in 0..<channels {
                 for ky in 0..<3 {
-                    let xRow = xBlock + c * channelStride + ky * rowStride
+                    let xRow = xBlock + c * xChannelStride + ky * rowStride
                     var first = 0
                     while first < filters {
-                        let out = dw + first * filterStride + c * 9 + 3 * ky, gradients = dyBlock + first * channelStride
+                        let out = dw + first * filterStride + c * 9 + 3 * ky, gradients = dyBlock + first * dyChannelStride
                         if wideRegisters && filters - first >= 8 {
                             addFilters(SIMD16<Float>.self, eight: true, gradients, xRow, block, out, filterStride: filterStride)
                             first += 8

@@ -18,9 +18,10 @@ public enum Kernels: ConvolutionKernelSet {
     }
 
     public static func filterGradient(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, filters: Int, channels: Int, images: Int,
-                                      channelStride: Int, planeStride: Int, rowStride: Int, height: Int, into dw: UnsafeMutablePointer<Float>) {
-        FilterGradient.compute(dy: dy, x: x, filters: filters, channels: channels, images: images, channelStride: channelStride,
-                               planeStride: planeStride, rowStride: rowStride, height: height, into: dw)
+                                      dyChannelStride: Int, xChannelStride: Int, planeStride: Int, rowStride: Int, height: Int,
+                                      into dw: UnsafeMutablePointer<Float>) {
+        FilterGradient.compute(dy: dy, x: x, filters: filters, channels: channels, images: images, dyChannelStride: dyChannelStride,
+                               xChannelStride: xChannelStride, planeStride: planeStride, rowStride: rowStride, height: height, into: dw)
     }
 
     public static func winogradInput(_ plane: UnsafePointer<Float>, height: Int, width: Int, into v: UnsafeMutablePointer<Float>, matrixStride: Int) {

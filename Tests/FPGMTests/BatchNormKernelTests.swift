@@ -19,7 +19,7 @@ struct BatchNormKernelTests {
         }
     }
 
-    @Test("normalize (with and without a residual), the gradient sums (with and without a ReLU's mask) and the input gradient: every set's bits are the scalar formulas'")
+    @Test("normalize (with, without a residual), gradient sums (with, without a ReLU's mask), input gradient (dense, padded): the formulas' bits")
     func setsAgree() {
         let z = ConvolutionGradientTests.values(Self.count, stream: "z").map { $0 * 3 + 2 }
         let dy = ConvolutionGradientTests.values(Self.count, stream: "dy")
@@ -58,6 +58,16 @@ struct BatchNormKernelTests {
             kernels.inputGradient(dy, normalized: expectedHat, count: Self.count, scale: 0.75, meanDy: 0.125, meanDyZhat: -0.5, into: &dz)
             let expectedDz: [Float] = zip(dy, expectedHat).map { 0.75 * ($0 - 0.125 - $1 * -0.5) }
             #expect(dz == expectedDz, "\(target)")
+            // A map of 7 rows of 29 values as a padded plane: rows 30 apart after a zero and a zero row, zeros to the end.
+            let (height, width, rowStride, length) = (7, 29, 30, 300)
+            var plane = [Float](repeating: .nan, count: length), expectedPlane = [Float](repeating: 0, count: length)
+            kernels.paddedInputGradient(dy, normalized: expectedHat, height: height, width: width, scale: 0.75, meanDy: 0.125, meanDyZhat: -0.5,
+                                        into: &plane, rowStride: rowStride, length: length)
+            for y in 0..<height {
+                let row = 1 + (y + 1) * rowStride
+                expectedPlane.replaceSubrange(row..<(row + width), with: expectedDz[(y * width)..<((y + 1) * width)])
+            }
+            #expect(plane == expectedPlane, "\(target): the padded plane")
             let z64: [Double] = z.map(Double.init), expectedMean: Double = z64.reduce(0, +) / Double(Self.count)
             let statistics = kernels.statistics(z, count: Self.count)
             #expect(abs(statistics.mean - expectedMean) <= 1e-14 * abs(expectedMean))

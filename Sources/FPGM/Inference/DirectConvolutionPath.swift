@@ -45,15 +45,17 @@ extension FoldedConvolution {
     /// which lies in {-1, 0, 1}. The phase planes have the padded layout of the output (`PlaneLayout`),
     /// where (i, j) sits at origin + i pw + j, so output position q = y pw + x reads offset (di, dj) at
     /// q + (di + 1) pw + dj + 1. A padded input of stride 1 is its own phase plane; any other input is
-    /// copied into phase planes first. Filter o's result goes to channel rows[o] of `out` (in `layout`),
-    /// and each of `constants` (channel: value) holds max(floor, value + residual), the padding's zeros
-    /// written too.
-    func convolveDirectly(_ input: FeatureMaps, packedWeights: PinnedBuffer<Float>, rows: [Int], constants: [Int: Float], floor: Float,
-                          residual: UnsafeBufferPointer<Float>?, offsets: UnsafeBufferPointer<Float>?, into out: UnsafeMutableBufferPointer<Float>,
-                          layout: PlaneLayout, workspace: Workspace) {
-        let planeStride = layout.planeStride, positions = layout.positions, pw = layout.rowStride
+    /// copied into phase planes first. The input's `images` (all of them, unless it is its own phase
+    /// plane) are convolved, image images.lowerBound + k into image k of `out`: filter o's result goes to
+    /// channel rows[o] of `out` (in `layout`), and each of `constants` (channel: value) holds
+    /// max(floor, value + residual), the padding's zeros written too.
+    func convolveDirectly(_ input: FeatureMaps, images: Range<Int>, packedWeights: PinnedBuffer<Float>, rows: [Int], constants: [Int: Float],
+                          floor: Float, residual: UnsafeBufferPointer<Float>?, offsets: UnsafeBufferPointer<Float>?,
+                          into out: UnsafeMutableBufferPointer<Float>, layout: PlaneLayout, workspace: Workspace) {
+        let planeStride = layout.planeStride, positions = layout.positions, pw = layout.rowStride, batch = images.count
         let winograd = winogradWeights.flatMap { Winograd.handles(height: layout.height, width: layout.width) ? $0 : nil }
         let copied = stride == 1 && input.layout == layout ? nil : phasePlanes(input, layout: layout)
+        precondition(copied == nil || images == 0..<input.batch, "only an input that is its own phase plane can give some of its images")
         // 1 at the grid positions of the map, 0 at its padding column and past its last row.
         let mask = PinnedBuffer<Float>(count: positions) { mask in
             mask.initialize(repeating: 0, count: positions)
@@ -63,32 +65,32 @@ extension FoldedConvolution {
         let constantChannels = constants.sorted { $0.key < $1.key }
         input.values.withUnsafeBufferPointer { given in
             let operands = DirectOperands(weights: winograd ?? packedWeights, planes: copied?.buffer ?? given, displacements: PinnedBuffer(displacements),
-                                          shifts: shifts, mask: mask, destinations: PinnedBuffer(rows.map { $0 * input.batch * planeStride }),
+                                          shifts: shifts, mask: mask, destinations: PinnedBuffer(rows.map { $0 * batch * planeStride }),
                                           residual: residual, offsets: offsets, out: out)
-            operands.assertExtents(of: self, batch: input.batch, layout: layout, winograd: winograd != nil)
+            operands.assertExtents(of: self, inputBatch: input.batch, batch: batch, layout: layout, winograd: winograd != nil)
             let filters = (outChannels + 3) / 4 * 4, depth = inChannels * kernel * kernel
             var image = 0
-            while image < input.batch {
-                let start = image * planeStride + layout.origin
-                let images = winograd == nil ? 1 : min(Winograd.imagesPerProduct, input.batch - image)
+            while image < batch {
+                let start = image * planeStride + layout.origin, source = images.lowerBound + image
+                let count = winograd == nil ? 1 : min(Winograd.imagesPerProduct, batch - image)
                 if winograd != nil {
-                    convolveByWinograd(operands, images: images, first: image, channelStride: input.batch * planeStride, layout: layout,
+                    convolveByWinograd(operands, images: count, first: image, from: source, channelStride: input.batch * planeStride, layout: layout,
                                        filters: filters, floor: floor, workspace: workspace)
                 } else {
                     let epilogue = DirectConvolution.Epilogue(
                         filters: outChannels, shifts: operands.shifts.pointer, floor: floor, destinations: operands.destinations.pointer,
                         mask: mask.pointer, residual: operands.residual.map { $0 + start }, offsets: operands.offsets.map { $0 + layout.origin },
                         offsetStride: planeStride)
-                    Self.kernels.convolve(packed: operands.weights.pointer, filters: filters, depth: depth, x: operands.planes + image * planeStride,
+                    Self.kernels.convolve(packed: operands.weights.pointer, filters: filters, depth: depth, x: operands.planes + source * planeStride,
                                           displacements: operands.displacements.pointer, count: positions, out: operands.out + start,
                                           store: .finished(epilogue))
                 }
-                for done in image..<(image + images) {
+                for done in image..<(image + count) {
                     finishPlanes(image: done, constants: constantChannels, destinations: operands.destinations.buffer, floor: floor,
                                  mask: mask.pointer, residual: operands.residual, out: operands.out, layout: layout,
-                                 channelStride: input.batch * planeStride)
+                                 channelStride: batch * planeStride)
                 }
-                image += images
+                image += count
             }
         }
     }
@@ -137,14 +139,14 @@ extension FoldedConvolution {
         constants.forEach { clearAroundMap($0.key * channelStride) }
     }
 
-    /// `images` consecutive images from image `first` of a stride-1 layer by `Winograd` F(2 x 2, 3 x 3):
-    /// the inputs' transforms V (16 matrices of channels x blocks, the images' blocks side by side), the
-    /// 16 products M = U V, and each filter's output transform, finished as `DirectConvolution.Epilogue`
-    /// would (the operands' planes, residual and output: images a plane apart, channels `channelStride`
-    /// and destinations[o] apart; offsets: batch 1).
-    func convolveByWinograd(_ operands: DirectOperands, images: Int, first: Int, channelStride: Int, layout: PlaneLayout, filters: Int,
-                            floor: Float, workspace: Workspace) {
-        let planes = operands.planes + first * layout.planeStride, out = operands.out
+    /// `images` consecutive images of a stride-1 layer by `Winograd` F(2 x 2, 3 x 3), from input image
+    /// `source` into output image `first`: the inputs' transforms V (16 matrices of channels x blocks,
+    /// the images' blocks side by side), the 16 products M = U V, and each filter's output transform,
+    /// finished as `DirectConvolution.Epilogue` would (the operands' planes: images a plane apart,
+    /// channels `channelStride` apart; residual and output: destinations[o] apart; offsets: batch 1).
+    func convolveByWinograd(_ operands: DirectOperands, images: Int, first: Int, from source: Int, channelStride: Int, layout: PlaneLayout,
+                            filters: Int, floor: Float, workspace: Workspace) {
+        let planes = operands.planes + source * layout.planeStride, out = operands.out
         let residual = operands.residual, offsets = operands.offsets
         // Rows of `images blocks` values, `width` apart (a multiple of 8, as `run` needs; the lanes past the
         // blocks zero); the 16 matrices 16 floats more than their rows apart, so that they do not all start
@@ -220,17 +222,17 @@ struct DirectOperands {
     }
 
     /// What `ConvolutionKernelSet.convolve` and Winograd's transforms require of the extents: the weights hold
-    /// every packed filter; each image's planes are readable up to the largest displacement + the
-    /// positions (Winograd: every channel's plane); every filter's destination plane, the residual's
-    /// and the offsets' lie inside their buffers.
-    func assertExtents(of convolution: FoldedConvolution, batch: Int, layout: PlaneLayout, winograd: Bool) {
+    /// every packed filter; each of the `inputBatch` images' planes is readable up to the largest
+    /// displacement + the positions (Winograd: every channel's plane); every filter's destination plane
+    /// for the `batch` output images, the residual's and the offsets' lie inside their buffers.
+    func assertExtents(of convolution: FoldedConvolution, inputBatch: Int, batch: Int, layout: PlaneLayout, winograd: Bool) {
         let filters = (convolution.outChannels + 3) / 4 * 4, planeStride = layout.planeStride
         assert(weights.count == (winograd ? 16 * filters * convolution.inChannels : filters * convolution.inChannels * 9),
                "the packed weights of \(convolution.layer) have \(weights.count) values")
         if winograd {
-            assert(convolution.inChannels * batch * planeStride <= planeCount, "the phase planes of \(convolution.layer) are too short")
+            assert(convolution.inChannels * inputBatch * planeStride <= planeCount, "the phase planes of \(convolution.layer) are too short")
         } else {
-            let reach = (batch - 1) * planeStride + (displacements.buffer.max() ?? 0) + layout.positions
+            let reach = (inputBatch - 1) * planeStride + (displacements.buffer.max() ?? 0) + layout.positions
             assert(reach <= planeCount, "\(convolution.layer) reads \(reach) floats of phase planes holding \(planeCount)")
         }
         assert(mask.count == layout.positions && shifts.count == convolution.outChannels, "mask or shifts of \(convolution.layer) mis-sized")

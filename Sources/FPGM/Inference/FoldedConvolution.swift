@@ -121,28 +121,33 @@ struct FoldedConvolution: Sendable {
     /// The side of the output for an input side `size`: floor((size + 2 padding - kernel) / stride) + 1.
     func outputSide(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
 
-    /// The layer applied to a batch: max(floor, conv + shift + offsets + residual), floor 0 for `relu`
+    /// The layer applied to a batch (or, on the direct path of stride 1 with an input already padded,
+    /// to its `images`): max(floor, conv + shift + offsets + residual), floor 0 for `relu`
     /// (-infinity otherwise). With `scatter`, output row o goes to channel scatter.kept[o] of a
     /// full-width result, and each removed channel c holds max(floor, constant_c + residual). The result
     /// is padded where `DirectConvolution` computed it (so that the next such layer reads it as it is),
     /// dense otherwise.
-    func apply(_ input: FeatureMaps, relu: Bool, residual: FeatureMaps? = nil, scatter: ChannelScatter? = nil,
+    func apply(_ input: FeatureMaps, images: Range<Int>? = nil, relu: Bool, residual: FeatureMaps? = nil, scatter: ChannelScatter? = nil,
                workspace: Workspace = Workspace()) -> FeatureMaps {
         precondition(input.channels == inChannels, "a convolution of \(inChannels) input channels was given \(input.channels)")
         let layout = PlaneLayout(height: outputSide(input.height), width: outputSide(input.width), padded: packedWeights != nil)
+        let images = images ?? 0..<input.batch
+        precondition(images == 0..<input.batch || (packedWeights != nil && stride == 1 && input.layout == layout && images.upperBound <= input.batch),
+                     "only the direct path of stride 1 takes some images of a padded batch")
         let channels = scatter?.width ?? outChannels, floor: Float = relu ? 0 : -.infinity
-        precondition(residual.map { $0.channels == channels && $0.height == layout.height && $0.width == layout.width } ?? true,
-                     "the residual does not fit")
+        precondition(residual.map { $0.channels == channels && $0.batch == images.count && $0.height == layout.height && $0.width == layout.width }
+                     ?? true, "the residual does not fit")
         let residual = residual?.relaid(layout), rows = scatter?.kept ?? Array(0..<outChannels)
-        let length = channels * input.batch * layout.planeStride
-        var output = FeatureMaps(channels: channels, batch: input.batch, layout: layout,
+        let length = channels * images.count * layout.planeStride
+        var output = FeatureMaps(channels: channels, batch: images.count, layout: layout,
                                  values: [Float](unsafeUninitializedCapacity: length) { _, count in count = length })
         let residualValues = residual?.values ?? [], offsetValues = offsets?.values ?? []
         output.values.withUnsafeMutableBufferPointer { out in
             residualValues.withUnsafeBufferPointer { residuals in
                 offsetValues.withUnsafeBufferPointer { offsetMaps in
                     if let packedWeights {
-                        convolveDirectly(input, packedWeights: packedWeights, rows: rows, constants: scatter?.constants ?? [:], floor: floor,
+                        convolveDirectly(input, images: images, packedWeights: packedWeights, rows: rows, constants: scatter?.constants ?? [:],
+                                         floor: floor,
                                          residual: residuals.isEmpty ? nil : residuals, offsets: offsetMaps.isEmpty ? nil : offsetMaps,
                                          into: out, layout: layout, workspace: workspace)
                     } else {

@@ -191,7 +191,8 @@ public struct TrainableNetwork: Sendable {
                               into gradients: inout [String: [Float]]) -> FeatureMaps? {
         let node = architecture.graph.nodes[index], norm = node.batchNorm.name
         let (dz, dgamma, dbeta) = BatchNormStep.backward(outputGradient, saved: tape.saved[index]!, gamma: tensors["\(norm).weight"]!,
-                                                         rectified: node.activated ? tape.outputs[index]! : nil)
+                                                         rectified: node.activated ? tape.outputs[index]! : nil,
+                                                         padded: steps[index].readsPaddedOutputGradient)
         gradients["\(norm).weight"] = dgamma
         gradients["\(norm).bias"] = dbeta
         let (dw, dx) = steps[index].backward(tape.inputs[index]!, weight: tensors["\(node.layer.name).weight"]!, outputGradient: dz,

@@ -46,6 +46,9 @@ struct ConvolutionStep {
     /// compute the forward pass (3 x 3, padding 1, stride 1 or 2) and, for stride 1, the input gradient.
     private var convolvesDirectly: Bool { FoldedConvolution.directKernels && layer.kernel == 3 && layer.padding == 1 && layer.stride <= 2 }
 
+    /// Whether the backward pass runs on the direct kernels (`directBackward`), which read dY padded.
+    var readsPaddedOutputGradient: Bool { convolvesDirectly && layer.stride == 1 }
+
     /// The images of a part of the batch that the direct kernels give one thread.
     static let directPartImages = 16
 
@@ -81,35 +84,40 @@ struct ConvolutionStep {
     }
 
     /// dW and (when `inputGradient`) dX + `addend` of a 3 x 3 layer of padding 1 and stride 1 on the
-    /// direct kernels: each part of the batch is padded once, dY and x, for the kernels' `filterGradient`
-    /// (its dW, summed over the parts in order) and dY for the convolution with the flipped filters (its
-    /// dX, added to the addend as it is copied densely).
+    /// direct kernels, over parts of the batch: dY padded for the whole batch (as the batch norm's
+    /// backward pass writes it, `readsPaddedOutputGradient`; padded here otherwise) and each part of x
+    /// as the forward pass padded it, for the kernels' `filterGradient` (its dW, summed over the parts in
+    /// order) and dY for the convolution with the flipped filters (its dX, added to the addend as it is
+    /// copied densely).
     private func directBackward(_ record: Record, weight: [Float], outputGradient: FeatureMaps, inputGradient: Bool,
                                 adding addend: [Float]?) -> (weight: [Float], input: FeatureMaps?) {
         let input = record.input, (outChannels, inChannels, batch, side) = (layer.outChannels, layer.inChannels, input.batch, input.height)
         let flipped = inputGradient
             ? Self.directConvolution(filters: flippedTransposed(weight), outChannels: inChannels, inChannels: outChannels, stride: 1, side: side) : nil
+        let dy = outputGradient.relaid(PlaneLayout(height: side, width: side, padded: true)), layout = dy.layout
         let parts = Self.directParts(batch: batch), count = inputGradient ? input.values.count : 0
         var inputGradientValues = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let addend = addend ?? []
         let partials = inputGradientValues.withUnsafeMutableBufferPointer { dx in addend.withUnsafeBufferPointer { addend in
             nonisolated(unsafe) let dx = dx.baseAddress, addend = addend.isEmpty ? nil : addend.baseAddress
             return ParallelMap.map(parts.count, state: Workspace.init) { index, workspace -> [Float] in
-                let images = parts[index], dy = outputGradient.paddedImages(images), layout = dy.layout
+                let images = parts[index]
                 let x = record.paddedParts.isEmpty ? input.paddedImages(images) : record.paddedParts[index]
                 let partial = [Float](unsafeUninitializedCapacity: weight.count) { dw, initialized in
                     dy.values.withUnsafeBufferPointer { dyValues in
                         x.values.withUnsafeBufferPointer { xValues in
                             FoldedConvolution.kernels.filterGradient(
-                                dy: dyValues.baseAddress!, x: xValues.baseAddress!, filters: outChannels, channels: inChannels, images: images.count,
-                                channelStride: images.count * layout.planeStride, planeStride: layout.planeStride, rowStride: layout.rowStride,
+                                dy: dyValues.baseAddress! + images.lowerBound * layout.planeStride, x: xValues.baseAddress!, filters: outChannels,
+                                channels: inChannels, images: images.count, dyChannelStride: batch * layout.planeStride,
+                                xChannelStride: images.count * layout.planeStride, planeStride: layout.planeStride, rowStride: layout.rowStride,
                                 height: layout.height, into: dw.baseAddress!)
                         }
                     }
                     initialized = weight.count
                 }
                 if let flipped, let dx {
-                    flipped.apply(dy, relu: false, workspace: workspace).copyDensely(into: dx, first: images.lowerBound, of: batch, adding: addend)
+                    flipped.apply(dy, images: images, relu: false, workspace: workspace)
+                        .copyDensely(into: dx, first: images.lowerBound, of: batch, adding: addend)
                 }
                 return partial
             }
@@ -175,10 +183,10 @@ struct ConvolutionStep {
         precondition(addend.map { inputGradient && $0.channels == input.channels && $0.batch == input.batch && $0.height == input.height } ?? true,
                      "an addend of the input gradient's shape")
         let addend = addend?.dense().values
-        if convolvesDirectly && layer.stride == 1 {
+        if readsPaddedOutputGradient {
             return directBackward(record, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient, adding: addend)
         }
-        let side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
+        let outputGradient = outputGradient.dense(), side = outputGradient.height, plane = side * side, columns = outputGradient.batch * plane
         let depth = depth, outChannels = layer.outChannels, readsInput = readsInputAsPatches, foldsInputGradient = inputGradient
         // fold (and, for a 1 x 1 layer, the product with beta 1) adds to what the array holds.
         var inputGradientValues = addend ?? [Float](repeating: 0, count: foldsInputGradient ? input.values.count : 0)
@@ -387,9 +395,12 @@ struct BatchNormStep {
 
     /// dz, dgamma and dbeta from dy, the gradient at the batch norm's output; where a ReLU follows,
     /// `rectified` is its output and dy the gradient after it, so that the batch norm's is dy where
-    /// rectified > 0 and 0 elsewhere. Channels are spread over the cores.
-    static func backward(_ dy: FeatureMaps, saved: Saved, gamma: [Float], rectified: FeatureMaps?) -> (input: FeatureMaps, gamma: [Float], beta: [Float]) {
-        let length = dy.channelLength, channels = dy.channels, count = dy.values.count
+    /// rectified > 0 and 0 elsewhere. dz is dense, or, with `padded`, in the zero-padded layout of the
+    /// direct kernels (for a convolution that `readsPaddedOutputGradient`). Channels are spread over the cores.
+    static func backward(_ dy: FeatureMaps, saved: Saved, gamma: [Float], rectified: FeatureMaps?, padded: Bool = false)
+        -> (input: FeatureMaps, gamma: [Float], beta: [Float]) {
+        let length = dy.channelLength, channels = dy.channels, batch = dy.batch, plane = dy.height * dy.width
+        let layout = PlaneLayout(height: dy.height, width: dy.width, padded: padded), count = channels * batch * layout.planeStride
         var dz = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         let outputs = rectified?.values ?? [], masks = rectified != nil
         let sums = dy.values.withUnsafeBufferPointer { gradient in
@@ -397,21 +408,34 @@ struct BatchNormStep {
                 outputs.withUnsafeBufferPointer { outputs in
                     dz.withUnsafeMutableBufferPointer { out in
                         nonisolated(unsafe) let out = out.baseAddress!
-                        return ParallelMap.map(channels) { c -> (dgamma: Float, dbeta: Float) in
-                            let start = c * length, zhatRun = zhat.baseAddress! + start, outRun = out + start
-                            // With a ReLU, the gradient behind it is written where dz goes and overwritten by dz below.
-                            let dyRun = masks ? UnsafePointer(outRun) : gradient.baseAddress! + start
+                        return ParallelMap.map(channels, state: Workspace.init) { c, workspace -> (dgamma: Float, dbeta: Float) in
+                            let start = c * length, zhatRun = zhat.baseAddress! + start, target = out + c * batch * layout.planeStride
+                            // With a ReLU, the gradient behind it goes where dense dz goes (overwritten below) or to scratch memory.
+                            let masked = masks ? (padded ? workspace.floats(length) : target) : nil
+                            let dyRun = masked.map { UnsafePointer($0) } ?? gradient.baseAddress! + start
                             let (sumDy, sumDyZhat) = kernels.gradientSums(gradient.baseAddress! + start, normalized: zhatRun, count: length,
-                                                                          rectified: masks ? outputs.baseAddress! + start : nil, masked: outRun)
-                            kernels.inputGradient(dyRun, normalized: zhatRun, count: length, scale: Float(Double(gamma[c]) * saved.inverseDeviation[c]),
-                                                  meanDy: Float(sumDy / Double(length)), meanDyZhat: Float(sumDyZhat / Double(length)), into: outRun)
+                                                                          rectified: masks ? outputs.baseAddress! + start : nil,
+                                                                          masked: masked ?? target)
+                            let scale = Float(Double(gamma[c]) * saved.inverseDeviation[c])
+                            let (meanDy, meanDyZhat) = (Float(sumDy / Double(length)), Float(sumDyZhat / Double(length)))
+                            if padded {
+                                for n in 0..<batch {
+                                    kernels.paddedInputGradient(dyRun + n * plane, normalized: zhatRun + n * plane, height: layout.height,
+                                                                width: layout.width, scale: scale, meanDy: meanDy, meanDyZhat: meanDyZhat,
+                                                                into: target + n * layout.planeStride, rowStride: layout.rowStride,
+                                                                length: layout.planeStride)
+                                }
+                            } else {
+                                kernels.inputGradient(dyRun, normalized: zhatRun, count: length, scale: scale, meanDy: meanDy, meanDyZhat: meanDyZhat,
+                                                      into: target)
+                            }
                             return (Float(sumDyZhat), Float(sumDy))
                         }
                     }
                 }
             }
         }
-        return (FeatureMaps(channels: channels, batch: dy.batch, height: dy.height, width: dy.width, values: dz), sums.map(\.dgamma), sums.map(\.dbeta))
+        return (FeatureMaps(channels: channels, batch: batch, layout: layout, values: dz), sums.map(\.dgamma), sums.map(\.dbeta))
     }
 }
 
